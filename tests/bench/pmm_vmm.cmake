@@ -1,0 +1,1 @@
+# pmm/vmm host benchmark
