@@ -16,6 +16,14 @@ noreturn void panic_at(const char *file, int line, const char *fmt, ...)
 
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
+/*
+ * Called by the kernel's panic_at() with the formatted message after it has been
+ * printed (the in-kernel test runner uses it to report to the QEMU harness). A hook
+ * should not return; if it does, the kernel halts.
+ */
+typedef void (*panic_hook_fn)(const char *msg);
+void panic_set_hook(panic_hook_fn hook);
+
 /* Invariant check that stays on in every build. */
 #define KASSERT(cond)                                                                              \
     do {                                                                                           \

@@ -1,0 +1,47 @@
+; boot/boot64.asm - first 64-bit code: segments, the kernel stack, kmain.
+;
+; long_mode_entry runs at its low (identity-mapped) address right after the far jump;
+; it jumps to the higher half, loads the data segments, switches to the kernel stack
+; (which has an unmapped guard page below it, so an overflow faults instead of
+; silently corrupting .bss) and calls kmain(magic, mbi_physical_address).
+
+bits 64
+
+KERNEL_VMA equ 0xffffffff80000000
+KERNEL_STACK_SIZE equ 64 * 1024
+
+extern kmain
+extern boot_mb2_magic, boot_mb2_info
+
+global long_mode_entry
+global kernel_stack_guard, kernel_stack_bottom, kernel_stack_top
+
+section .boot.text progbits alloc exec nowrite align=16
+long_mode_entry:
+    mov rax, higher_half_entry
+    jmp rax
+
+section .text
+higher_half_entry:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor ax, ax
+    mov fs, ax
+    mov gs, ax
+
+    mov rsp, kernel_stack_top
+    xor ebp, ebp                    ; terminates frame-pointer backtraces
+    mov edi, [boot_mb2_magic]
+    mov esi, [boot_mb2_info]
+    call kmain
+.hang:
+    cli
+    hlt
+    jmp .hang
+
+section .bss.stack nobits alloc noexec write align=4096
+kernel_stack_guard:  resb 4096      ; never mapped
+kernel_stack_bottom: resb KERNEL_STACK_SIZE
+kernel_stack_top:

@@ -1,0 +1,1 @@
+# heap core fuzz target (see CMakeLists.txt for mbheap_fuzz_target)

@@ -1,0 +1,1 @@
+# multiboot2 parser fuzz target (see CMakeLists.txt for mbheap_fuzz_target)
