@@ -267,3 +267,6 @@ boot_pd_low:     resb 4 * 4096
 boot_pt_kernel:  resb BOOT_PT_COUNT * 4096
 boot32_stack:    resb 4096
 boot32_stack_top:
+
+; No executable stack is needed (silences the linker's implied-execstack warning).
+section .note.GNU-stack noalloc noexec nowrite progbits

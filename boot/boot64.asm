@@ -45,3 +45,6 @@ section .bss.stack nobits alloc noexec write align=4096
 kernel_stack_guard:  resb 4096      ; never mapped
 kernel_stack_bottom: resb KERNEL_STACK_SIZE
 kernel_stack_top:
+
+; No executable stack is needed (silences the linker's implied-execstack warning).
+section .note.GNU-stack noalloc noexec nowrite progbits

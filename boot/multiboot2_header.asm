@@ -19,3 +19,6 @@ mb2_header_start:
     dw 0, 0
     dd 8
 mb2_header_end:
+
+; No executable stack is needed (silences the linker's implied-execstack warning).
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -80,7 +80,7 @@ static bool in_stack_guard(uint64_t addr)
     return addr >= guard && addr < guard + PAGE_SIZE;
 }
 
-static void page_fault(const struct trap_frame *f)
+static _Noreturn void page_fault(const struct trap_frame *f)
 {
     uint64_t cr2 = read_cr2();
     uint64_t e = f->error_code;
@@ -96,7 +96,7 @@ static void page_fault(const struct trap_frame *f)
           (e & 8) ? ", reserved bit set" : "", e, f->rip);
 }
 
-static void double_fault(const struct trap_frame *f)
+static _Noreturn void double_fault(const struct trap_frame *f)
 {
     uint64_t rsp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));

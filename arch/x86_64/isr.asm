@@ -79,3 +79,6 @@ isr_stub_table:
     dq isr_ %+ v
 %assign v v + 1
 %endrep
+
+; No executable stack is needed (silences the linker's implied-execstack warning).
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -35,7 +35,10 @@ static void backtrace_print(uint64_t rbp)
         if (ret == 0)
             return;
         kprintf("    #%-2d 0x%016lx\n", depth, ret);
-        if (frame[0] != 0 && frame[0] <= rbp) {
+        /* Frames get older towards higher addresses on one stack; an exception handler
+         * on an IST stack links back to the interrupted stack, which may lie anywhere. */
+        if (frame[0] != 0 && frame[0] <= rbp &&
+            arch_stack_name(frame[0]) == arch_stack_name(rbp)) {
             kprintf("    (frame chain goes backwards: stop)\n");
             return;
         }

@@ -15,7 +15,7 @@ endif()
 
 set(MBHEAP_KERNEL_CFLAGS
     "-ffreestanding -fno-builtin -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common")
-set(MBHEAP_KERNEL_LDFLAGS "-nostdlib -static -Wl,-z,max-page-size=0x1000 -Wl,--build-id=none")
+set(MBHEAP_KERNEL_LDFLAGS "-nostdlib -static -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none")
 
 if(MBHEAP_KERNEL_COMPILER STREQUAL "clang")
     find_program(MBHEAP_CLANG NAMES clang clang-16 clang-15 clang-14 REQUIRED)

@@ -1,0 +1,127 @@
+/*
+ * boot/kmain.c - the C entry point: the one place that knows the boot order.
+ *
+ *   console -> GDT/TSS/IDT -> multiboot2 info -> command line -> memory map
+ *   -> frame allocator -> the kernel's own page tables -> heap -> demo or one test
+ *
+ * Each completed stage prints one line. With no test selected the demo prints what the
+ * boot loader told us and exits QEMU (when the isa-debug-exit device is there) or halts
+ * with interrupts off, leaving the output on screen.
+ */
+#include <stdint.h>
+
+#include "arch/x86_64/console.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/qemu.h"
+#include "arch/x86_64/vga.h"
+#include "boot/options.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mm/kphys.h"
+#include "mm/multiboot2.h"
+#include "tests/kernel/ktest.h"
+
+/* The framebuffer tag's type for the VGA text mode. */
+#define MB2_FB_EGA_TEXT 2
+#define MBI_MAX_SIZE (1024 * 1024) /* far more than any boot loader produces */
+#define CMDLINE_MAX 512
+
+void kmain(uint32_t magic, uint32_t mbi_pa);
+
+static struct mb2_info mb2;
+static struct boot_options opts;
+static char cmdline[CMDLINE_MAX];
+
+/* Parses the multiboot2 information structure at physical address mbi_pa. */
+static void boot_info_init(uint32_t mbi_pa)
+{
+    const void *mbi = phys_to_virt(pa(mbi_pa));
+    uint32_t total_size;
+    memcpy(&total_size, mbi, sizeof(total_size));
+    if (total_size > MBI_MAX_SIZE)
+        panic("kmain: multiboot2 information at 0x%x claims %u bytes (more than %u)", mbi_pa,
+              total_size, MBI_MAX_SIZE);
+    struct mb2_error e;
+    err_t err = mb2_parse(mbi, total_size, &mb2, &e);
+    if (err != E_OK) {
+        char why[160];
+        mb2_error_format(&e, err, why, sizeof(why));
+        panic("kmain: bad multiboot2 information at 0x%x: %s", mbi_pa, why);
+    }
+    /* A graphics framebuffer means there is no VGA text screen to write to. */
+    if (mb2.has_framebuffer && mb2.fb.type != MB2_FB_EGA_TEXT)
+        vga_disable();
+    kprintf("[ok] multiboot2 information at 0x%x, %u bytes\n", mbi_pa, mb2.total_size);
+}
+
+/* The command line: the multiboot2 one, then QEMU's fw_cfg opt/mbheap/cmdline. */
+static void cmdline_init(void)
+{
+    size_t n = 0;
+    if (mb2.cmdline) {
+        n = strnlen(mb2.cmdline, CMDLINE_MAX - 1);
+        memcpy(cmdline, mb2.cmdline, n);
+    }
+    char fw[CMDLINE_MAX];
+    long fw_len = qemu_fw_cfg_read_file("opt/mbheap/cmdline", fw, sizeof(fw));
+    if (fw_len > 0 && n + 1 + (size_t)fw_len < CMDLINE_MAX) {
+        if (n)
+            cmdline[n++] = ' ';
+        memcpy(cmdline + n, fw, (size_t)fw_len);
+        n += (size_t)fw_len;
+    } else if (fw_len > 0) {
+        kprintf("kmain: fw_cfg command line ignored: longer than %d bytes\n", CMDLINE_MAX);
+    }
+    cmdline[n] = '\0';
+    options_defaults(&opts);
+    options_parse(&opts, cmdline);
+}
+
+static void demo(void)
+{
+    kprintf("\nboot loader: %s\n", mb2.bootloader_name ? mb2.bootloader_name : "(not given)");
+    kprintf("command line: \"%s\"\n", cmdline);
+    if (mb2.has_meminfo)
+        kprintf("basic meminfo: %u KiB lower, %u KiB upper\n", mb2.mem_lower_kib,
+                mb2.mem_upper_kib);
+    kprintf("modules: %zu, ELF sections: %u, ACPI RSDP: %s\n", mb2.module_count, mb2.elf_num,
+            mb2.rsdp_v2 ? "v2" : mb2.rsdp_v1 ? "v1" : "none");
+    if (mb2.has_framebuffer)
+        kprintf("framebuffer: %ux%u, %u bpp, type %u (%s) at 0x%lx\n", mb2.fb.width, mb2.fb.height,
+                mb2.fb.bpp, mb2.fb.type, mb2.fb.type == MB2_FB_EGA_TEXT ? "EGA text" : "graphics",
+                mb2.fb.addr);
+    else
+        kprintf("framebuffer: none reported\n");
+    kprintf("\nmemory map from the boot loader (raw):\n");
+    mb2_print_mmap(&mb2);
+    kprintf("\nmbheap: demo done\n");
+}
+
+void kmain(uint32_t magic, uint32_t mbi_pa)
+{
+    console_init();
+    kprintf("mbheap: a small x86_64 kernel with a well-tested memory stack\n");
+    if (magic != MB2_BOOTLOADER_MAGIC)
+        panic("kmain: bad multiboot2 magic 0x%x (expected 0x%x)", magic, MB2_BOOTLOADER_MAGIC);
+    gdt_init();
+    idt_init();
+    kprintf("[ok] GDT, TSS (IST stacks for #DF, NMI, #MC), IDT (32 exceptions)\n");
+    boot_info_init(mbi_pa);
+    cmdline_init();
+
+    if (opts.test[0]) {
+        const struct ktest *t = ktest_find(opts.test);
+        if (!t) {
+            ktest_list();
+            panic("kmain: no in-kernel test named '%s'", opts.test);
+        }
+        ktest_run(t);
+    }
+    demo();
+    qemu_exit(QEMU_EXIT_SUCCESS);
+    /* No exit device (a plain `qemu-system-x86_64 -cdrom`): leave the output on screen. */
+    cpu_halt_forever();
+}

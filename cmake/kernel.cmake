@@ -1,0 +1,77 @@
+# cmake/kernel.cmake - the freestanding kernel build: build/mbheap.elf and build/mbheap.iso.
+#
+# Configured by the top-level CMakeLists.txt as an external project with
+# arch/x86_64/toolchain.cmake (see there for the compiler and the freestanding flags).
+# MBHEAP_OUT_DIR is where the ELF and the ISO are placed (the top-level build dir).
+
+set(CMAKE_C_STANDARD 11)
+set(CMAKE_C_EXTENSIONS ON)
+if(NOT MBHEAP_OUT_DIR)
+    set(MBHEAP_OUT_DIR ${CMAKE_BINARY_DIR})
+endif()
+
+# Kernel sources, by owner (DESIGN.md section 3). mm/ cores are the very same files the
+# host tests build; tests/kernel/ holds the in-kernel test suites (one kernel serves the
+# demo and every test; the command line selects).
+set(MBHEAP_BOOT_SOURCES
+    boot/multiboot2_header.asm
+    boot/boot32.asm
+    boot/boot64.asm
+    boot/kmain.c
+    boot/options.c)
+set(MBHEAP_ARCH_SOURCES
+    arch/x86_64/isr.asm
+    arch/x86_64/gdt.c
+    arch/x86_64/idt.c
+    arch/x86_64/serial.c
+    arch/x86_64/vga.c
+    arch/x86_64/console.c
+    arch/x86_64/panic.c
+    arch/x86_64/qemu.c)
+set(MBHEAP_LIB_SOURCES
+    lib/kprintf.c
+    lib/string.c
+    lib/error.c
+    lib/cmdline.c)
+set(MBHEAP_MM_SOURCES
+    mm/kphys.c
+    mm/multiboot2.c)
+set(MBHEAP_KTEST_SOURCES
+    tests/kernel/ktest.c
+    tests/kernel/test_boot.c)
+
+include(${CMAKE_CURRENT_LIST_DIR}/kernel_sources.cmake OPTIONAL)
+
+set(MBHEAP_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
+add_executable(mbheap.elf
+    ${MBHEAP_BOOT_SOURCES} ${MBHEAP_ARCH_SOURCES} ${MBHEAP_LIB_SOURCES}
+    ${MBHEAP_MM_SOURCES} ${MBHEAP_KTEST_SOURCES})
+target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR})
+target_compile_options(mbheap.elf PRIVATE
+    $<$<COMPILE_LANGUAGE:C>:-std=gnu11 -Wall -Wextra -Werror -Wno-error=unused-function>)
+target_link_options(mbheap.elf PRIVATE -T ${MBHEAP_LINKER_SCRIPT} -Wl,-n)
+if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+    target_link_libraries(mbheap.elf PRIVATE gcc)
+endif()
+set_target_properties(mbheap.elf PROPERTIES
+    LINK_DEPENDS ${MBHEAP_LINKER_SCRIPT}
+    RUNTIME_OUTPUT_DIRECTORY ${MBHEAP_OUT_DIR})
+
+# The ISO: GRUB (BIOS i386-pc and x86_64-efi, hybrid), grub.cfg and the kernel. Only the
+# modules the boot needs; no locales, themes or fonts.
+find_program(MBHEAP_GRUB_MKRESCUE NAMES grub-mkrescue grub2-mkrescue REQUIRED)
+set(MBHEAP_ISO ${MBHEAP_OUT_DIR}/mbheap.iso)
+set(MBHEAP_ISO_DIR ${CMAKE_BINARY_DIR}/isodir)
+add_custom_command(OUTPUT ${MBHEAP_ISO}
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${MBHEAP_ISO_DIR}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${MBHEAP_ISO_DIR}/boot/grub
+    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mbheap.elf> ${MBHEAP_ISO_DIR}/boot/mbheap.elf
+    COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_SOURCE_DIR}/grub.cfg ${MBHEAP_ISO_DIR}/boot/grub/grub.cfg
+    COMMAND ${MBHEAP_GRUB_MKRESCUE} -o ${MBHEAP_ISO}
+            "--install-modules=normal multiboot2 iso9660 part_msdos part_gpt all_video part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
+            --locales= --themes= --fonts= --compress=xz
+            ${MBHEAP_ISO_DIR} 2> ${CMAKE_BINARY_DIR}/grub-mkrescue.log
+    DEPENDS mbheap.elf ${CMAKE_SOURCE_DIR}/grub.cfg
+    COMMENT "Building ${MBHEAP_ISO} (grub-mkrescue, BIOS + UEFI)"
+    VERBATIM)
+add_custom_target(iso ALL DEPENDS ${MBHEAP_ISO})

@@ -1,0 +1,18 @@
+/*
+ * mm/kphys.h - the kernel's virtual memory layout constants and the direct map.
+ * Kernel-only (host tests provide their own phys_to_virt()).
+ */
+#ifndef MBHEAP_MM_KPHYS_H
+#define MBHEAP_MM_KPHYS_H
+
+#include "mm/phys.h"
+
+#define DIRECT_MAP_BASE 0xffff800000000000ull
+#define KERNEL_VMA 0xffffffff80000000ull
+#define HEAP_START 0x0000444444440000ull
+#define HEAP_SIZE (100 * 1024ull)
+
+/* The physical address behind a direct-map pointer. */
+paddr_t kphys_virt_to_phys_direct(const void *v);
+
+#endif

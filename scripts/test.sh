@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# scripts/test.sh - install what is missing, build, and run every ctest test but the
+# benchmarks (labels host, qemu, uefi, gdb, fuzz). Exits non-zero on any failure.
+# Extra arguments go to ctest, e.g.  scripts/test.sh -L host   or   scripts/test.sh -R heap
+# Environment: BUILD_DIR (default build), JOBS (default: the number of CPUs).
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$src/build}
+jobs=${JOBS:-$(nproc)}
+"$src/scripts/setup.sh"
+cmake -S "$src" -B "$build" >/dev/null
+cmake --build "$build" -j"$jobs"
+cd "$build"
+ctest -j"$jobs" --output-on-failure -LE bench "$@"

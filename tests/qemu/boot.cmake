@@ -1,0 +1,16 @@
+# Boot tests (the skeleton): console, exceptions, panics, the demo under BIOS and UEFI,
+# and the trampoline's CPU check.
+mbheap_ktests(boot.breakpoint boot.should_panic)
+mbheap_qemu_test(boot.println KTEST boot.println ARGS --expect "println: last line"
+    --expect "println 199: left    |000d4437|+99|0xffffffff800000c7")
+mbheap_qemu_test(boot.stack_overflow KTEST boot.stack_overflow
+    ARGS --expect "handler running on IST1 (double fault)")
+mbheap_qemu_test(boot.demo ARGS --expect "mbheap: demo done" --expect "boot loader: GRUB"
+    --reject "PANIC")
+mbheap_qemu_test(boot.uefi_demo LABELS uefi ARGS --uefi --expect "mbheap: demo done"
+    --reject "PANIC")
+mbheap_qemu_test(boot.no_long_mode TIMEOUT 60 ARGS --cpu qemu32 --no-exit
+    --stop-on "mbheap: boot error: the CPU does not support long mode"
+    --expect "mbheap: boot error: the CPU does not support long mode")
+mbheap_qemu_test(boot.unknown_option ARGS --cmdline "frobnicate=1"
+    --expect "options: unknown option 'frobnicate=1'" --expect "mbheap: demo done")

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""tests/qemu/run_qemu.py - boots the mbheap ISO in QEMU for one ctest test.
+
+The kernel's command line reaches it through QEMU's fw_cfg ("opt/mbheap/cmdline"), so
+one ISO serves the demo and every test. QEMU runs headless with -no-reboot and the
+isa-debug-exit device; the kernel writes 0x10 (QEMU exits 33) for success and 0x11
+(exit 35) for failure. Anything else -- a triple fault, a hang past the timeout, a
+missing line in the serial log -- is a failure. The serial log is kept (--log) and
+printed when the test fails.
+
+Examples:
+  run_qemu.py --iso build/mbheap.iso --log build/qemu-logs/boot.println.log --ktest boot.println
+  run_qemu.py --iso build/mbheap.iso --log x.log --cpu qemu32 --no-exit \
+      --stop-on 'mbheap: boot error: the CPU does not support long mode'
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+EXIT_SUCCESS = 33  # (0x10 << 1) | 1
+EXIT_FAILURE = 35  # (0x11 << 1) | 1
+OVMF_PATHS = ["/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"]
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--qemu", default="qemu-system-x86_64")
+    p.add_argument("--iso", required=True)
+    p.add_argument("--log", required=True, help="serial log file (kept)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds before QEMU is killed")
+    p.add_argument("--mem", default="128M")
+    p.add_argument("--cpu", default=None, help="QEMU -cpu model (qemu32 has no long mode)")
+    p.add_argument("--uefi", action="store_true", help="boot under OVMF instead of SeaBIOS")
+    p.add_argument("--cmdline", default="", help="kernel command line (via fw_cfg)")
+    p.add_argument("--ktest", default=None, help="in-kernel test to run (adds test=NAME)")
+    p.add_argument("--expect", action="append", default=[], help="text that must be in the log")
+    p.add_argument("--reject", action="append", default=[], help="text that must NOT be in the log")
+    p.add_argument("--no-exit", action="store_true",
+                   help="the kernel is not expected to exit QEMU: pass when every --expect "
+                        "text is in the log (--stop-on ends the run early)")
+    p.add_argument("--stop-on", default=None, help="kill QEMU as soon as this text is logged")
+    p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
+    p.add_argument("--print-command", action="store_true")
+    return p.parse_args()
+
+
+def find_ovmf():
+    for path in OVMF_PATHS:
+        if os.path.exists(path):
+            return path
+    sys.exit("run_qemu: OVMF firmware not found (apt-get install ovmf)")
+
+
+def qemu_command(a, cmdline):
+    cmd = [a.qemu, "-cdrom", a.iso, "-m", a.mem, "-serial", "file:" + a.log,
+           "-display", "none", "-no-reboot", "-monitor", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if a.cpu:
+        cmd += ["-cpu", a.cpu]
+    if a.uefi:
+        cmd += ["-bios", find_ovmf()]
+    if cmdline:
+        # fw_cfg option values separate with ',': a literal comma is written twice.
+        cmd += ["-fw_cfg", "name=opt/mbheap/cmdline,string=" + cmdline.replace(",", ",,")]
+    return cmd + a.qemu_arg
+
+
+def read_log(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace").replace("\r\n", "\n")
+    except FileNotFoundError:
+        return ""
+
+
+def main():
+    a = parse_args()
+    cmdline = a.cmdline
+    expect = list(a.expect)
+    if a.ktest:
+        cmdline = ("test=" + a.ktest + " " + cmdline).strip()
+        expect += ["ktest: running " + a.ktest, "ktest: PASS " + a.ktest]
+    os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
+    if os.path.exists(a.log):
+        os.remove(a.log)
+    cmd = qemu_command(a, cmdline)
+    if a.print_command:
+        print(" ".join(cmd))
+
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    timed_out = stopped = False
+    while proc.poll() is None:
+        if time.monotonic() - start > a.timeout:
+            timed_out = True
+            break
+        if a.stop_on and a.stop_on in read_log(a.log):
+            stopped = True
+            break
+        time.sleep(0.1)
+    if proc.poll() is None:
+        proc.kill()
+    qemu_output = proc.communicate()[0].decode("utf-8", "replace")
+    rc = proc.returncode
+    elapsed = time.monotonic() - start
+    log = read_log(a.log)
+
+    problems = []
+    if a.no_exit:
+        if not stopped and a.stop_on:
+            problems.append("timed out after %.0f s before '%s' appeared" % (a.timeout, a.stop_on)
+                            if timed_out else "QEMU exited (status %s) before '%s' appeared" % (rc, a.stop_on))
+    elif timed_out:
+        problems.append("timed out after %.0f s (the kernel never exited QEMU)" % a.timeout)
+    elif rc == EXIT_FAILURE:
+        problems.append("the kernel reported failure (exit status 35)")
+    elif rc != EXIT_SUCCESS:
+        problems.append("QEMU exited with status %s (expected 33: a triple fault or a crash "
+                        "ends QEMU under -no-reboot with status 0)" % rc)
+    for text in expect:
+        if text not in log:
+            problems.append("missing from the serial log: '%s'" % text)
+    for text in a.reject:
+        if text in log:
+            problems.append("must not be in the serial log: '%s'" % text)
+
+    if problems:
+        print("run_qemu: FAIL (%.1f s): %s" % (elapsed, "; ".join(problems)))
+        print("run_qemu: command: " + " ".join(cmd))
+        if qemu_output.strip():
+            print("---- QEMU output ----\n" + qemu_output.rstrip())
+        print("---- serial log %s ----\n%s\n---- end of serial log ----" % (a.log, log.rstrip()))
+        return 1
+    print("run_qemu: PASS (%.1f s, log %s)" % (elapsed, a.log))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
