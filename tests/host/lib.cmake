@@ -1,5 +1,12 @@
-# host tests for lib/: kprintf formatting, command line parsing, string functions
-#TODO mbheap_host_test(kprintf SOURCES tests/host/test_kprintf.c)
+# host tests for lib/ and the allocator interface (see tests/host/CMakeLists.txt for
+# mbheap_host_test): kprintf formatting, command line parsing, string functions, the
+# allocator interface with kmalloc, and the collections (box, vec, string, rc).
+mbheap_host_test(kprintf SOURCES tests/host/test_kprintf.c)
 mbheap_host_test(cmdline SOURCES tests/host/test_cmdline.c lib/cmdline.c)
-#TODO mbheap_host_test(string SOURCES tests/host/test_string.c lib/string.c
-#TODO                 COMPILE_OPTIONS -include ${CMAKE_SOURCE_DIR}/tests/host/string_rename.h)
+# string_rename.h turns our mem*/str* into kstr_* in every file of this test, so that
+# test_string.c can compare them with libc's in one executable.
+mbheap_host_test(string SOURCES tests/host/test_string.c lib/string.c
+                 COMPILE_OPTIONS -include ${CMAKE_SOURCE_DIR}/tests/host/string_rename.h)
+mbheap_host_test(alloc SOURCES tests/host/test_alloc.c mm/alloc.c)
+mbheap_host_test(collections SOURCES tests/host/test_collections.c mm/alloc.c lib/kvec.c
+                 lib/kstring.c lib/krc.c)
