@@ -200,8 +200,17 @@ int kvformat(kprintf_sink_fn out, void *ctx, const char *fmt, va_list ap)
             }
             unsigned base = c == 'u' ? 10 : c == 'o' ? 8 : 16;
             const char *alt = NULL;
-            if (sp.alt && v != 0)
-                alt = c == 'x' ? "0x" : c == 'X' ? "0X" : c == 'o' ? "0" : NULL;
+            sp.plus = sp.space = false; /* C: signs are for signed conversions only */
+            if (sp.alt && v != 0 && base == 16)
+                alt = c == 'x' ? "0x" : "0X";
+            if (sp.alt && base == 8) {
+                /* C: '#' makes the first digit a 0, adding one only if there is none. */
+                int digits = 0;
+                for (uint64_t t = v; t; t /= 8)
+                    digits++;
+                if (v ? sp.prec <= digits : sp.prec == 0)
+                    alt = "0";
+            }
             emit_number(out, ctx, sp, v, false, base, c == 'X', alt, &count);
             break;
         }
