@@ -35,11 +35,8 @@ higher_half_entry:
     xor ebp, ebp                    ; terminates frame-pointer backtraces
     mov edi, [boot_mb2_magic]
     mov esi, [boot_mb2_info]
-    call kmain
-.hang:
-    cli
-    hlt
-    jmp .hang
+    push 0                          ; a zero return address ends every backtrace here
+    jmp kmain                       ; kmain never returns
 
 section .bss.stack nobits alloc noexec write align=4096
 kernel_stack_guard:  resb 4096      ; never mapped

@@ -17,9 +17,15 @@
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/vga.h"
 #include "boot/options.h"
+#include "lib/kbox.h"
 #include "lib/kprintf.h"
+#include "lib/kstring.h"
+#include "lib/kvec.h"
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "mm/alloc.h"
+#include "mm/kheap.h"
+#include "mm/kmem.h"
 #include "mm/kphys.h"
 #include "mm/multiboot2.h"
 #include "tests/kernel/ktest.h"
@@ -80,6 +86,67 @@ static void cmdline_init(void)
     options_parse(&opts, cmdline);
 }
 
+/* Maps the kernel heap and makes it the global allocator (unless allocator=dummy). */
+static void heap_setup(void)
+{
+    if (opts.dummy_allocator) {
+        alloc_set_global(&dummy_allocator);
+        kprintf("[ok] global allocator: %s (allocator=dummy: every allocation fails)\n",
+                alloc_global()->name);
+        return;
+    }
+    err_t e = kheap_init(opts.heap_max, MBHEAP_DEBUG_BUILD);
+    if (e != E_OK) {
+        struct pmm_stats st;
+        pmm_stats(kmem_pmm(), &st);
+        kprintf("kmain: heap mapping failed after giving back its frames (%lu frames in use)\n",
+                st.used);
+        panic("heap initialization failed: %s (%s)", err_name(e), err_str(e));
+    }
+    alloc_set_global(&kheap_allocator);
+    struct heap_stats hs;
+    kheap_stats(&hs);
+    kprintf("[ok] heap at 0x%lx: %zu KiB mapped (grows to %zu KiB), %zu bytes free; global "
+            "allocator: %s%s\n",
+            (uint64_t)kheap_start(), hs.heap_size / 1024, kheap_max() / 1024, hs.bytes_free,
+            alloc_global()->name, MBHEAP_DEBUG_BUILD ? " (debug: poisoning on)" : "");
+}
+
+static void print_heap_stats(const char *when)
+{
+    struct heap_stats hs;
+    kheap_stats(&hs);
+    kprintf("  heap %-22s %7zu used %7zu free %3zu free blocks %4zu live, largest free %zu, "
+            "high water %zu, grew %zu times\n",
+            when, hs.bytes_used, hs.bytes_free, hs.free_blocks, hs.live_allocs, hs.largest_free,
+            hs.high_water, hs.grow_events);
+}
+
+/* blog_os's heap examples, in C: a box, a growing vector, a string; then all freed. */
+static void heap_demo(void)
+{
+    kprintf("\nheap demo (blog_os's examples through the global allocator):\n");
+    print_heap_stats("at start:");
+    int *answer = KBOX_NEW(int, 41);
+    *answer += 1;
+    struct kvec v = KVEC_INIT(uint64_t);
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < 1000; i++)
+        kvec_push(&v, &i);
+    for (size_t i = 0; i < kvec_len(&v); i++)
+        sum += KVEC_AT(&v, uint64_t, i);
+    struct kstring str = KSTRING_INIT;
+    kstring_appendf(&str, "box at %p holds %d; vec of %zu u64 (capacity %zu) sums to %lu",
+                    (void *)answer, *answer, kvec_len(&v), kvec_capacity(&v), sum);
+    kprintf("  %s\n", kstring_c_str(&str));
+    print_heap_stats("with them live:");
+    kstring_drop(&str);
+    kvec_drop(&v);
+    KBOX_DROP(answer);
+    kheap_check();
+    print_heap_stats("after freeing all:");
+}
+
 static void demo(void)
 {
     kprintf("\nboot loader: %s\n", mb2.bootloader_name ? mb2.bootloader_name : "(not given)");
@@ -97,6 +164,8 @@ static void demo(void)
         kprintf("framebuffer: none reported\n");
     kprintf("\nmemory map from the boot loader (raw):\n");
     mb2_print_mmap(&mb2);
+    if (alloc_global() == &kheap_allocator)
+        heap_demo();
     kprintf("\nmbheap: demo done\n");
 }
 
@@ -111,6 +180,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     kprintf("[ok] GDT, TSS (IST stacks for #DF, NMI, #MC), IDT (32 exceptions)\n");
     boot_info_init(mbi_pa);
     cmdline_init();
+    kmem_init(&mb2, mbi_pa, opts.pmm_fail_after);
+    heap_setup();
 
     if (opts.test[0]) {
         const struct ktest *t = ktest_find(opts.test);

