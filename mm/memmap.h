@@ -12,6 +12,7 @@
 #define MBHEAP_MM_MEMMAP_H
 
 #include "lib/error.h"
+#include "lib/kprintf.h"
 #include "lib/types.h"
 
 #define MEMMAP_MAX 128
@@ -38,5 +39,101 @@ struct memmap {
     struct memmap_range r[MEMMAP_MAX];
     size_t n;
 };
+
+struct mb2_info;
+
+struct memmap_totals {
+    uint64_t usable;            /* bytes in usable ranges (type 1, no reason) */
+    uint64_t firmware_reserved; /* bytes the firmware did not call available */
+    uint64_t kernel_reserved;   /* bytes carved out by memmap_reserve() */
+    uint64_t usable_top;        /* exclusive end of the highest usable range; 0 if none */
+};
+
+/*
+ * Overlap rule used by memmap_normalize(): where ranges overlap, the more restrictive
+ * one wins, from least to most restrictive:
+ *   available < available reserved by the kernel (reason set) < ACPI reclaimable
+ *   < ACPI NVS < reserved (2, and every type the spec does not define) < bad RAM.
+ * Reclaimable tables must survive until parsed, NVS must survive forever, "reserved"
+ * may be MMIO, bad RAM must never be touched. Ties (two undefined types, two reasons)
+ * go to the higher type number, then the greater reason string, so the result does not
+ * depend on input order.
+ */
+
+/* Empties the map. */
+void memmap_init(struct memmap *m);
+
+/*
+ * Appends the firmware range [base, base + length) of the given type (reason NULL).
+ * base + length beyond 2^64 - 1 is clamped to end at 2^64 - 1 (never wraps). Zero
+ * length (also after clamping): nothing is added, E_OK. E_NOSPC when the table is full. The map is
+ * not normalised: call memmap_normalize() after the last add.
+ */
+err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type);
+
+/*
+ * Replaces *m with the entries of info's memory map tag (raw: call memmap_normalize()
+ * next). When the table fills up it is compacted (overlaps resolved, neighbours merged,
+ * nothing clipped) and loading continues. E_NOENT when info has no memory map tag (m is
+ * left empty), E_NOSPC when even the compacted map does not fit.
+ */
+err_t memmap_from_mb2(struct memmap *m, const struct mb2_info *info);
+
+/*
+ * Brings the map into normal form: sorted, non-overlapping, overlaps resolved by the
+ * rule above, adjacent ranges of the same type and reason merged, available ranges
+ * clipped inward to page boundaries, empty ranges dropped. Resolving overlaps can split
+ * a range (a reserved hole in the middle of RAM makes three ranges of two); when the
+ * result would not fit in MEMMAP_MAX entries returns E_NOSPC and leaves *m unchanged.
+ * Idempotent. Uses MEMMAP_MAX ranges of stack scratch, O(n^2) time.
+ */
+err_t memmap_normalize(struct memmap *m);
+
+/*
+ * Reserves [start, end), rounded outward to pages, for the kernel: every usable part of
+ * it becomes a range of the same type with the given reason (a static string). Parts
+ * that are not usable RAM (holes, firmware-reserved, earlier reservations) are left as
+ * they are. Requires a normalised map and keeps it normalised. E_INVAL for start > end
+ * or a NULL reason; start == end is a no-op. E_NOSPC (map unchanged) when the split
+ * ranges would not fit.
+ */
+err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, const char *reason);
+
+/* True for a range the frame allocator may hand out: type available and no reason. */
+bool memmap_is_usable(const struct memmap_range *r);
+
+/*
+ * Finds the lowest address a, a multiple of align (a power of two), such that
+ * [a, a + size) lies inside one usable range and a + size <= below. Requires a
+ * normalised map. False when size is 0, align is not a power of two, or nothing fits.
+ */
+bool memmap_find_free(const struct memmap *m, uint64_t size, uint64_t align, uint64_t below,
+                      uint64_t *out);
+
+/* Sums the map by kind (holes count nowhere). */
+void memmap_totals(const struct memmap *m, struct memmap_totals *t);
+
+/*
+ * Prints the map via kprintf: a header line, one aligned line per range (start, end
+ * exclusive, human size, type name or reservation reason), then the totals.
+ */
+void memmap_print(const struct memmap *m);
+
+/* Formats a byte count in binary units with one decimal, rounded down ("512 B",
+ * "639.0 KiB", "127.8 MiB", "4.0 GiB"). snprintf semantics. Inline so that the raw-map
+ * printer in mm/multiboot2.c shares it without linking this module. */
+static inline int memmap_size_str(uint64_t bytes, char *buf, size_t n)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    unsigned u = 0;
+    while (u + 1 < ARRAY_SIZE(units) && bytes >> (10 * (u + 1)) != 0)
+        u++;
+    if (u == 0)
+        return ksnprintf(buf, n, "%llu B", (unsigned long long)bytes);
+    uint64_t unit = (uint64_t)1 << (10 * u);
+    /* (bytes % unit) * 10 < 10 * 2^60 < 2^64: no overflow. */
+    return ksnprintf(buf, n, "%llu.%llu %s", (unsigned long long)(bytes / unit),
+                     (unsigned long long)((bytes % unit) * 10 / unit), units[u]);
+}
 
 #endif

@@ -1,0 +1,192 @@
+/*
+ * mm/multiboot2.h - the multiboot2 boot information structure (MBI), validated and
+ * copied out.
+ *
+ * mb2_parse() checks the whole structure once (header, every tag's framing, the fields
+ * of each tag it knows) and fills a struct mb2_info of plain aligned values. After a
+ * successful parse every accessor below only reads inside [mbi, mbi + total_size), and
+ * every multi-byte field is copied out with memcpy: nothing here hands out a pointer to
+ * a packed structure. Strings are handed out as pointers into the MBI (they were checked
+ * to be NUL-terminated inside their tag).
+ *
+ * Must not: allocate, include anything outside lib/ and mm/ headers, know where the
+ * MBI lives physically (the caller does), or decide policy about the memory map (that
+ * is mm/memmap.c).
+ *
+ * Layouts are those GRUB 2 writes (grub/include/multiboot2.h). Where the specification
+ * text and GRUB differ, GRUB wins: the ELF-sections tag has u32 num/entsize/shndx with
+ * the headers at offset 20 (the spec text shows u16 fields).
+ */
+#ifndef MBHEAP_MM_MULTIBOOT2_H
+#define MBHEAP_MM_MULTIBOOT2_H
+
+#include "lib/error.h"
+#include "lib/types.h"
+
+/* EAX at kernel entry when a multiboot2 loader started us. */
+#define MB2_BOOTLOADER_MAGIC 0x36d76289u
+
+/* Tag types (spec 3.6). */
+enum {
+    MB2_TAG_END = 0,
+    MB2_TAG_CMDLINE = 1,
+    MB2_TAG_BOOTLOADER_NAME = 2,
+    MB2_TAG_MODULE = 3,
+    MB2_TAG_BASIC_MEMINFO = 4,
+    MB2_TAG_BOOTDEV = 5,
+    MB2_TAG_MMAP = 6,
+    MB2_TAG_VBE = 7,
+    MB2_TAG_FRAMEBUFFER = 8,
+    MB2_TAG_ELF_SECTIONS = 9,
+    MB2_TAG_APM = 10,
+    MB2_TAG_EFI32 = 11,
+    MB2_TAG_EFI64 = 12,
+    MB2_TAG_SMBIOS = 13,
+    MB2_TAG_ACPI_OLD = 14,
+    MB2_TAG_ACPI_NEW = 15,
+    MB2_TAG_NETWORK = 16,
+    MB2_TAG_EFI_MMAP = 17,
+    MB2_TAG_EFI_BS = 18,
+    MB2_TAG_EFI32_IH = 19,
+    MB2_TAG_EFI64_IH = 20,
+    MB2_TAG_LOAD_BASE_ADDR = 21,
+};
+
+/* Minimum sizes (header included) of the tags mb2_parse() checks. */
+#define MB2_MMAP_ENTRY_MIN 24u       /* u64 base, u64 length, u32 type, u32 reserved */
+#define MB2_MODULE_MIN_SIZE 17u      /* u32 mod_start, u32 mod_end, at least the NUL */
+#define MB2_MEMINFO_SIZE 16u         /* u32 mem_lower, u32 mem_upper */
+#define MB2_MMAP_HDR_SIZE 16u        /* u32 entry_size, u32 entry_version */
+#define MB2_ELF_HDR_SIZE 20u         /* u32 num, u32 entsize, u32 shndx */
+#define MB2_ELF64_SHDR_SIZE 64u      /* sizeof(Elf64_Shdr) */
+#define MB2_FRAMEBUFFER_MIN_SIZE 31u /* addr, pitch, width, height, bpp, type, reserved */
+#define MB2_ACPI_OLD_MIN_SIZE 28u    /* header + 20-byte ACPI 1.0 RSDP */
+#define MB2_ACPI_NEW_MIN_SIZE 44u    /* header + 36-byte ACPI 2.0 XSDP */
+
+/* tag_type of an error that is not about a tag (the fixed header, the pointer). */
+#define MB2_NO_TAG 0xffffffffu
+
+/*
+ * Why mb2_parse() failed. `what` is a static string ("tag runs past total_size");
+ * `value` is the offending field's value when has_value is set ("memory map entry_size
+ * < 24" with value 20). offset is from the start of the MBI.
+ */
+struct mb2_error {
+    uint32_t offset;
+    uint32_t tag_type; /* MB2_NO_TAG when not about a tag */
+    const char *what;
+    uint64_t value;
+    bool has_value;
+};
+
+struct mb2_framebuffer {
+    uint64_t addr; /* physical */
+    uint32_t pitch, width, height;
+    uint8_t bpp;
+    uint8_t type; /* 0 indexed, 1 direct RGB, 2 EGA text */
+};
+
+/*
+ * What mb2_parse() found. Absent string tags are NULL, absent counted things have count
+ * 0, absent fixed tags have their `has_` flag false. The raw pointers point into the
+ * MBI, which must stay mapped and unchanged while the info is used; read their contents
+ * only through the accessors.
+ */
+struct mb2_info {
+    const uint8_t *base; /* the MBI itself */
+    uint32_t total_size; /* bytes at base, all of them validated */
+
+    const char *cmdline;         /* NULL if absent */
+    const char *bootloader_name; /* NULL if absent */
+
+    bool has_meminfo;
+    uint32_t mem_lower_kib, mem_upper_kib;
+
+    const uint8_t *mmap; /* first raw entry; NULL when there is no memory map tag */
+    uint32_t mmap_entry_size;
+    size_t mmap_count;
+
+    size_t module_count;
+    uint32_t module_first; /* offset of the first module tag (0 if none) */
+
+    bool has_elf_sections;
+    uint32_t elf_num, elf_entsize, elf_shndx;
+    const uint8_t *elf_sections; /* first raw section header */
+
+    bool has_framebuffer;
+    struct mb2_framebuffer fb;
+
+    const uint8_t *rsdp_v1; /* ACPI 1.0 RSDP bytes, NULL if absent */
+    size_t rsdp_v1_len;
+    const uint8_t *rsdp_v2; /* ACPI 2.0+ XSDP bytes, NULL if absent */
+    size_t rsdp_v2_len;
+};
+
+struct mb2_mmap_entry {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type; /* MB2_MEM_* (mm/memmap.h); anything else means reserved */
+};
+
+struct mb2_module {
+    uint32_t start, end; /* physical, [start, end) */
+    const char *string;  /* NUL-terminated, inside the MBI */
+};
+
+/* The fields of an ELF64 section header the kernel uses. */
+struct mb2_elf_section {
+    uint32_t name; /* offset into the section-name string table (section shndx) */
+    uint32_t type;
+    uint64_t flags;
+    uint64_t addr; /* where GRUB loaded it (physical for a higher-half kernel's sections) */
+    uint64_t offset;
+    uint64_t size;
+    uint64_t addralign;
+};
+
+/*
+ * Validates the MBI at mbi and fills *out. `avail` is how many bytes at mbi the caller
+ * allows reading (the kernel: total_size after a sanity check; tests: the buffer size).
+ * Never reads outside [mbi, mbi + min(avail, total_size)).
+ *
+ * Checks: mbi 8-byte aligned (E_ALIGN); 8 <= avail, 16 <= total_size <= avail (E_TRUNC);
+ * reserved header field 0 (E_FORMAT); each tag: header and body inside total_size
+ * (E_TRUNC), size >= 8 (E_FORMAT); an end tag {0, 8} ends the structure exactly at
+ * total_size (E_TRUNC when missing, E_FORMAT when not last or wrongly sized); known
+ * tags: too small for their fields -> E_TRUNC, bad field values or strings without a
+ * NUL inside the tag -> E_FORMAT; a second copy of a single-instance tag (everything
+ * but modules) -> E_FORMAT. Unknown tag types are skipped.
+ *
+ * On success returns E_OK. On failure returns the code, fills *err (when err is not
+ * NULL) and zeroes *out. NULL mbi or out: E_INVAL.
+ */
+err_t mb2_parse(const void *mbi, size_t avail, struct mb2_info *out, struct mb2_error *err);
+
+/*
+ * Formats an mb2_parse() failure as one line, e.g.
+ * "mb2_parse: E_TRUNC at offset 0x58 (tag 6, memory map): tag runs past total_size
+ * (got 4096)". snprintf semantics (returns the untruncated length).
+ */
+int mb2_error_format(const struct mb2_error *e, err_t code, char *buf, size_t n);
+
+/* A tag type's name ("memory map"), or "unknown". */
+const char *mb2_tag_name(uint32_t type);
+
+/* A memory-map entry type's name ("available", "ACPI NVS", ...), or NULL for a type the
+ * specification does not define (which the kernel treats as reserved). */
+const char *mb2_mem_type_name(uint32_t type);
+
+/* Copies out memory-map entry i. False when i >= info->mmap_count. */
+bool mb2_mmap_entry(const struct mb2_info *info, size_t i, struct mb2_mmap_entry *out);
+
+/* Copies out module i (in tag order). False when i >= info->module_count. */
+bool mb2_module(const struct mb2_info *info, size_t i, struct mb2_module *out);
+
+/* Copies out ELF64 section header i. False when i >= info->elf_num or no tag. */
+bool mb2_elf_section(const struct mb2_info *info, size_t i, struct mb2_elf_section *out);
+
+/* Prints the firmware memory map exactly as the loader gave it (unsorted, unclipped) as a
+ * table via kprintf, or a line saying there is none. */
+void mb2_print_mmap(const struct mb2_info *info);
+
+#endif

@@ -1,0 +1,641 @@
+/*
+ * Host tests for mm/memmap.c: loading, normalising (order, overlaps, merging, clipping,
+ * overflow), reservations, placement, totals and printing. Every test compares the
+ * exact resulting table.
+ */
+#include "support.h"
+
+#include "lib/kprintf.h"
+#include "mm/memmap.h"
+#include "mm/multiboot2.h"
+
+#define AV MB2_MEM_AVAILABLE
+#define RS MB2_MEM_RESERVED
+#define ACPI MB2_MEM_ACPI_RECLAIMABLE
+#define NVS MB2_MEM_NVS
+#define BAD MB2_MEM_BADRAM
+#define TOP UINT64_MAX
+
+struct ent {
+    uint64_t base, len;
+    uint32_t type;
+};
+
+static void load(struct memmap *m, const struct ent *e, size_t n)
+{
+    memmap_init(m);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(memmap_add(m, e[i].base, e[i].len, e[i].type), E_OK);
+}
+
+/* Compares m (all of it, or only its first n ranges when prefix) with the expected
+ * ranges {start, end, type, reason}. */
+static void expect_map(const struct memmap *m, const struct memmap_range *exp, size_t n,
+                       bool prefix)
+{
+    for (size_t i = 0; i < m->n && i < n; i++) {
+        const struct memmap_range *r = &m->r[i];
+        if (r->start != exp[i].start || r->end != exp[i].end || r->type != exp[i].type ||
+            (r->reason == NULL) != (exp[i].reason == NULL) ||
+            (r->reason && strcmp(r->reason, exp[i].reason) != 0))
+            fail_msg("range %zu: got [%#llx, %#llx) type %u %s, expected [%#llx, %#llx) type %u "
+                     "%s",
+                     i, (unsigned long long)r->start, (unsigned long long)r->end, r->type,
+                     r->reason ? r->reason : "-", (unsigned long long)exp[i].start,
+                     (unsigned long long)exp[i].end, exp[i].type,
+                     exp[i].reason ? exp[i].reason : "-");
+    }
+    if (prefix)
+        assert_true(m->n >= n);
+    else
+        assert_int_equal(m->n, n);
+}
+
+/* Field-wise equality (struct padding makes memcmp unreliable). */
+static void expect_same(const struct memmap *a, const struct memmap *b)
+{
+    expect_map(a, b->r, b->n, false);
+}
+
+#define EXPECT_MAP(m, ...)                                                                         \
+    do {                                                                                           \
+        const struct memmap_range exp_[] = {__VA_ARGS__};                                          \
+        expect_map(m, exp_, ARRAY_SIZE(exp_), false);                                              \
+    } while (0)
+
+#define EXPECT_PREFIX(m, ...)                                                                      \
+    do {                                                                                           \
+        const struct memmap_range exp_[] = {__VA_ARGS__};                                          \
+        expect_map(m, exp_, ARRAY_SIZE(exp_), true);                                               \
+    } while (0)
+
+/* ---- memmap_add ------------------------------------------------------------------ */
+
+static void test_add_clamps_and_drops(void **state)
+{
+    (void)state;
+    struct memmap m;
+    memmap_init(&m);
+    assert_int_equal(memmap_add(&m, 0x1000, 0, AV), E_OK); /* zero length: dropped */
+    assert_int_equal(memmap_add(&m, TOP, 5, AV), E_OK);    /* nothing left after clamping */
+    assert_int_equal(memmap_add(&m, 0xfffffffffffff000, 0x2000, RS), E_OK);
+    assert_int_equal(memmap_add(&m, 0x100000000, TOP, AV), E_OK);
+    assert_int_equal(memmap_add(&m, 0x1000, 0x1000, 20), E_OK);
+    EXPECT_MAP(&m, {0xfffffffffffff000, TOP, RS, NULL}, {0x100000000, TOP, AV, NULL},
+               {0x1000, 0x2000, 20, NULL});
+}
+
+static void test_add_nospc(void **state)
+{
+    (void)state;
+    struct memmap m;
+    memmap_init(&m);
+    for (size_t i = 0; i < MEMMAP_MAX; i++)
+        assert_int_equal(memmap_add(&m, i * 0x2000, 0x1000, AV), E_OK);
+    assert_int_equal(memmap_add(&m, 0x10000000, 0x1000, AV), E_NOSPC);
+    assert_int_equal(memmap_add(&m, 0x10000000, 0, AV), E_OK); /* nothing to add */
+    assert_int_equal(m.n, MEMMAP_MAX);
+    assert_int_equal(m.r[MEMMAP_MAX - 1].start, (MEMMAP_MAX - 1) * 0x2000);
+}
+
+/* ---- memmap_normalize ------------------------------------------------------------ */
+
+static const struct ent bios_map[] = {
+    {0x0, 0x9fc00, AV},        {0x9fc00, 0x400, RS},     {0xf0000, 0x10000, RS},
+    {0x100000, 0x7ee0000, AV}, {0x7fe0000, 0x20000, RS}, {0xfffc0000, 0x40000, RS},
+};
+
+static void test_normalize_bios_unsorted(void **state)
+{
+    (void)state;
+    struct memmap m;
+    memmap_init(&m);
+    for (size_t i = ARRAY_SIZE(bios_map); i-- > 0;)
+        memmap_add(&m, bios_map[i].base, bios_map[i].len, bios_map[i].type);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NULL}, /* 0x9fc00 clipped down to a page */
+               {0x9fc00, 0xa0000, RS, NULL}, /* reserved ranges are not clipped */
+               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x7fe0000, AV, NULL},
+               {0x7fe0000, 0x8000000, RS, NULL}, {0xfffc0000, 0x100000000, RS, NULL});
+}
+
+static void test_normalize_reserved_hole_splits_ram(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {{0x0, 0x10000000, AV}, {0x5000, 0x2000, RS}};
+    load(&m, e, 2);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x5000, AV, NULL}, {0x5000, 0x7000, RS, NULL},
+               {0x7000, 0x10000000, AV, NULL});
+
+    /* an unaligned hole: the RAM around it loses the partial pages */
+    const struct ent f[] = {{0x5800, 0x100, 4}, {0x0, 0x10000, AV}};
+    load(&m, f, 2);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x5000, AV, NULL}, {0x5800, 0x5900, NVS, NULL},
+               {0x6000, 0x10000, AV, NULL});
+}
+
+static void test_normalize_available_inside_reserved(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {
+        {0x150000, 0x10000, AV}, {0x100000, 0x100000, RS}, {0x180000, 0x200000, AV}};
+    load(&m, e, 3);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x100000, 0x200000, RS, NULL}, {0x200000, 0x380000, AV, NULL});
+}
+
+/* The overlap rule: available < ACPI reclaimable < NVS < reserved/unknown < bad RAM;
+ * between two undefined types the higher number. */
+static void test_normalize_overlap_rule(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {
+        {0x10000, 0x4000, ACPI}, {0x12000, 0x4000, NVS}, /* NVS wins over ACPI */
+        {0x20000, 0x4000, NVS},  {0x22000, 0x4000, RS},  /* reserved wins over NVS */
+        {0x30000, 0x4000, RS},   {0x32000, 0x4000, 20},  /* tie: 20 > 2 */
+        {0x40000, 0x4000, 20},   {0x42000, 0x4000, 7},   /* tie: 20 > 7 */
+        {0x50000, 0x4000, BAD},  {0x52000, 0x4000, 99},  /* bad RAM wins over everything */
+        {0x60000, 0x4000, 0},    {0x60000, 0x4000, AV},  /* type 0 is reserved too */
+        {0x0, 0x100000, AV},                             /* RAM under all of it */
+    };
+    load(&m, e, ARRAY_SIZE(e));
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(
+        &m, {0x0, 0x10000, AV, NULL}, {0x10000, 0x12000, ACPI, NULL}, {0x12000, 0x16000, NVS, NULL},
+        {0x16000, 0x20000, AV, NULL}, {0x20000, 0x22000, NVS, NULL}, {0x22000, 0x26000, RS, NULL},
+        {0x26000, 0x30000, AV, NULL}, {0x30000, 0x32000, RS, NULL}, {0x32000, 0x36000, 20, NULL},
+        {0x36000, 0x40000, AV, NULL}, {0x40000, 0x44000, 20, NULL}, {0x44000, 0x46000, 7, NULL},
+        {0x46000, 0x50000, AV, NULL}, {0x50000, 0x54000, BAD, NULL}, {0x54000, 0x56000, 99, NULL},
+        {0x56000, 0x60000, AV, NULL}, {0x60000, 0x64000, 0, NULL}, {0x64000, 0x100000, AV, NULL});
+
+    /* the same entries in the opposite order give the same map */
+    struct memmap m2;
+    memmap_init(&m2);
+    for (size_t i = ARRAY_SIZE(e); i-- > 0;)
+        memmap_add(&m2, e[i].base, e[i].len, e[i].type);
+    assert_int_equal(memmap_normalize(&m2), E_OK);
+    expect_same(&m2, &m);
+}
+
+static void test_normalize_merges(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {
+        {0x1000, 0x1000, AV},  {0x2000, 0x2000, AV}, {0x1000, 0x1000, AV}, /* dup */
+        {0x5800, 0x800, AV},   {0x6000, 0x1800, AV}, /* [0x5800, 0x7800) -> page 0x6000 */
+        {0x10000, 0x800, RS},  {0x10800, 0x800, RS}, {0x11000, 0x1000, 3}, /* no merge */
+        {0x20000, 0x1000, AV}, {0x21000, 0, RS},     {0x21000, 0x1000, AV},
+    };
+    load(&m, e, ARRAY_SIZE(e));
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x1000, 0x4000, AV, NULL}, {0x6000, 0x7000, AV, NULL},
+               {0x10000, 0x11000, RS, NULL}, {0x11000, 0x12000, ACPI, NULL},
+               {0x20000, 0x22000, AV, NULL});
+}
+
+static void test_normalize_clipping(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {
+        {0x1001, 0x1ffe, AV},  /* [0x1001, 0x2fff): no whole page -> dropped */
+        {0x10800, 0x3000, AV}, /* [0x10800, 0x13800) -> [0x11000, 0x13000) */
+        {0x20000, 0xfff, AV},  /* less than a page */
+        {0x30001, 0x7, 20},    /* reserved: kept exact */
+    };
+    load(&m, e, ARRAY_SIZE(e));
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x11000, 0x13000, AV, NULL}, {0x30001, 0x30008, 20, NULL});
+}
+
+static void test_normalize_huge_lengths(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {
+        {0x100000000, TOP, AV},                /* to the top: clamped, then clipped */
+        {0xffffffff00000000, 0x200000000, RS}, /* overflows too */
+        {0x200000000, 0x1000, BAD},
+        {0x0, 0x100000000, AV},
+    };
+    load(&m, e, ARRAY_SIZE(e));
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x200000000, AV, NULL}, {0x200000000, 0x200001000, BAD, NULL},
+               {0x200001000, 0xffffffff00000000, AV, NULL}, {0xffffffff00000000, TOP, RS, NULL});
+
+    /* available up to 2^64 - 1: its last partial page is clipped */
+    const struct ent f[] = {{0xfffffffffff00000, TOP, AV}};
+    load(&m, f, 1);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0xfffffffffff00000, 0xfffffffffffff000, AV, NULL});
+}
+
+static void test_normalize_idempotent_and_empty(void **state)
+{
+    (void)state;
+    struct memmap m;
+    memmap_init(&m);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    assert_int_equal(m.n, 0);
+
+    const struct ent e[] = {{0x0, 0x9fc00, AV},
+                            {0x9f000, 0x2000, NVS},
+                            {0x100000, 0x100000, AV},
+                            {0x180000, 0x1000, 20}};
+    load(&m, e, ARRAY_SIZE(e));
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x120000, "kernel image"), E_OK);
+    struct memmap again = m;
+    assert_int_equal(memmap_normalize(&again), E_OK);
+    expect_same(&again, &m);
+}
+
+/* One RAM range with k reserved holes needs 2k + 1 entries. */
+static void test_normalize_nospc(void **state)
+{
+    (void)state;
+    struct memmap m;
+    memmap_init(&m);
+    memmap_add(&m, 0, 0x10000000, AV);
+    for (uint64_t k = 0; k < 63; k++)
+        memmap_add(&m, 0x100000 + k * 0x10000, 0x1000, RS);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    assert_int_equal(m.n, 127);
+    assert_int_equal(m.r[126].start, 0x100000 + 62 * 0x10000 + 0x1000);
+    assert_int_equal(m.r[126].end, 0x10000000);
+
+    memmap_init(&m);
+    memmap_add(&m, 0, 0x10000000, AV);
+    for (uint64_t k = 0; k < 64; k++)
+        memmap_add(&m, 0x100000 + k * 0x10000, 0x1000, RS);
+    struct memmap before = m;
+    assert_int_equal(memmap_normalize(&m), E_NOSPC);
+    expect_same(&m, &before);
+}
+
+/* ---- memmap_from_mb2 ------------------------------------------------------------- */
+
+struct mbb {
+    _Alignas(8) uint8_t buf[8192];
+    size_t len;
+};
+
+/* Builds an MBI holding only a memory map tag with the given entries (or none). */
+static void build_mbi(struct mbb *b, const struct ent *e, size_t n, bool with_mmap)
+{
+    memset(b->buf, 0, sizeof(b->buf));
+    size_t off = 8;
+    if (with_mmap) {
+        uint32_t hdr[4] = {MB2_TAG_MMAP, (uint32_t)(16 + 24 * n), 24, 0};
+        assert_true(off + 16 + 24 * n + 8 <= sizeof(b->buf));
+        memcpy(b->buf + off, hdr, 16);
+        for (size_t i = 0; i < n; i++) {
+            uint8_t *p = b->buf + off + 16 + 24 * i;
+            memcpy(p, &e[i].base, 8);
+            memcpy(p + 8, &e[i].len, 8);
+            memcpy(p + 16, &e[i].type, 4);
+        }
+        off += 16 + 24 * n; /* a multiple of 8 */
+    }
+    uint32_t end[2] = {MB2_TAG_END, 8};
+    memcpy(b->buf + off, end, 8);
+    b->len = off + 8;
+    uint32_t total = (uint32_t)b->len;
+    memcpy(b->buf, &total, 4);
+}
+
+static void test_from_mb2_uefi(void **state)
+{
+    (void)state;
+    const struct ent e[] = {
+        {0x100000000, 0x40000000, AV}, {0x0, 0xa0000, AV},        {0x7e20000, 0x1000, 20},
+        {0x100000, 0x700000, AV},      {0x800000, 0x8000, NVS},   {0x808000, 0x8000, AV},
+        {0x810000, 0xf0000, NVS},      {0x900000, 0x0, RS},       {0x900000, 0x6b00000, AV},
+        {0x7400000, 0x20000, ACPI},    {0x7420000, 0xa00000, AV}, {0x7e21000, 0x1df000, RS},
+        {0xffc00000, 0x400000, RS},
+    };
+    struct mbb b;
+    build_mbi(&b, e, ARRAY_SIZE(e), true);
+    struct mb2_info info;
+    assert_int_equal(mb2_parse(b.buf, b.len, &info, NULL), E_OK);
+    struct memmap m;
+    assert_int_equal(memmap_from_mb2(&m, &info), E_OK);
+    assert_int_equal(m.n, ARRAY_SIZE(e) - 1); /* the zero-length entry is gone */
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    EXPECT_MAP(&m, {0x0, 0xa0000, AV, NULL}, {0x100000, 0x800000, AV, NULL},
+               {0x800000, 0x808000, NVS, NULL}, {0x808000, 0x810000, AV, NULL},
+               {0x810000, 0x900000, NVS, NULL}, {0x900000, 0x7400000, AV, NULL},
+               {0x7400000, 0x7420000, ACPI, NULL}, {0x7420000, 0x7e20000, AV, NULL},
+               {0x7e20000, 0x7e21000, 20, NULL}, {0x7e21000, 0x8000000, RS, NULL},
+               {0xffc00000, 0x100000000, RS, NULL}, {0x100000000, 0x140000000, AV, NULL});
+}
+
+static void test_from_mb2_no_mmap(void **state)
+{
+    (void)state;
+    struct mbb b;
+    build_mbi(&b, NULL, 0, false);
+    struct mb2_info info;
+    assert_int_equal(mb2_parse(b.buf, b.len, &info, NULL), E_OK);
+    struct memmap m;
+    m.n = 5;
+    assert_int_equal(memmap_from_mb2(&m, &info), E_NOENT);
+    assert_int_equal(m.n, 0);
+
+    build_mbi(&b, NULL, 0, true); /* a tag with no entries: an empty map */
+    assert_int_equal(mb2_parse(b.buf, b.len, &info, NULL), E_OK);
+    assert_int_equal(memmap_from_mb2(&m, &info), E_OK);
+    assert_int_equal(m.n, 0);
+}
+
+/* More entries than MEMMAP_MAX: loading compacts adjacent runs and goes on; only a map
+ * whose distinct ranges do not fit fails. */
+static void test_from_mb2_many_entries(void **state)
+{
+    (void)state;
+    static struct ent e[300];
+    for (size_t i = 0; i < 300; i++)
+        e[i] = (struct ent){0x100000 + i * 0x1800, 0x1800, AV}; /* unaligned, adjacent */
+    e[150].type = NVS;
+    struct mbb b;
+    build_mbi(&b, e, 300, true);
+    struct mb2_info info;
+    assert_int_equal(mb2_parse(b.buf, b.len, &info, NULL), E_OK);
+    struct memmap m;
+    assert_int_equal(memmap_from_mb2(&m, &info), E_OK);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    /* NVS at [0x100000 + 150 * 0x1800, +0x1800) = [0x1e1000, 0x1e2800) */
+    EXPECT_MAP(&m, {0x100000, 0x1e1000, AV, NULL}, {0x1e1000, 0x1e2800, NVS, NULL},
+               {0x1e3000, 0x100000 + 300 * 0x1800, AV, NULL});
+
+    for (size_t i = 0; i < 300; i++)
+        e[i] = (struct ent){i * 0x2000, 0x1000, i % 2 ? RS : AV}; /* disjoint */
+    build_mbi(&b, e, 300, true);
+    assert_int_equal(mb2_parse(b.buf, b.len, &info, NULL), E_OK);
+    assert_int_equal(memmap_from_mb2(&m, &info), E_NOSPC);
+}
+
+/* ---- memmap_reserve -------------------------------------------------------------- */
+
+static void bios(struct memmap *m)
+{
+    load(m, bios_map, ARRAY_SIZE(bios_map));
+    assert_int_equal(memmap_normalize(m), E_OK);
+}
+
+static void test_reserve_inside_and_edges(void **state)
+{
+    (void)state;
+    struct memmap m;
+    bios(&m);
+    /* unaligned both ends: rounded outward */
+    assert_int_equal(memmap_reserve(&m, 0x100010, 0x105123, "kernel image"), E_OK);
+    /* at the top edge of a range */
+    assert_int_equal(memmap_reserve(&m, 0x7fdf000, 0x7fe0000, "page tables"), E_OK);
+    /* in the middle */
+    assert_int_equal(memmap_reserve(&m, 0x200000, 0x201000, "module: initrd"), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NULL}, {0x9fc00, 0xa0000, RS, NULL},
+               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x106000, AV, "kernel image"},
+               {0x106000, 0x200000, AV, NULL}, {0x200000, 0x201000, AV, "module: initrd"},
+               {0x201000, 0x7fdf000, AV, NULL}, {0x7fdf000, 0x7fe0000, AV, "page tables"},
+               {0x7fe0000, 0x8000000, RS, NULL}, {0xfffc0000, 0x100000000, RS, NULL});
+
+    /* a whole range */
+    bios(&m);
+    assert_int_equal(memmap_reserve(&m, 0x0, 0x9f000, "low"), E_OK);
+    assert_int_equal(m.r[0].end, 0x9f000);
+    assert_string_equal(m.r[0].reason, "low");
+    assert_int_equal(m.n, 6);
+}
+
+static void test_reserve_spanning_and_outside(void **state)
+{
+    (void)state;
+    struct memmap m;
+    bios(&m);
+    /* spans RAM, a firmware hole, reserved ranges and the start of the next RAM range */
+    assert_int_equal(memmap_reserve(&m, 0x0, 0x102000, "first 1 MiB+"), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, "first 1 MiB+"}, {0x9fc00, 0xa0000, RS, NULL},
+               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x102000, AV, "first 1 MiB+"},
+               {0x102000, 0x7fe0000, AV, NULL}, {0x7fe0000, 0x8000000, RS, NULL},
+               {0xfffc0000, 0x100000000, RS, NULL});
+    struct memmap before = m;
+
+    /* outside RAM (MMIO, a hole, firmware-reserved): nothing changes */
+    assert_int_equal(memmap_reserve(&m, 0xfee00000, 0xfee01000, "lapic"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0xfffc0000, 0x100000000, "bios rom"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x200000000, TOP, "high"), E_OK);
+    /* already reserved by the kernel: the first reason stays */
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x101000, "again"), E_OK);
+    expect_same(&m, &before);
+
+    /* the whole address space */
+    assert_int_equal(memmap_reserve(&m, 0, TOP, "all"), E_OK);
+    for (size_t i = 0; i < m.n; i++)
+        assert_false(memmap_is_usable(&m.r[i]));
+    assert_string_equal(m.r[4].reason, "all");
+}
+
+static void test_reserve_merges_and_args(void **state)
+{
+    (void)state;
+    struct memmap m;
+    bios(&m);
+    static const char a[] = "boot page tables";
+    assert_int_equal(memmap_reserve(&m, 0x300000, 0x301000, a), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x301000, 0x302000, a), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x302000, 0x303000, "other"), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NULL}, {0x9fc00, 0xa0000, RS, NULL},
+               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x300000, AV, NULL},
+               {0x300000, 0x302000, AV, a}, {0x302000, 0x303000, AV, "other"},
+               {0x303000, 0x7fe0000, AV, NULL}, {0x7fe0000, 0x8000000, RS, NULL},
+               {0xfffc0000, 0x100000000, RS, NULL});
+
+    struct memmap before = m;
+    assert_int_equal(memmap_reserve(&m, 0x2000, 0x1000, "backwards"), E_INVAL);
+    assert_int_equal(memmap_reserve(&m, 0x1000, 0x2000, NULL), E_INVAL);
+    assert_int_equal(memmap_reserve(&m, 0x1000, 0x1000, "empty"), E_OK);
+    expect_same(&m, &before);
+}
+
+static void test_reserve_nospc(void **state)
+{
+    (void)state;
+    struct memmap m;
+    memmap_init(&m);
+    for (uint64_t i = 0; i < MEMMAP_MAX - 1; i++)
+        memmap_add(&m, i * 0x10000, 0x8000, i % 2 ? RS : AV);
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    assert_int_equal(m.n, MEMMAP_MAX - 1);
+    struct memmap before = m;
+    /* the middle of a range needs two more entries: refused, nothing changed */
+    assert_int_equal(memmap_reserve(&m, 0x1000, 0x2000, "x"), E_NOSPC);
+    expect_same(&m, &before);
+    /* an edge needs one */
+    assert_int_equal(memmap_reserve(&m, 0x0, 0x1000, "x"), E_OK);
+    assert_int_equal(m.n, MEMMAP_MAX);
+    EXPECT_PREFIX(&m, {0x0, 0x1000, AV, "x"}, {0x1000, 0x8000, AV, NULL},
+                  {0x10000, 0x18000, RS, NULL}, {0x20000, 0x28000, AV, NULL});
+}
+
+/* ---- queries --------------------------------------------------------------------- */
+
+static void test_find_free(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {{0x1000, 0x3000, AV},
+                            {0x10000, 0x100000, AV},
+                            {0x200000, 0x1000, RS},
+                            {0x100000000, 0x40000000, AV}};
+    load(&m, e, ARRAY_SIZE(e));
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x10000, 0x11000, "k"), E_OK);
+    uint64_t a = 0;
+    assert_true(memmap_find_free(&m, 0x1000, 0x1000, TOP, &a));
+    assert_int_equal(a, 0x1000);
+    assert_true(memmap_find_free(&m, 0x3000, 0x1000, TOP, &a)); /* fits exactly */
+    assert_int_equal(a, 0x1000);
+    assert_true(memmap_find_free(&m, 0x3001, 0x1000, TOP, &a)); /* skips the reservation */
+    assert_int_equal(a, 0x11000);
+    assert_true(memmap_find_free(&m, 0x1000, 0x4000, TOP, &a)); /* alignment */
+    assert_int_equal(a, 0x4000 * 5);
+    assert_true(memmap_find_free(&m, 0x200000, 0x200000, TOP, &a)); /* above 4 GiB */
+    assert_int_equal(a, 0x100000000);
+    assert_false(memmap_find_free(&m, 0x200000, 0x1000, 0x100000000, &a)); /* below 4 GiB */
+    assert_true(memmap_find_free(&m, 0x1000, 0x1000, 0x12000, &a));
+    assert_int_equal(a, 0x1000);
+    assert_true(memmap_find_free(&m, 0x4000, 0x1000, 0x15000, &a)); /* ends exactly at below */
+    assert_int_equal(a, 0x11000);
+    assert_false(memmap_find_free(&m, 0x4000, 0x1000, 0x14fff, &a));
+    assert_false(memmap_find_free(&m, 0x40000001, 1, TOP, &a));
+    assert_false(memmap_find_free(&m, 0, 0x1000, TOP, &a));
+    assert_false(memmap_find_free(&m, 0x1000, 0x3000, TOP, &a)); /* not a power of two */
+    assert_false(memmap_find_free(&m, 0x1000, 0, TOP, &a));
+    assert_false(memmap_find_free(&m, 0x1000, 1ull << 63, TOP, &a)); /* huge alignment */
+}
+
+static void test_totals_and_usable(void **state)
+{
+    (void)state;
+    struct memmap m;
+    bios(&m);
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x180000, "kernel image"), E_OK);
+    struct memmap_totals t;
+    memmap_totals(&m, &t);
+    assert_int_equal(t.usable, 0x9f000 + (0x7fe0000 - 0x180000));
+    assert_int_equal(t.kernel_reserved, 0x80000);
+    assert_int_equal(t.firmware_reserved, 0x400 + 0x10000 + 0x20000 + 0x40000);
+    assert_int_equal(t.usable_top, 0x7fe0000);
+
+    memmap_init(&m);
+    memmap_totals(&m, &t);
+    assert_int_equal(t.usable + t.kernel_reserved + t.firmware_reserved + t.usable_top, 0);
+
+    struct memmap_range r = {0, 0x1000, AV, NULL};
+    assert_true(memmap_is_usable(&r));
+    r.reason = "x";
+    assert_false(memmap_is_usable(&r));
+    r = (struct memmap_range){0, 0x1000, ACPI, NULL};
+    assert_false(memmap_is_usable(&r));
+}
+
+static void test_size_str(void **state)
+{
+    (void)state;
+    char b[32];
+    const struct {
+        uint64_t v;
+        const char *s;
+    } cases[] = {
+        {0, "0 B"},
+        {1023, "1023 B"},
+        {1024, "1.0 KiB"},
+        {0x9f000, "636.0 KiB"},
+        {0x7ee0000, "126.8 MiB"},
+        {3 * GiB / 2, "1.5 GiB"},
+        {0x40000000000, "4.0 TiB"},
+        {TOP, "15.9 EiB"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        memmap_size_str(cases[i].v, b, sizeof(b));
+        assert_string_equal(b, cases[i].s);
+    }
+}
+
+static char out_buf[8192];
+static size_t out_len;
+static void capture(const char *s, size_t n, void *ctx)
+{
+    (void)ctx;
+    if (out_len + n < sizeof(out_buf)) {
+        memcpy(out_buf + out_len, s, n);
+        out_len += n;
+        out_buf[out_len] = '\0';
+    }
+}
+
+static void test_print(void **state)
+{
+    (void)state;
+    struct memmap m;
+    const struct ent e[] = {{0x0, 0x9fc00, AV},        {0x9fc00, 0x400, NVS},
+                            {0x100000, 0x7ee0000, AV}, {0x7fe0000, 0x1000, 20},
+                            {0x7fe1000, 0x1000, ACPI}, {0x8000000, 0x1000, BAD}};
+    load(&m, e, ARRAY_SIZE(e));
+    assert_int_equal(memmap_normalize(&m), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x180000, "kernel image"), E_OK);
+    out_len = 0;
+    out_buf[0] = '\0';
+    kprintf_set_sink(capture, NULL);
+    memmap_print(&m);
+    kprintf_set_sink(NULL, NULL);
+    const char *expect =
+        "memory map: 7 ranges (end exclusive)\n"
+        "  start               end                       size  type\n"
+        "  0x0000000000000000  0x000000000009f000   636.0 KiB  available\n"
+        "  0x000000000009fc00  0x00000000000a0000     1.0 KiB  ACPI NVS\n"
+        "  0x0000000000100000  0x0000000000180000   512.0 KiB  reserved: kernel image\n"
+        "  0x0000000000180000  0x0000000007fe0000   126.3 MiB  available\n"
+        "  0x0000000007fe0000  0x0000000007fe1000     4.0 KiB  type 20 (reserved)\n"
+        "  0x0000000007fe1000  0x0000000007fe2000     4.0 KiB  ACPI reclaimable\n"
+        "  0x0000000008000000  0x0000000008001000     4.0 KiB  bad RAM\n"
+        "  usable 126.9 MiB, firmware-reserved 13.0 KiB, kernel-reserved 512.0 KiB, usable "
+        "top 0x7fe0000\n";
+    assert_string_equal(out_buf, expect);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_add_clamps_and_drops),
+        cmocka_unit_test(test_add_nospc),
+        cmocka_unit_test(test_normalize_bios_unsorted),
+        cmocka_unit_test(test_normalize_reserved_hole_splits_ram),
+        cmocka_unit_test(test_normalize_available_inside_reserved),
+        cmocka_unit_test(test_normalize_overlap_rule),
+        cmocka_unit_test(test_normalize_merges),
+        cmocka_unit_test(test_normalize_clipping),
+        cmocka_unit_test(test_normalize_huge_lengths),
+        cmocka_unit_test(test_normalize_idempotent_and_empty),
+        cmocka_unit_test(test_normalize_nospc),
+        cmocka_unit_test(test_from_mb2_uefi),
+        cmocka_unit_test(test_from_mb2_no_mmap),
+        cmocka_unit_test(test_from_mb2_many_entries),
+        cmocka_unit_test(test_reserve_inside_and_edges),
+        cmocka_unit_test(test_reserve_spanning_and_outside),
+        cmocka_unit_test(test_reserve_merges_and_args),
+        cmocka_unit_test(test_reserve_nospc),
+        cmocka_unit_test(test_find_free),
+        cmocka_unit_test(test_totals_and_usable),
+        cmocka_unit_test(test_size_str),
+        cmocka_unit_test(test_print),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
