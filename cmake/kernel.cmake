@@ -48,7 +48,8 @@ set(MBHEAP_MM_SOURCES
     mm/kheap.c)
 set(MBHEAP_KTEST_SOURCES
     tests/kernel/ktest.c
-    tests/kernel/test_boot.c)
+    tests/kernel/test_boot.c
+    tests/kernel/test_mm.c)
 
 include(${CMAKE_CURRENT_LIST_DIR}/kernel_sources.cmake OPTIONAL)
 

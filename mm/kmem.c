@@ -30,6 +30,9 @@
 #define SHF_ALLOC 0x2u
 #define SHF_EXECINSTR 0x4u
 
+#define PMM_METADATA_REASON "frame allocator metadata"
+#define BOOT_TABLES_REASON "boot page tables"
+
 extern char kernel_phys_start[], kernel_phys_end[];
 extern char boot_tables_start[], boot_tables_end[];
 extern char kernel_stack_guard[];
@@ -107,7 +110,7 @@ static void memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
 
     reserve(0, 1 * MiB, "first 1 MiB (BIOS, real mode)");
     reserve(image_phys(kernel_phys_start), image_phys(boot_tables_start), "kernel image");
-    reserve(image_phys(boot_tables_start), image_phys(boot_tables_end), "boot page tables");
+    reserve(image_phys(boot_tables_start), image_phys(boot_tables_end), BOOT_TABLES_REASON);
     reserve(image_phys(boot_tables_end), image_phys(kernel_phys_end), "kernel image");
     reserve(mbi_pa, (uint64_t)mbi_pa + mb2->total_size, "multiboot2 info");
     struct mb2_module mod;
@@ -118,8 +121,8 @@ static void memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
     if (meta == 0)
         panic("kmem_init: the memory map has no usable RAM");
     if (!memmap_find_free(&kmap, meta, PAGE_SIZE, 4 * GiB, &at))
-        panic("kmem_init: no room below 4 GiB for the frame allocator's %lu-byte bitmap", meta);
-    reserve(at, at + meta, "frame allocator bitmap");
+        panic("kmem_init: no room below 4 GiB for the frame allocator's %lu bytes of metadata", meta);
+    reserve(at, at + meta, PMM_METADATA_REASON);
 }
 
 /* Direct-maps [start, end) (page-aligned), 2 MiB pages where the range allows. */
@@ -243,6 +246,24 @@ static void switch_to_kernel_tables(void)
     kspace_live = true;
 }
 
+/* The boot page tables are dead once CR3 points at the kernel's: hand them to the frame
+ * allocator and drop their reservation from the map. Returns the number of frames. */
+static uint64_t release_boot_tables(void)
+{
+    uint64_t n = 0;
+    for (uint64_t a = image_phys(boot_tables_start); a < image_phys(boot_tables_end);
+         a += PAGE_SIZE, n++)
+        pmm_release(&kpmm, pa(a));
+    for (size_t i = 0; i < kmap.n; i++) {
+        if (kmap.r[i].reason && strcmp(kmap.r[i].reason, BOOT_TABLES_REASON) == 0)
+            kmap.r[i].reason = NULL;
+    }
+    err_t e = memmap_normalize(&kmap); /* merges with usable neighbours, if any */
+    if (e != E_OK)
+        panic("kmem_init: memmap_normalize after releasing the boot tables: %s", err_name(e));
+    return n;
+}
+
 void kmem_init(const struct mb2_info *mb2, uint32_t mbi_pa, uint64_t fail_after)
 {
     memmap_setup(mb2, mbi_pa);
@@ -251,7 +272,7 @@ void kmem_init(const struct mb2_info *mb2, uint32_t mbi_pa, uint64_t fail_after)
 
     uint64_t meta_at = 0;
     for (size_t i = 0; i < kmap.n; i++) {
-        if (kmap.r[i].reason && strcmp(kmap.r[i].reason, "frame allocator bitmap") == 0)
+        if (kmap.r[i].reason && strcmp(kmap.r[i].reason, PMM_METADATA_REASON) == 0)
             meta_at = kmap.r[i].start;
     }
     err_t e = pmm_init(&kpmm, &kmap, pa(meta_at));
@@ -269,10 +290,7 @@ void kmem_init(const struct mb2_info *mb2, uint32_t mbi_pa, uint64_t fail_after)
     map_kernel_sections(mb2);
     switch_to_kernel_tables();
 
-    uint64_t released = 0;
-    for (uint64_t a = image_phys(boot_tables_start); a < image_phys(boot_tables_end);
-         a += PAGE_SIZE, released++)
-        (void)a; // XXX pmm_release(&kpmm, pa(a));
+    uint64_t released = release_boot_tables();
     pmm_stats(&kpmm, &st);
     kprintf("[ok] kernel page tables at 0x%lx: direct map at 0x%lx, kernel W^X, stack guard "
             "page at 0x%lx, no identity map; %lu boot table frames given back; %lu frames free\n",

@@ -15,6 +15,7 @@ Examples:
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -42,6 +43,9 @@ def parse_args():
                         "text is in the log (--stop-on ends the run early)")
     p.add_argument("--stop-on", default=None, help="kill QEMU as soon as this text is logged")
     p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
+    p.add_argument("--check-ram", action="store_true",
+                   help="require the frame allocator's usable RAM (boot output) to agree with "
+                        "--mem: at least 90%% of it and no more")
     p.add_argument("--print-command", action="store_true")
     return p.parse_args()
 
@@ -65,6 +69,28 @@ def qemu_command(a, cmdline):
         # fw_cfg option values separate with ',': a literal comma is written twice.
         cmd += ["-fw_cfg", "name=opt/mbheap/cmdline,string=" + cmdline.replace(",", ",,")]
     return cmd + a.qemu_arg
+
+
+def mem_mib(text):
+    """QEMU's -m value in MiB ("128M", "5G", "512")."""
+    m = re.fullmatch(r"(\d+)([MG]?)", text.strip().upper())
+    if not m:
+        sys.exit("run_qemu: cannot read --mem %r" % text)
+    return int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+
+
+def check_ram(log, mem):
+    """The usable RAM the kernel reports must agree with the RAM QEMU was given."""
+    m = re.search(r"frame allocator: (\d+) frames \((\d+) MiB\) usable", log)
+    if not m:
+        return "no 'frame allocator: N frames (M MiB) usable' line in the serial log"
+    frames, usable = int(m.group(1)), int(m.group(2))
+    ram = mem_mib(mem)
+    if frames * 4096 // (1024 * 1024) != usable:
+        return "frame count %d does not match %d MiB" % (frames, usable)
+    if not (0.9 * ram <= usable <= ram):
+        return "usable RAM %d MiB does not agree with -m %s (%d MiB)" % (usable, mem, ram)
+    return None
 
 
 def read_log(path):
@@ -123,6 +149,10 @@ def main():
     for text in expect:
         if text not in log:
             problems.append("missing from the serial log: '%s'" % text)
+    if a.check_ram:
+        problem = check_ram(log, a.mem)
+        if problem:
+            problems.append(problem)
     for text in a.reject:
         if text in log:
             problems.append("must not be in the serial log: '%s'" % text)

@@ -1,0 +1,101 @@
+/*
+ * mm/pmm.h - the physical frame allocator: 4 KiB frames over all usable RAM.
+ *
+ * Owns which physical frames are free. It must not know how frames are mapped (it
+ * reaches frame and bitmap memory only through phys_to_virt()), and it takes no lock:
+ * the caller serialises calls on one struct pmm. There is no global instance; the
+ * kernel keeps one in its glue. See mm/pmm.c for how it works.
+ *
+ * Ordering promise: a frame never handed out before is always the lowest usable frame
+ * not yet handed out, and a freed (or released) frame is reused before any new one. So,
+ * released frames aside, the k-th distinct frame ever returned is the k-th lowest usable
+ * frame: the kernel's early allocations stay below 4 GiB (inside the boot page tables'
+ * direct map) until 4 GiB worth of usable frames have been handed out.
+ */
+#ifndef MBHEAP_MM_PMM_H
+#define MBHEAP_MM_PMM_H
+
+#include "lib/error.h"
+#include "lib/types.h"
+#include "mm/memmap.h"
+
+/* One usable range, copied out of the memory map. */
+struct pmm_range {
+    uint64_t start, end; /* [start, end), page-aligned */
+};
+
+/* Allocator state. Fields are private to mm/pmm.c; read them through pmm_stats(). */
+struct pmm {
+    struct memmap map;                   /* copy of the map given to pmm_init */
+    struct pmm_range usable[MEMMAP_MAX]; /* usable ranges, ascending */
+    size_t nusable;                      /* entries in usable[] */
+    uint64_t base, limit;                /* the span of RAM: the bitmap covers it */
+    uint64_t meta, meta_end;             /* the metadata: never released */
+    uint64_t *bitmap;                    /* 1 bit per frame: 1 = handed out */
+    uint32_t *stack;                     /* free frames, (frame - base) >> 12, LIFO */
+    uint64_t stack_top;                  /* entries on the stack */
+    uint64_t stack_cap;                  /* room on the stack: frames of RAM */
+    size_t cursor_range;                 /* usable[] index of the cursor */
+    uint64_t cursor;                     /* next never-used frame in that range */
+    uint64_t total;                      /* usable frames */
+    uint64_t used;                       /* frames handed out and not freed */
+    uint64_t fail_after;                 /* allocations left before injected E_NOMEM */
+};
+
+struct pmm_stats {
+    uint64_t total;    /* usable frames (those released by pmm_release included) */
+    uint64_t free;     /* usable frames not handed out (freed + never used) */
+    uint64_t used;     /* frames handed out and not yet freed */
+    uint64_t reserved; /* frames of the span that are not usable (holes, firmware, kernel) */
+};
+
+/* Bytes of metadata pmm_init needs for map m (a bit per frame of the span plus 4 bytes
+ * per frame of RAM: about 0.1% of RAM), a multiple of PAGE_SIZE; 0 when m has no usable
+ * RAM. The span runs from the lowest to the highest end of a type-available range,
+ * reserved by the kernel or not, so carving the metadata out of m does not change it. */
+uint64_t pmm_metadata_size(const struct memmap *m);
+
+/*
+ * Sets up p over map m, which must be normalised (sorted, non-overlapping, usable ranges
+ * page-aligned) and must already contain the reservation of [metadata, metadata +
+ * pmm_metadata_size(m)), which phys_to_virt() must reach for p's whole life. Clears only
+ * the bitmap part of the metadata and never touches a frame. Returns E_INVAL for a map
+ * that is not normalised, a metadata address not 8-byte aligned or overlapping usable
+ * RAM; E_RANGE when usable RAM spans 16 TiB or more; E_NOMEM when m has no usable RAM.
+ * m is copied; it need not outlive p.
+ */
+err_t pmm_init(struct pmm *p, const struct memmap *m, paddr_t metadata);
+
+/* Hands out one free frame in *out: the last one freed, else the lowest never used.
+ * E_NOMEM when no frame is left (or the pmm_fail_after budget is spent). O(1); never
+ * touches the frame. Panics when it finds its metadata corrupted. */
+err_t pmm_alloc(struct pmm *p, paddr_t *out);
+
+/* Like pmm_alloc, but the frame lies entirely below physical address limit; E_NOMEM when
+ * none does. O(1) while the cursor is below limit, else searches the freed frames (slow
+ * path, meant for rare needs such as low-memory trampolines or legacy DMA). */
+err_t pmm_alloc_below(struct pmm *p, uint64_t limit, paddr_t *out);
+
+/* Gives frame back; the caller must not touch it afterwards. Panics with the address
+ * when frame is not page-aligned, is outside RAM, is reserved, or is already free. O(1);
+ * never touches the frame. */
+void pmm_free(struct pmm *p, paddr_t frame);
+
+/* Turns frame, inside a kernel reservation of the map (type available with a reason,
+ * e.g. the boot page tables once unused), into a free usable frame: total grows by one.
+ * Panics when frame is not page-aligned, not in such a reservation (outside RAM, usable,
+ * firmware-reserved), holds the pmm's metadata, or was already released. O(free frames):
+ * meant for boot. The caller must no longer use the frame. */
+void pmm_release(struct pmm *p, paddr_t frame);
+
+/* True when the frame containing addr is handed out (allocated and not yet freed). */
+bool pmm_is_allocated(const struct pmm *p, paddr_t addr);
+
+/* Fills *out with frame counts; free + used == total always. */
+void pmm_stats(const struct pmm *p, struct pmm_stats *out);
+
+/* Fault injection: after n more successful allocations every allocation fails with
+ * E_NOMEM until this is called again. UINT64_MAX (the default) never fails. */
+void pmm_fail_after(struct pmm *p, uint64_t n);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * tests/kernel/test_mm.c - the frame allocator and the page mapper in the running kernel:
+ * every frame of RAM, RAM above 4 GiB, mappings written through and read back via the
+ * direct map, and the faults the kernel's own page tables must raise (NULL, unmapped,
+ * write to text, execute from NX data, the stack guard page).
+ */
+#include "arch/x86_64/cpu.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/alloc.h"
+#include "mm/kmem.h"
+#include "mm/kphys.h"
+#include "tests/kernel/ktest.h"
+
+/* What pmm.exhaust writes at the start of every frame it holds: the frames form a list
+ * through the direct map, newest first, each tagged with its allocation index. */
+struct frame_tag {
+    uint64_t magic;
+    uint64_t index;
+    uint64_t next; /* physical address of the previously allocated frame, 0 = none */
+};
+#define FRAME_TAG_MAGIC ((uint64_t)0x6d6268656170f4a3)
+
+static bool frame_is_usable(uint64_t a)
+{
+    const struct memmap_range *r = kmem_range_of(a);
+    return r && memmap_is_usable(r) && r->end - a >= PAGE_SIZE;
+}
+
+/* Allocates until E_NOMEM or until stop(frame) says so; returns the list head and count. */
+static uint64_t grab_frames(uint64_t *count, uint64_t *highest, bool (*stop)(uint64_t))
+{
+    uint64_t head = 0, n = 0, hi = 0;
+    paddr_t f;
+    while (pmm_alloc(kmem_pmm(), &f) == E_OK) {
+        uint64_t a = pa_val(f);
+        KT_ASSERT_EQ(a & PAGE_MASK, 0);
+        if (!frame_is_usable(a))
+            ktest_fail(__FILE__, __LINE__, "frame 0x%lx is not in usable RAM", a);
+        struct frame_tag *t = phys_to_virt(f);
+        *t = (struct frame_tag){FRAME_TAG_MAGIC, n, head};
+        head = a;
+        hi = MAX(hi, a);
+        n++;
+        if (stop && stop(a))
+            break;
+    }
+    *count = n;
+    *highest = hi;
+    return head;
+}
+
+/* Walks the list newest first: every tag intact and indexes consecutive, which proves
+ * no frame was handed out twice (a second owner would have overwritten the first's
+ * tag). Frees each frame when release is set. Returns the number of frames walked. */
+static uint64_t check_frames(uint64_t head, uint64_t count, bool release)
+{
+    uint64_t n = 0;
+    for (uint64_t a = head; a; n++) {
+        KT_ASSERT_LT(n, count);
+        const struct frame_tag *t = phys_to_virt(pa(a));
+        if (t->magic != FRAME_TAG_MAGIC || t->index != count - 1 - n)
+            ktest_fail(__FILE__, __LINE__,
+                       "frame 0x%lx: tag {0x%lx, %lu}, expected {0x%lx, %lu}: handed out twice?",
+                       a, t->magic, t->index, FRAME_TAG_MAGIC, count - 1 - n);
+        uint64_t next = t->next;
+        if (release)
+            pmm_free(kmem_pmm(), pa(a));
+        a = next;
+    }
+    return n;
+}
+
+KTEST(pmm, exhaust)
+{
+    struct pmm_stats before, empty, after;
+    pmm_stats(kmem_pmm(), &before);
+    uint64_t n, hi;
+    uint64_t head = grab_frames(&n, &hi, NULL);
+    pmm_stats(kmem_pmm(), &empty);
+    kprintf("pmm.exhaust: %lu frames allocated (%lu MiB), highest 0x%lx\n", n, n * PAGE_SIZE / MiB,
+            hi);
+    KT_ASSERT_EQ(n, before.free);
+    KT_ASSERT_EQ(empty.free, 0);
+    KT_ASSERT_EQ(empty.used, before.used + n);
+    KT_ASSERT_EQ(check_frames(head, n, false), n);
+    KT_ASSERT_EQ(check_frames(head, n, true), n);
+    pmm_stats(kmem_pmm(), &after);
+    KT_ASSERT_EQ(after.free, before.free);
+    KT_ASSERT_EQ(after.used, before.used);
+    KT_ASSERT_EQ(after.total, before.total);
+    /* Freed frames are reusable. */
+    paddr_t f;
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &f), E_OK);
+    pmm_free(kmem_pmm(), f);
+}
+
+static bool above_4g(uint64_t a) { return a >= 4 * GiB; }
+
+/* Booted with -m 5G: RAM above 4 GiB is handed out and usable through the direct map. */
+KTEST(pmm, high_memory)
+{
+    struct pmm_stats st;
+    pmm_stats(kmem_pmm(), &st);
+    KT_ASSERT_GT(st.total * PAGE_SIZE, 4 * GiB + 512 * MiB);
+    uint64_t n, hi;
+    uint64_t head = grab_frames(&n, &hi, above_4g);
+    KT_ASSERT_GE(hi, 4 * GiB);
+    KT_ASSERT_EQ(head, hi);
+    uint64_t *p = phys_to_virt(pa(hi));
+    for (size_t i = 3; i < PAGE_SIZE / 8; i++)
+        p[i] = hi ^ (i * 0x9e3779b97f4a7c15ull);
+    for (size_t i = 3; i < PAGE_SIZE / 8; i++)
+        KT_ASSERT_EQ(p[i], hi ^ (i * 0x9e3779b97f4a7c15ull));
+    kprintf("pmm.high_memory: frame 0x%lx (above 4 GiB) written and read back after %lu "
+            "allocations\n",
+            hi, n);
+    KT_ASSERT_EQ(check_frames(head, n, true), n);
+    struct pmm_stats after;
+    pmm_stats(kmem_pmm(), &after);
+    KT_ASSERT_EQ(after.free, st.free);
+}
+
+/* Frees of frames the allocator does not own panic with the address. */
+KTEST_SHOULD_PANIC(pmm, double_free, "pmm_free: double free of frame")
+{
+    paddr_t f;
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &f), E_OK);
+    pmm_free(kmem_pmm(), f);
+    pmm_free(kmem_pmm(), f);
+}
+
+KTEST_SHOULD_PANIC(pmm, free_reserved, "is reserved")
+{
+    extern char kernel_text_start[];
+    pmm_free(kmem_pmm(), pa((uint64_t)(uintptr_t)kernel_text_start - KERNEL_VMA));
+}
+
+#define TEST_PAGE ((uint64_t)0x0000123456789000)
+
+KTEST(vmm, map_translate)
+{
+    struct vmm_space *s = kmem_space();
+    paddr_t f, got;
+    uint64_t flags;
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &f), E_OK);
+    KT_ASSERT_EQ(vmm_translate(s, va(TEST_PAGE), &got, NULL), E_NOENT);
+    KT_ASSERT_EQ(vmm_map(s, va(TEST_PAGE), f, VMM_WRITABLE | VMM_NX), E_OK);
+    KT_ASSERT_EQ(vmm_translate(s, va(TEST_PAGE + 0x123), &got, &flags), E_OK);
+    KT_ASSERT_EQ(pa_val(got), pa_val(f) + 0x123);
+    KT_ASSERT(flags & VMM_WRITABLE);
+    KT_ASSERT(flags & VMM_NX);
+    volatile uint8_t *page = (volatile uint8_t *)TEST_PAGE;
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        page[i] = (uint8_t)(i * 7 + 3);
+    const uint8_t *direct = phys_to_virt(f);
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        KT_ASSERT_EQ(direct[i], (uint8_t)(i * 7 + 3));
+    /* And the other way round. */
+    ((uint8_t *)phys_to_virt(f))[100] = 0xa5;
+    KT_ASSERT_EQ(page[100], 0xa5);
+    /* The kernel's own addresses translate too. */
+    KT_ASSERT_EQ(vmm_translate(s, va_from_ptr(direct), &got, NULL), E_OK);
+    KT_ASSERT_EQ(pa_val(got), pa_val(f));
+    paddr_t back;
+    KT_ASSERT_EQ(vmm_unmap(s, va(TEST_PAGE), &back), E_OK);
+    KT_ASSERT_EQ(pa_val(back), pa_val(f));
+    KT_ASSERT_EQ(vmm_translate(s, va(TEST_PAGE), &got, NULL), E_NOENT);
+    pmm_free(kmem_pmm(), f);
+}
+
+KTEST(vmm, already_mapped)
+{
+    struct vmm_space *s = kmem_space();
+    paddr_t f, g;
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &f), E_OK);
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &g), E_OK);
+    KT_ASSERT_EQ(vmm_map(s, va(TEST_PAGE), f, VMM_NX), E_OK);
+    KT_ASSERT_EQ(vmm_map(s, va(TEST_PAGE), g, VMM_NX), E_EXISTS);
+    paddr_t got;
+    KT_ASSERT_EQ(vmm_translate(s, va(TEST_PAGE), &got, NULL), E_OK);
+    KT_ASSERT_EQ(pa_val(got), pa_val(f)); /* the first mapping is untouched */
+    /* The direct map uses 2 MiB pages: a 4 KiB page inside one is refused. */
+    KT_ASSERT_EQ(vmm_map(s, va(DIRECT_MAP_BASE + 2 * MiB), g, VMM_NX), E_HUGEPAGE);
+    KT_ASSERT_EQ(vmm_unmap(s, va(TEST_PAGE), NULL), E_OK);
+    KT_ASSERT_EQ(vmm_unmap(s, va(TEST_PAGE), NULL), E_NOENT);
+    KT_ASSERT_EQ(vmm_map(s, va(0x0000800000000000ull), g, VMM_NX), E_INVAL); /* non-canonical */
+    pmm_free(kmem_pmm(), f);
+    pmm_free(kmem_pmm(), g);
+}
+
+KTEST_SHOULD_PANIC(vmm, unmap_faults,
+                   "page fault: address 0x0000123456789000 (page not present, read")
+{
+    paddr_t f;
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &f), E_OK);
+    KT_ASSERT_EQ(vmm_map(kmem_space(), va(TEST_PAGE), f, VMM_WRITABLE | VMM_NX), E_OK);
+    volatile uint64_t *p = (volatile uint64_t *)TEST_PAGE;
+    *p = 42;
+    KT_ASSERT_EQ(*p, 42);
+    KT_ASSERT_EQ(vmm_unmap(kmem_space(), va(TEST_PAGE), NULL), E_OK);
+    kprintf("vmm.unmap_faults: reading 0x%lx after unmap\n", TEST_PAGE);
+    (void)*p;
+}
+
+KTEST_SHOULD_PANIC(vmm, null_deref,
+                   "page fault: NULL pointer dereference, address 0x0000000000000000")
+{
+    volatile uint64_t *p = NULL;
+    __asm__ volatile("" : "+r"(p)); /* hide the NULL from the optimiser */
+    (void)*p;
+}
+
+KTEST_SHOULD_PANIC(vmm, write_text, "(protection violation, write, kernel)")
+{
+    extern char kernel_text_start[];
+    volatile uint8_t *text = (volatile uint8_t *)kernel_text_start;
+    __asm__ volatile("" : "+r"(text));
+    kprintf("vmm.write_text: writing to .text at %p\n", (void *)text);
+    *text = 0xcc;
+}
+
+KTEST_SHOULD_PANIC(vmm, exec_heap_nx, "instruction fetch (NX)")
+{
+    uint8_t *code = kmalloc(16);
+    KT_ASSERT(code != NULL);
+    code[0] = 0xc3; /* ret */
+    void (*fn)(void) = (void (*)(void))(uintptr_t)code;
+    __asm__ volatile("" : "+r"(fn));
+    kprintf("vmm.exec_heap_nx: calling heap memory at %p\n", (void *)code);
+    fn();
+}
+
+/* The kernel's tables: nothing both writable and executable, text read-only, rodata and
+ * data non-executable, page 0 and the boot identity map gone, the guard page unmapped. */
+KTEST(vmm, kernel_tables)
+{
+    extern char kernel_text_start[], kernel_rodata_start[], kernel_data_start[];
+    extern char kernel_stack_guard[], kernel_stack_bottom[];
+    struct vmm_space *s = kmem_space();
+    uint64_t flags;
+    KT_ASSERT_EQ(vmm_translate(s, va_from_ptr(kernel_text_start), NULL, &flags), E_OK);
+    KT_ASSERT(!(flags & VMM_WRITABLE) && !(flags & VMM_NX));
+    KT_ASSERT_EQ(vmm_translate(s, va_from_ptr(kernel_rodata_start), NULL, &flags), E_OK);
+    KT_ASSERT(!(flags & VMM_WRITABLE) && (flags & VMM_NX));
+    KT_ASSERT_EQ(vmm_translate(s, va_from_ptr(kernel_data_start), NULL, &flags), E_OK);
+    KT_ASSERT((flags & VMM_WRITABLE) && (flags & VMM_NX));
+    KT_ASSERT_EQ(vmm_translate(s, va(0), NULL, NULL), E_NOENT);
+    KT_ASSERT_EQ(vmm_translate(s, va(0x100000), NULL, NULL), E_NOENT); /* identity map gone */
+    KT_ASSERT_EQ(vmm_translate(s, va_from_ptr(kernel_stack_guard), NULL, NULL), E_NOENT);
+    KT_ASSERT_EQ(vmm_translate(s, va_from_ptr(kernel_stack_bottom), NULL, &flags), E_OK);
+    KT_ASSERT((flags & VMM_WRITABLE) && (flags & VMM_NX));
+    KT_ASSERT_EQ(vmm_translate(s, va(DIRECT_MAP_BASE + 0xb8000), NULL, &flags), E_OK);
+    KT_ASSERT(flags & VMM_NX);
+    KT_ASSERT_EQ(read_cr3() & ~PAGE_MASK, pa_val(s->pml4));
+}
+
+/* Unbounded recursion runs into the unmapped guard page below the kernel stack. */
+static __attribute__((noinline)) uint64_t dig(volatile uint64_t depth)
+{
+    volatile uint8_t pad[512];
+    pad[0] = (uint8_t)depth;
+    if (depth == UINT64_MAX)
+        return 0;
+    return dig(depth + 1) + pad[0];
+}
+
+KTEST_SHOULD_PANIC(vmm, guard_page, "double fault: kernel stack overflow: the guard page at")
+{
+    extern char kernel_stack_guard[];
+    KT_ASSERT_EQ(vmm_translate(kmem_space(), va_from_ptr(kernel_stack_guard), NULL, NULL),
+                 E_NOENT);
+    kprintf("vmm.guard_page: guard page at %p is unmapped; recursing\n",
+            (void *)kernel_stack_guard);
+    dig(0);
+}
