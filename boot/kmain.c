@@ -177,20 +177,26 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
         panic("kmain: bad multiboot2 magic 0x%x (expected 0x%x)", magic, MB2_BOOTLOADER_MAGIC);
     gdt_init();
     idt_init();
-    kprintf("[ok] GDT, TSS (IST stacks for #DF, NMI, #MC), IDT (32 exceptions)\n");
+    kprintf("[ok] GDT, TSS (IST stacks for #DF, NMI, #MC), IDT (32 exceptions, 16 PIC IRQs masked)\n");
     boot_info_init(mbi_pa);
     cmdline_init();
-    kmem_init(&mb2, mbi_pa, opts.pmm_fail_after);
-    heap_setup();
 
+    /* A selected test is armed before memory setup, so that a should-panic test can
+     * expect a panic of the boot stages below (heap.init_fails). */
+    const struct ktest *t = NULL;
     if (opts.test[0]) {
-        const struct ktest *t = ktest_find(opts.test);
+        t = ktest_find(opts.test);
         if (!t) {
             ktest_list();
             panic("kmain: no in-kernel test named '%s'", opts.test);
         }
-        ktest_run(t);
+        ktest_arm(t);
     }
+    kmem_init(&mb2, mbi_pa, opts.pmm_fail_after);
+    heap_setup();
+
+    if (t)
+        ktest_run(t);
     demo();
     qemu_exit(QEMU_EXIT_SUCCESS);
     /* No exit device (a plain `qemu-system-x86_64 -cdrom`): leave the output on screen. */

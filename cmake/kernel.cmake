@@ -27,7 +27,9 @@ set(MBHEAP_ARCH_SOURCES
     arch/x86_64/vga.c
     arch/x86_64/console.c
     arch/x86_64/panic.c
-    arch/x86_64/qemu.c)
+    arch/x86_64/qemu.c
+    arch/x86_64/pic.c
+    arch/x86_64/timer.c)
 set(MBHEAP_LIB_SOURCES
     lib/kprintf.c
     lib/string.c
@@ -49,9 +51,9 @@ set(MBHEAP_MM_SOURCES
 set(MBHEAP_KTEST_SOURCES
     tests/kernel/ktest.c
     tests/kernel/test_boot.c
-    tests/kernel/test_mm.c)
-
-include(${CMAKE_CURRENT_LIST_DIR}/kernel_sources.cmake OPTIONAL)
+    tests/kernel/test_heap.c
+    tests/kernel/test_mm.c
+    tests/kernel/test_bench.c)
 
 set(MBHEAP_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
 add_executable(mbheap.elf
@@ -69,6 +71,13 @@ endif()
 set_target_properties(mbheap.elf PROPERTIES
     LINK_DEPENDS ${MBHEAP_LINKER_SCRIPT}
     RUNTIME_OUTPUT_DIRECTORY ${MBHEAP_OUT_DIR})
+
+# GRUB must recognise the ELF as a multiboot2 kernel (header in the first 32 KiB, checksum).
+find_program(MBHEAP_GRUB_FILE NAMES grub-file grub2-file REQUIRED)
+add_custom_command(TARGET mbheap.elf POST_BUILD
+    COMMAND ${MBHEAP_GRUB_FILE} --is-x86-multiboot2 $<TARGET_FILE:mbheap.elf>
+    COMMENT "Checking that mbheap.elf is a multiboot2 kernel (grub-file --is-x86-multiboot2)"
+    VERBATIM)
 
 # The ISO: GRUB (BIOS i386-pc and x86_64-efi, hybrid), grub.cfg and the kernel. Only the
 # modules the boot needs; no locales, themes or fonts.

@@ -52,15 +52,25 @@ static err_t map_range(uintptr_t start, uintptr_t end)
     return E_OK;
 }
 
-/* The heap core's grow hook: maps at least min_bytes at end, within heap_max. */
+/*
+ * The heap core's grow hook: maps at least min_bytes at end, within heap_max. It grows by
+ * a quarter of the current heap when that is more, so that reaching heap_max takes a
+ * logarithmic number of growth events, not one per page; when frames are too short for
+ * that, it falls back to exactly what was asked for.
+ */
 static size_t kheap_grow(void *ctx, uintptr_t end, size_t min_bytes)
 {
     (void)ctx;
-    uint64_t bytes;
-    if (!align_up_checked(min_bytes, PAGE_SIZE, &bytes) || end > kheap_cap_end ||
-        bytes > kheap_cap_end - end)
+    uint64_t need;
+    if (!align_up_checked(min_bytes, PAGE_SIZE, &need) || end > kheap_cap_end)
         return 0;
-    return map_range(end, end + bytes) == E_OK ? (size_t)bytes : 0;
+    uint64_t room = kheap_cap_end - end;
+    if (need > room)
+        return 0;
+    uint64_t want = MIN(MAX(need, align_down((end - HEAP_START) / 4, PAGE_SIZE)), room);
+    if (want > need && map_range(end, end + want) == E_OK)
+        return (size_t)want;
+    return map_range(end, end + need) == E_OK ? (size_t)need : 0;
 }
 
 err_t kheap_init(uint64_t heap_max, bool debug)

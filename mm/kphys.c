@@ -6,7 +6,10 @@
  */
 #include "mm/kphys.h"
 
-void *phys_to_virt(paddr_t p) { return (void *)(uintptr_t)(DIRECT_MAP_BASE + pa_val(p)); }
+void *phys_to_virt(paddr_t p)
+{
+    return (void *)(uintptr_t)(DIRECT_MAP_BASE + pa_val(p));
+}
 
 paddr_t kphys_virt_to_phys_direct(const void *v)
 {

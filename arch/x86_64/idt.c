@@ -1,6 +1,10 @@
 /*
  * arch/x86_64/idt.c - the interrupt descriptor table and what each exception does.
  *
+ * Vectors 0..31 are the CPU exceptions (below); 32..47 are the legacy PIC's IRQs, whose
+ * stubs go to irq_dispatch (arch/x86_64/pic.c). idt_init also remaps the PICs there
+ * with every line masked; nothing enables interrupts during boot.
+ *
  * Breakpoints report and return. Every other exception is fatal: it panics with a
  * message naming the exception, the faulting address or error code and RIP. Page
  * faults are decoded (present/not present, read/write/fetch, user/kernel) and
@@ -12,6 +16,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/pic.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/types.h"
@@ -37,6 +42,7 @@ static struct idt_entry idt[256];
 static uint64_t breakpoints;
 
 extern const uint64_t isr_stub_table[32];
+extern const uint64_t irq_stub_table[PIC_NUM_IRQS];
 extern char kernel_stack_guard[];
 
 static const char *const exception_names[32] = {
@@ -65,11 +71,14 @@ void idt_init(void)
 {
     for (int v = 0; v < 32; v++)
         idt_set(v, isr_stub_table[v], 0);
+    for (int i = 0; i < PIC_NUM_IRQS; i++)
+        idt_set(PIC_VECTOR_BASE + i, irq_stub_table[i], 0);
     idt[8].ist = IST_DOUBLE_FAULT;
     idt[2].ist = IST_NMI;
     idt[18].ist = IST_MACHINE_CHECK;
     struct idt_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" ::"m"(p));
+    pic_init();
 }
 
 uint64_t idt_breakpoint_count(void) { return breakpoints; }

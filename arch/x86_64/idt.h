@@ -12,7 +12,9 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-/* Installs handlers for the 32 exceptions; #DF, NMI and #MC run on IST stacks. */
+/* Installs handlers for the 32 exceptions (#DF, NMI and #MC run on IST stacks) and
+ * the stubs of the 16 PIC IRQs at vectors 32..47 (arch/x86_64/pic.h), and remaps the
+ * PICs there with every line masked. Interrupts stay disabled. */
 void idt_init(void);
 
 /* Number of breakpoint (int3) exceptions handled so far. */

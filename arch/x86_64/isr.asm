@@ -1,15 +1,20 @@
-; arch/x86_64/isr.asm - entry stubs for the 32 CPU exceptions.
+; arch/x86_64/isr.asm - entry stubs for the 32 CPU exceptions and the 16 PIC IRQs.
 ;
 ; Each stub makes the stack look the same (a dummy error code where the CPU pushes
 ; none, then the vector number), saves the general registers into a struct trap_frame
-; (arch/x86_64/idt.h) and calls exception_dispatch(frame). If the handler returns, the
-; registers are restored and iretq resumes the interrupted code.
+; (arch/x86_64/idt.h) and calls the C side with the frame: exception_dispatch (idt.c)
+; for vectors 0..31, irq_dispatch (pic.c: runs the handler, sends the EOI) for the
+; IRQs at 32..47. If the C side returns, the registers are restored and iretq resumes
+; the interrupted code. The CPU aligns RSP to 16 before pushing its frame; with the
+; 17 words pushed here the call happens on a 16-byte aligned stack, as the ABI wants.
 
 bits 64
 section .text
 
 extern exception_dispatch
+extern irq_dispatch
 global isr_stub_table
+global irq_stub_table
 
 %macro ISR_NOERR 1
 isr_%1:
@@ -24,7 +29,15 @@ isr_%1:
     jmp isr_common
 %endmacro
 
-isr_common:
+%macro IRQ_STUB 1
+irq_%1:
+    push qword 0
+    push qword %1
+    jmp irq_common
+%endmacro
+
+; Saves the registers, calls %1(frame), restores them and returns from the interrupt.
+%macro TRAP_COMMON 1
     push rax
     push rbx
     push rcx
@@ -42,7 +55,7 @@ isr_common:
     push r15
     cld
     mov rdi, rsp
-    call exception_dispatch
+    call %1
     pop r15
     pop r14
     pop r13
@@ -60,6 +73,13 @@ isr_common:
     pop rax
     add rsp, 16                     ; vector and error code
     iretq
+%endmacro
+
+isr_common:
+    TRAP_COMMON exception_dispatch
+
+irq_common:
+    TRAP_COMMON irq_dispatch
 
 %assign v 0
 %rep 32
@@ -71,12 +91,25 @@ isr_common:
 %assign v v + 1
 %endrep
 
+%assign v 32
+%rep 16
+    IRQ_STUB v
+%assign v v + 1
+%endrep
+
 section .rodata
 align 8
 isr_stub_table:
 %assign v 0
 %rep 32
     dq isr_ %+ v
+%assign v v + 1
+%endrep
+
+irq_stub_table:
+%assign v 32
+%rep 16
+    dq irq_ %+ v
 %assign v v + 1
 %endrep
 

@@ -58,6 +58,16 @@ static void panic_hook(const char *msg)
     verdict(false, "panic message does not match");
 }
 
+void ktest_pass(const char *why)
+{
+    if (current && current->should_panic) {
+        kprintf("ktest: ktest_pass(\"%s\") in a test that should panic with \"%s\"\n",
+                why ? why : "", current->should_panic);
+        verdict(false, "passed without the expected panic");
+    }
+    verdict(true, why);
+}
+
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
@@ -69,12 +79,18 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
     verdict(false, "assertion failed");
 }
 
-void ktest_run(const struct ktest *t)
+void ktest_arm(const struct ktest *t)
 {
     current = t;
     panic_set_hook(panic_hook);
     kprintf("ktest: running %s%s%s%s\n", t->name, t->should_panic ? " (should panic with \"" : "",
             t->should_panic ? t->should_panic : "", t->should_panic ? "\")" : "");
+}
+
+void ktest_run(const struct ktest *t)
+{
+    if (current != t)
+        ktest_arm(t);
     t->fn();
     if (t->should_panic)
         verdict(false, "returned without the expected panic");

@@ -35,6 +35,12 @@ struct ktest {
 #define KTEST(suite, name) KTEST_REGISTER(suite, name, NULL)
 #define KTEST_SHOULD_PANIC(suite, name, text) KTEST_REGISTER(suite, name, text)
 
+/* Ends the current test with a pass (never returns), for a test whose last step cannot
+ * return to its body: e.g. an alloc-failure handler, which must not return, checks what
+ * it was called with and then calls ktest_pass("why"). In a should-panic test it is a
+ * failure (the expected panic did not happen). */
+_Noreturn void ktest_pass(const char *why);
+
 /* Reports a failed assertion and ends the test (never returns). */
 _Noreturn void ktest_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -64,8 +70,13 @@ _Noreturn void ktest_fail(const char *file, int line, const char *fmt, ...)
 /* Finds a test by its full name; NULL if there is none. */
 const struct ktest *ktest_find(const char *name);
 
-/* Runs one test and exits QEMU with its verdict (never returns). The caller has set up
- * everything the test may use. */
+/* Makes t the current test before the boot sequence sets up memory: from here on a panic
+ * is judged as t's verdict (so a should-panic test can expect a boot-stage panic, e.g.
+ * heap.init_fails). Prints "ktest: running <name>". */
+void ktest_arm(const struct ktest *t);
+
+/* Runs one test (arming it first unless ktest_arm(t) was called) and exits QEMU with
+ * its verdict (never returns). The caller has set up everything the test may use. */
 _Noreturn void ktest_run(const struct ktest *t);
 
 /* Lists every registered test on the console. */

@@ -1,0 +1,865 @@
+/*
+ * tests/kernel/test_heap.c - the kernel heap in QEMU: blog_os's heap tests through the
+ * global allocator and the collections, then what blog_os does not test: the set-once
+ * alloc-failure handler, out of memory at heap_max, growth, in-place realloc, alignment,
+ * misuse panics, a long random workload, allocation from a timer interrupt, and a heap
+ * that cannot be mapped at boot. Each test is one QEMU boot (tests/qemu/heap.cmake
+ * gives the command line: heap_max=, allocator=dummy, pmm_fail_after=).
+ *
+ * The tests run right after boot, when nothing else has allocated: several start by
+ * checking that (heap_pristine) so that "everything freed" can mean exactly one free
+ * block spanning the heap. Block sizes are computed from heap.c's documented layout:
+ * a 16-byte header, sizes in 16-byte granules, 48 bytes at least, plus a 16-byte
+ * trailer in debug builds.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/timer.h"
+#include "lib/kbox.h"
+#include "lib/kprintf.h"
+#include "lib/krc.h"
+#include "lib/kstring.h"
+#include "lib/kvec.h"
+#include "lib/string.h"
+#include "mm/alloc.h"
+#include "mm/heap.h"
+#include "mm/kheap.h"
+#include "mm/kphys.h"
+#include "tests/kernel/ktest.h"
+
+#ifndef MBHEAP_DEBUG_BUILD
+#define MBHEAP_DEBUG_BUILD 0
+#endif
+
+#define BLOCK_HDR 16u /* heap.c: every block starts with { size_flags, canary } */
+#define BLOCK_OVERHEAD (BLOCK_HDR + (MBHEAP_DEBUG_BUILD ? 16u : 0u)) /* + debug trailer */
+#define BLOCK_MIN 48u
+#define SENTINEL 16u /* the end sentinel block, part of heap_size */
+
+/* The size of the block that an aligned-to-16 request of `size` bytes occupies. */
+static size_t block_size_for(size_t size)
+{
+    size_t n = (size + BLOCK_OVERHEAD + 15u) & ~(size_t)15u;
+    return n < BLOCK_MIN ? BLOCK_MIN : n;
+}
+
+static struct heap_stats stats(void)
+{
+    struct heap_stats s;
+    kheap_stats(&s);
+    return s;
+}
+
+static bool in_heap(const void *p)
+{
+    return (uintptr_t)p >= kheap_start() && (uintptr_t)p < kheap_end();
+}
+
+/* The heap as the boot leaves it for a test: the global allocator, nothing live, one
+ * free block. */
+static void heap_pristine(void)
+{
+    KT_ASSERT(alloc_global() == &kheap_allocator);
+    struct heap_stats s = stats();
+    KT_ASSERT_EQ(s.live_allocs, 0);
+    KT_ASSERT_EQ(s.free_blocks, 1);
+    KT_ASSERT_EQ(s.largest_free, s.heap_size - SENTINEL);
+}
+
+/* Everything was freed: heap_check is clean and the whole heap is one free block. */
+static void heap_all_free(void)
+{
+    kheap_check();
+    struct heap_stats s = stats();
+    KT_ASSERT_EQ(s.live_allocs, 0);
+    KT_ASSERT_EQ(s.bytes_used, 0);
+    KT_ASSERT_EQ(s.free_blocks, 1);
+    KT_ASSERT_EQ(s.bytes_free, s.heap_size - SENTINEL);
+    KT_ASSERT_EQ(s.largest_free, s.heap_size - SENTINEL);
+}
+
+/* ---- a PRNG and fill patterns ------------------------------------------------------ */
+
+/* xorshift64* (Vigna): good enough for workloads, deterministic per seed. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+typedef uint64_t __attribute__((may_alias)) word_t;
+
+/* Byte i of a block filled with `seed`: the little-endian bytes of word i / 8. */
+static inline uint64_t pat_word(uint64_t seed, size_t k)
+{
+    return (seed + k) * 0x9E3779B97F4A7C15ull ^ (seed >> 29);
+}
+static inline uint8_t pat_byte(uint64_t seed, size_t i)
+{
+    return (uint8_t)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
+}
+
+/* Writes the pattern into bytes [from, to) of p. */
+static void pat_fill(void *p, size_t from, size_t to, uint64_t seed)
+{
+    uint8_t *b = p;
+    size_t i = from;
+    if (((uintptr_t)b & 7) == 0) {
+        for (; i < to && (i & 7); i++)
+            b[i] = pat_byte(seed, i);
+        for (; i + 8 <= to; i += 8)
+            *(word_t *)(b + i) = pat_word(seed, i >> 3);
+    }
+    for (; i < to; i++)
+        b[i] = pat_byte(seed, i);
+}
+
+/* Fails the test unless bytes [from, to) of p hold the pattern. */
+#define PAT_CHECK(p, from, to, seed) pat_check(__FILE__, __LINE__, (p), (from), (to), (seed))
+static void pat_check(const char *file, int line, const void *p, size_t from, size_t to,
+                      uint64_t seed)
+{
+    const uint8_t *b = p;
+    size_t i = from;
+    if (((uintptr_t)b & 7) == 0) {
+        for (; i < to && (i & 7); i++)
+            if (b[i] != pat_byte(seed, i))
+                goto bad;
+        for (; i + 8 <= to; i += 8)
+            if (*(const word_t *)(b + i) != pat_word(seed, i >> 3))
+                break; /* the byte loop below finds the exact offset */
+    }
+    for (; i < to; i++)
+        if (b[i] != pat_byte(seed, i))
+            goto bad;
+    return;
+bad:
+    ktest_fail(file, line,
+               "block %p corrupted at offset %zu of [%zu, %zu): 0x%02x, expected 0x%02x", p, i,
+               from, to, b[i], pat_byte(seed, i));
+}
+
+/* ---- blog_os's heap tests ---------------------------------------------------------- */
+
+KTEST(heap, simple_allocation)
+{
+    struct heap_stats before = stats();
+    int *a = KBOX_NEW(int, 41);
+    int *b = KBOX_NEW(int, 13);
+    KT_ASSERT_EQ(*a, 41);
+    KT_ASSERT_EQ(*b, 13);
+    KT_ASSERT_NE(a, b);
+    KT_ASSERT(in_heap(a) && in_heap(b));
+    KT_ASSERT_EQ((uintptr_t)a % _Alignof(int), 0);
+    KT_ASSERT_EQ(stats().live_allocs, before.live_allocs + 2);
+    KBOX_DROP(a);
+    KBOX_DROP(b);
+    KT_ASSERT_EQ(stats().live_allocs, before.live_allocs);
+    KT_ASSERT_EQ(stats().bytes_used, before.bytes_used);
+    kheap_check();
+}
+
+KTEST(heap, large_vec)
+{
+    const uint64_t n = 1000;
+    struct heap_stats before = stats();
+    struct kvec v = KVEC_INIT(uint64_t);
+    for (uint64_t i = 0; i < n; i++)
+        kvec_push(&v, &i);
+    KT_ASSERT_EQ(kvec_len(&v), n);
+    KT_ASSERT_GE(kvec_capacity(&v), n);
+    KT_ASSERT(in_heap(kvec_data(&v)));
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        KT_ASSERT_EQ(KVEC_AT(&v, uint64_t, i), i);
+        sum += KVEC_AT(&v, uint64_t, i);
+    }
+    KT_ASSERT_EQ(sum, (n - 1) * n / 2);
+    KT_ASSERT_EQ(sum, 499500);
+    KT_ASSERT_EQ(stats().live_allocs, before.live_allocs + 1);
+    kvec_drop(&v);
+    KT_ASSERT_EQ(stats().live_allocs, before.live_allocs);
+    kheap_check();
+}
+
+KTEST(heap, many_boxes)
+{
+    struct heap_stats before = stats();
+    for (uint64_t i = 0; i < HEAP_SIZE; i++) {
+        uint64_t *x = KBOX_NEW(uint64_t, i);
+        KT_ASSERT_EQ(*x, i);
+        KBOX_DROP(x);
+    }
+    struct heap_stats after = stats();
+    KT_ASSERT_EQ(after.total_allocs - before.total_allocs, HEAP_SIZE);
+    KT_ASSERT_EQ(after.live_allocs, before.live_allocs);
+    KT_ASSERT_EQ(after.heap_size, before.heap_size);
+    kheap_check();
+}
+
+/* blog_os's test that fails without merging: a block that stays live across the loop
+ * must not stop the freed ones from being reused, so the heap never grows. */
+KTEST(heap, many_boxes_long_lived)
+{
+    struct heap_stats before = stats();
+    uint64_t *long_lived = KBOX_NEW(uint64_t, 1);
+    for (uint64_t i = 0; i < HEAP_SIZE; i++) {
+        uint64_t *x = KBOX_NEW(uint64_t, i);
+        KT_ASSERT_EQ(*x, i);
+        KBOX_DROP(x);
+    }
+    KT_ASSERT_EQ(*long_lived, 1);
+    struct heap_stats after = stats();
+    KT_ASSERT_EQ(after.grow_events, before.grow_events);
+    KT_ASSERT_EQ(after.heap_size, before.heap_size);
+    KT_ASSERT_EQ(after.total_allocs - before.total_allocs, HEAP_SIZE + 1);
+    KT_ASSERT_EQ(after.live_allocs, before.live_allocs + 1);
+    KBOX_DROP(long_lived);
+    kheap_check();
+}
+
+/* ---- the Dummy allocator and the alloc-failure handler ----------------------------- */
+
+/* Booted with allocator=dummy: every allocation fails, and the infallible box ends in
+ * the default handler's panic. */
+KTEST_SHOULD_PANIC(heap, dummy_allocator, "allocation error: Layout { size: 4, align: 4 }")
+{
+    KT_ASSERT(alloc_global() == &dummy_allocator);
+    KT_ASSERT(!alloc_error_handler_installed());
+    KT_ASSERT_EQ(galloc((struct layout){4, 4}), NULL);
+    KT_ASSERT_EQ(kmalloc(16), NULL);
+    int *x = NULL;
+    KT_ASSERT_EQ(KBOX_TRY_NEW(int, &x, 42), E_NOMEM);
+    KT_ASSERT_EQ(x, NULL);
+    x = KBOX_NEW(int, 42);
+    ktest_fail(__FILE__, __LINE__, "KBOX_NEW returned %p under the Dummy allocator", (void *)x);
+}
+
+#define HUGE_REQUEST ((size_t)1 << 48) /* above HEAP_MAX_REQUEST: the heap refuses it */
+
+static struct heap_stats handler_before;
+static int first_calls, second_calls;
+
+static void second_handler(struct layout l)
+{
+    second_calls++;
+    ktest_fail(__FILE__, __LINE__,
+               "the second alloc-failure handler ran (Layout { size: %zu, "
+               "align: %zu }): the set-once rule was broken",
+               l.size, l.align);
+}
+
+/* Ends the test: the handler must not return, so the checks happen here. */
+static void first_handler(struct layout l)
+{
+    first_calls++;
+    KT_ASSERT_EQ(first_calls, 1);
+    KT_ASSERT_EQ(second_calls, 0);
+    KT_ASSERT_EQ(l.size, HUGE_REQUEST);
+    KT_ASSERT_EQ(l.align, 32);
+    /* the failed request changed nothing */
+    struct heap_stats s = stats();
+    KT_ASSERT_EQ(s.live_allocs, handler_before.live_allocs);
+    KT_ASSERT_EQ(s.grow_events, handler_before.grow_events);
+    KT_ASSERT_EQ(s.heap_size, handler_before.heap_size);
+    kheap_check();
+    kprintf("failure_handler_set_once: the first handler ran with Layout { size: %zu, align: "
+            "%zu }\n",
+            l.size, l.align);
+    ktest_pass("the first handler stayed in place");
+}
+
+KTEST(heap, failure_handler_set_once)
+{
+    KT_ASSERT(!alloc_error_handler_installed());
+    KT_ASSERT_EQ(alloc_set_error_handler(NULL), E_INVAL);
+    KT_ASSERT(!alloc_error_handler_installed());
+    KT_ASSERT_EQ(alloc_set_error_handler(first_handler), E_OK);
+    KT_ASSERT(alloc_error_handler_installed());
+    KT_ASSERT_EQ(alloc_set_error_handler(second_handler), E_EXISTS);
+    KT_ASSERT_EQ(alloc_set_error_handler(first_handler), E_EXISTS); /* even the same one */
+    KT_ASSERT_EQ(alloc_set_error_handler(NULL), E_INVAL);
+    handler_before = stats();
+    /* A real failure through the infallible layer: the heap returns NULL for it. */
+    void *p = alloc_or_die((struct layout){HUGE_REQUEST, 32});
+    ktest_fail(__FILE__, __LINE__, "alloc_or_die returned %p for %zu bytes", p, HUGE_REQUEST);
+}
+
+/* ---- out of memory at heap_max ----------------------------------------------------- */
+
+#define OOM_SIZE 3000u /* distinctive, so the handler can tell it is the failing request */
+#define OOM_ALIGN 64u
+#define OOM_HEAP_MAX (1024 * 1024u) /* heap.cmake boots this test with heap_max=1M */
+
+struct oom_block {
+    struct oom_block *next;
+    uint64_t index;
+};
+
+static struct oom_block *oom_list;
+static uint64_t oom_count;
+static struct heap_stats oom_before;
+
+static void oom_handler(struct layout l)
+{
+    KT_ASSERT_EQ(l.size, OOM_SIZE);
+    KT_ASSERT_EQ(l.align, OOM_ALIGN);
+    struct heap_stats s = stats();
+    kprintf("oom: handler ran after %lu blocks: heap %zu of %zu bytes, grew %zu times, %zu "
+            "used, largest free %zu\n",
+            oom_count, s.heap_size, kheap_max(), s.grow_events, s.bytes_used, s.largest_free);
+    /* The heap grew from HEAP_SIZE up to (nearly) heap_max before giving up. */
+    KT_ASSERT_EQ(kheap_max(), OOM_HEAP_MAX);
+    KT_ASSERT_GT(s.grow_events, oom_before.grow_events);
+    KT_ASSERT_LE(s.heap_size, OOM_HEAP_MAX);
+    KT_ASSERT_LT(OOM_HEAP_MAX - s.heap_size, PAGE_SIZE);
+    KT_ASSERT_EQ(s.live_allocs, oom_before.live_allocs + oom_count);
+    KT_ASSERT_GE(oom_count * block_size_for(OOM_SIZE), OOM_HEAP_MAX - HEAP_SIZE);
+    KT_ASSERT_LE(oom_count * block_size_for(OOM_SIZE), s.heap_size);
+    /* Every block is intact; nothing lost its contents when the heap grew. */
+    uint64_t n = oom_count;
+    for (struct oom_block *b = oom_list; b; b = b->next) {
+        KT_ASSERT_EQ(b->index, --n);
+        KT_ASSERT_EQ((uintptr_t)b % OOM_ALIGN, 0);
+        PAT_CHECK(b, sizeof(*b), OOM_SIZE, b->index);
+    }
+    KT_ASSERT_EQ(n, 0);
+    kheap_check();
+    ktest_pass("the handler saw Layout { size: 3000, align: 64 } at heap_max");
+}
+
+KTEST(heap, oom)
+{
+    KT_ASSERT_EQ(alloc_set_error_handler(oom_handler), E_OK);
+    oom_before = stats();
+    KT_ASSERT_EQ(oom_before.heap_size, HEAP_SIZE);
+    for (;;) {
+        struct oom_block *b = alloc_or_die((struct layout){OOM_SIZE, OOM_ALIGN});
+        KT_ASSERT_EQ((uintptr_t)b % OOM_ALIGN, 0);
+        b->next = oom_list;
+        b->index = oom_count++;
+        pat_fill(b, sizeof(*b), OOM_SIZE, b->index);
+        oom_list = b;
+        KT_ASSERT_LT(oom_count, 2 * OOM_HEAP_MAX / OOM_SIZE); /* the cap must bite */
+    }
+}
+
+/* ---- whole heap, growth, realloc, alignment ---------------------------------------- */
+
+static void krc_noop(void *obj)
+{
+    (void)obj;
+}
+
+KTEST(heap, free_all_then_whole)
+{
+    heap_pristine();
+    struct heap_stats before = stats();
+    /* a mix through every layer: boxes, a vec, a string, an rc, kmalloc, galloc */
+    uint64_t *box = KBOX_NEW(uint64_t, 7);
+    struct kvec v = KVEC_INIT(uint32_t);
+    for (uint32_t i = 0; i < 3000; i++)
+        kvec_push(&v, &i);
+    struct kstring str = KSTRING_INIT;
+    for (int i = 0; i < 50; i++)
+        kstring_appendf(&str, "%d,", i);
+    int *rc = KRC_NEW(int, krc_noop, 5);
+    void *km = kmalloc(777);
+    char *kz = kzalloc(100);
+    km = krealloc(km, 5000);
+    void *g = galloc((struct layout){300, 256});
+    KT_ASSERT(box && km && kz && g && rc);
+    KT_ASSERT_EQ(kz[99], 0);
+    KT_ASSERT_EQ(KVEC_AT(&v, uint32_t, 2999), 2999);
+    KT_ASSERT_EQ(krc_count(rc), 1);
+    KT_ASSERT_EQ(stats().live_allocs, before.live_allocs + 7);
+    /* free in an order unlike the allocation order */
+    kfree(kz);
+    KBOX_DROP(box);
+    gdealloc(g, (struct layout){300, 256});
+    kstring_drop(&str);
+    krc_drop(rc);
+    kvec_drop(&v);
+    kfree(km);
+    heap_all_free();
+
+    struct heap_stats s = stats();
+    KT_ASSERT_EQ(s.grow_events, before.grow_events);
+    size_t whole = s.largest_free - BLOCK_OVERHEAD;
+    uint8_t *p = galloc((struct layout){whole, 16});
+    KT_ASSERT_NE(p, NULL);
+    KT_ASSERT_EQ(p, (uint8_t *)kheap_start() + BLOCK_HDR);
+    p[0] = 1;
+    p[whole - 1] = 2;
+    struct heap_stats t = stats();
+    KT_ASSERT_EQ(t.grow_events, s.grow_events);
+    KT_ASSERT_EQ(t.heap_size, s.heap_size);
+    KT_ASSERT_EQ(t.free_blocks, 0);
+    KT_ASSERT_EQ(t.bytes_free, 0);
+    KT_ASSERT_EQ(t.bytes_used, s.heap_size - SENTINEL);
+    kheap_check();
+    gdealloc(p, (struct layout){whole, 16});
+    heap_all_free();
+
+    /* The overhead was exact: one byte more does not fit and makes the heap grow. */
+    p = galloc((struct layout){whole + 1, 16});
+    KT_ASSERT_NE(p, NULL);
+    KT_ASSERT_EQ(stats().grow_events, s.grow_events + 1);
+    gdealloc(p, (struct layout){whole + 1, 16});
+    heap_all_free();
+}
+
+#define GROW_LIVE (512 * 1024u)
+#define GROW_MAX_BLOCKS 1024
+
+static const size_t grow_sizes[] = {24, 100, 512, 1000, 4000, 16000, 3, 64000, 700, 2048, 48, 9000};
+static const size_t grow_aligns[] = {16, 8, 64, 16, 4096, 32};
+static struct {
+    void *p;
+    size_t size, align;
+} grow_blocks[GROW_MAX_BLOCKS];
+
+KTEST(heap, grow)
+{
+    heap_pristine();
+    struct heap_stats before = stats();
+    size_t n = 0, live = 0;
+    while (live < GROW_LIVE) {
+        KT_ASSERT_LT(n, GROW_MAX_BLOCKS);
+        size_t size = grow_sizes[n % ARRAY_SIZE(grow_sizes)];
+        size_t align = grow_aligns[n % ARRAY_SIZE(grow_aligns)];
+        void *p = galloc((struct layout){size, align});
+        KT_ASSERT_NE(p, NULL);
+        KT_ASSERT_EQ((uintptr_t)p % align, 0);
+        KT_ASSERT(in_heap(p));
+        pat_fill(p, 0, size, n);
+        grow_blocks[n].p = p;
+        grow_blocks[n].size = size;
+        grow_blocks[n].align = align;
+        n++;
+        live += size;
+    }
+    struct heap_stats s = stats();
+    kprintf("grow: %zu blocks, %zu bytes live; heap %zu bytes after %zu grow events\n", n, live,
+            s.heap_size, s.grow_events);
+    KT_ASSERT_GT(s.grow_events, before.grow_events);
+    KT_ASSERT_GT(s.heap_size, (size_t)GROW_LIVE);
+    KT_ASSERT_EQ(kheap_end() - kheap_start(), s.heap_size);
+    KT_ASSERT_EQ(s.live_allocs, before.live_allocs + n);
+    KT_ASSERT_GE(s.bytes_used, live);
+    kheap_check();
+    for (size_t i = 0; i < n; i++)
+        PAT_CHECK(grow_blocks[i].p, 0, grow_blocks[i].size, i);
+    /* free the even blocks, check the odd ones survived, then free those */
+    for (size_t i = 0; i < n; i += 2)
+        gdealloc(grow_blocks[i].p, (struct layout){grow_blocks[i].size, grow_blocks[i].align});
+    kheap_check();
+    for (size_t i = 1; i < n; i += 2) {
+        PAT_CHECK(grow_blocks[i].p, 0, grow_blocks[i].size, i);
+        gdealloc(grow_blocks[i].p, (struct layout){grow_blocks[i].size, grow_blocks[i].align});
+    }
+    heap_all_free();
+    KT_ASSERT_EQ(stats().heap_size, s.heap_size); /* the heap keeps what it grew */
+}
+
+KTEST(heap, realloc_in_place)
+{
+    heap_pristine();
+    const struct layout l16 = {64, 16};
+    /* From a pristine heap, blocks are carved from the low end: a, b, c are adjacent. */
+    uint8_t *a = galloc(l16);
+    uint8_t *b = galloc((struct layout){256, 16});
+    uint8_t *c = galloc(l16);
+    KT_ASSERT_EQ(a, (uint8_t *)kheap_start() + BLOCK_HDR);
+    KT_ASSERT_EQ(b, a + block_size_for(64));
+    KT_ASSERT_EQ(c, b + block_size_for(256));
+    pat_fill(a, 0, 64, 1);
+    gdealloc(b, (struct layout){256, 16});
+    struct heap_stats s0 = stats();
+    KT_ASSERT_EQ(s0.free_blocks, 2); /* b's block and the tail */
+
+    /* grow by one granule into the free block that follows: same pointer, the rest
+     * (a new free block whose header lies inside the old one's links) stays free */
+    uint8_t *a2 = grealloc(a, l16, 80);
+    KT_ASSERT_EQ(a2, a);
+    PAT_CHECK(a, 0, 64, 1);
+    struct heap_stats s1 = stats();
+    KT_ASSERT_EQ(block_size_for(80), block_size_for(64) + 16);
+    KT_ASSERT_EQ(s1.free_blocks, 2);
+    KT_ASSERT_EQ(s1.bytes_used, s0.bytes_used + 16);
+    KT_ASSERT_EQ(s1.total_allocs, s0.total_allocs);
+    kheap_check();
+    pat_fill(a, 64, 80, 1);
+    /* grow further into it */
+    a2 = grealloc(a, (struct layout){80, 16}, 200);
+    KT_ASSERT_EQ(a2, a);
+    PAT_CHECK(a, 0, 80, 1);
+    s1 = stats();
+    KT_ASSERT_EQ(s1.free_blocks, 2);
+    KT_ASSERT_EQ(s1.bytes_used, s0.bytes_used + block_size_for(200) - block_size_for(64));
+    KT_ASSERT_EQ(s1.total_allocs, s0.total_allocs);
+    kheap_check();
+    pat_fill(a, 80, 200, 1);
+    /* grow into all of it: the free block disappears */
+    size_t all = block_size_for(64) + block_size_for(256) - BLOCK_OVERHEAD;
+    a2 = grealloc(a, (struct layout){200, 16}, all);
+    KT_ASSERT_EQ(a2, a);
+    KT_ASSERT_EQ(stats().free_blocks, 1);
+    PAT_CHECK(a, 0, 200, 1);
+    kheap_check();
+
+    /* shrink: same pointer, the tail becomes a free block of its own (c follows) */
+    struct heap_stats s2 = stats();
+    a2 = grealloc(a, (struct layout){all, 16}, 100);
+    KT_ASSERT_EQ(a2, a);
+    PAT_CHECK(a, 0, 100, 1);
+    struct heap_stats s3 = stats();
+    KT_ASSERT_EQ(s3.free_blocks, s2.free_blocks + 1);
+    KT_ASSERT_EQ(s3.bytes_used, s2.bytes_used - (block_size_for(all) - block_size_for(100)));
+    KT_ASSERT_EQ(s3.bytes_free, s2.bytes_free + (block_size_for(all) - block_size_for(100)));
+    kheap_check();
+    gdealloc(a, (struct layout){100, 16});
+    gdealloc(c, l16);
+    heap_all_free();
+
+    /* forced move: x is followed by an allocated block that takes the rest of the heap,
+     * so growing x must allocate elsewhere (new memory), copy, and free x */
+    struct heap_stats s4 = stats();
+    uint8_t *x = galloc((struct layout){100, 64});
+    KT_ASSERT_EQ((uintptr_t)x % 64, 0);
+    pat_fill(x, 0, 100, 2);
+    size_t rest = stats().largest_free - BLOCK_OVERHEAD;
+    uint8_t *wall = galloc((struct layout){rest, 16});
+    KT_ASSERT_NE(wall, NULL);
+    KT_ASSERT_EQ(stats().grow_events, s4.grow_events);
+    uint8_t *y = grealloc(x, (struct layout){100, 64}, 5000);
+    KT_ASSERT_NE(y, NULL);
+    KT_ASSERT_NE(y, x);
+    KT_ASSERT_EQ((uintptr_t)y % 64, 0);
+    PAT_CHECK(y, 0, 100, 2);
+    struct heap_stats s5 = stats();
+    KT_ASSERT_EQ(s5.grow_events, s4.grow_events + 1);
+    KT_ASSERT_EQ(s5.live_allocs, s4.live_allocs + 2);
+    KT_ASSERT_EQ(s5.total_frees, s4.total_frees + 1);
+    pat_fill(y, 100, 5000, 3);
+
+    /* y is the last block: growing it grows the heap under it, in place */
+    uint8_t *z = grealloc(y, (struct layout){5000, 64}, 200000);
+    KT_ASSERT_EQ(z, y);
+    PAT_CHECK(y, 0, 100, 2);
+    PAT_CHECK(y, 100, 5000, 3);
+    struct heap_stats s6 = stats();
+    KT_ASSERT_EQ(s6.grow_events, s5.grow_events + 1);
+    KT_ASSERT_EQ(s6.total_allocs, s5.total_allocs);
+    kheap_check();
+    gdealloc(z, (struct layout){200000, 64});
+    gdealloc(wall, (struct layout){rest, 16});
+    heap_all_free();
+}
+
+#define SWEEP_ALIGNS 13 /* 1 .. 4096 */
+static const size_t sweep_sizes[] = {1, 7, 16, 33, 100, 1000, 5000};
+static void *sweep_blocks[SWEEP_ALIGNS][ARRAY_SIZE(sweep_sizes)];
+
+KTEST(heap, align_sweep)
+{
+    heap_pristine();
+    size_t n = 0;
+    for (size_t ai = 0; ai < SWEEP_ALIGNS; ai++) {
+        size_t align = (size_t)1 << ai;
+        for (size_t si = 0; si < ARRAY_SIZE(sweep_sizes); si++) {
+            size_t size = sweep_sizes[si];
+            uint8_t *p = galloc((struct layout){size, align});
+            KT_ASSERT_NE(p, NULL);
+            if ((uintptr_t)p % align != 0)
+                ktest_fail(__FILE__, __LINE__, "galloc(size %zu, align %zu) returned %p", size,
+                           align, (void *)p);
+            KT_ASSERT(in_heap(p) && in_heap(p + size - 1));
+            pat_fill(p, 0, size, ai * 100 + si);
+            sweep_blocks[ai][si] = p;
+            n++;
+        }
+    }
+    KT_ASSERT_EQ(stats().live_allocs, n);
+    kheap_check();
+    /* verify and free, interleaving alignments so that neighbours merge in all orders */
+    for (size_t si = 0; si < ARRAY_SIZE(sweep_sizes); si++) {
+        for (size_t k = 0; k < SWEEP_ALIGNS; k++) {
+            size_t ai = (k * 5 + si) % SWEEP_ALIGNS; /* 5 is coprime with 13 */
+            PAT_CHECK(sweep_blocks[ai][si], 0, sweep_sizes[si], ai * 100 + si);
+            gdealloc(sweep_blocks[ai][si], (struct layout){sweep_sizes[si], (size_t)1 << ai});
+            sweep_blocks[ai][si] = NULL;
+        }
+        kheap_check();
+    }
+    heap_all_free();
+}
+
+/* ---- misuse ------------------------------------------------------------------------ */
+
+/* b's free merges it into the free block before it (a's), leaving a stale header at b
+ * that must still be recognised. */
+KTEST_SHOULD_PANIC(heap, double_free, "double free of")
+{
+    const struct layout l = {64, 16};
+    void *a = galloc(l), *b = galloc(l), *c = galloc(l);
+    KT_ASSERT(a && b && c);
+    gdealloc(a, l);
+    gdealloc(b, l);
+    kheap_check();
+    kprintf("double_free: freeing %p a second time\n", b);
+    gdealloc(b, l);
+    ktest_fail(__FILE__, __LINE__, "the second free of %p returned", b);
+}
+
+/* A pointer 16 bytes into a live block: 16-aligned and inside the heap, so only the
+ * header check (and the walk of the tiling on the error path) can tell. */
+KTEST_SHOULD_PANIC(heap, invalid_free, "invalid pointer")
+{
+    const struct layout l = {256, 16};
+    uint8_t *p = galloc(l);
+    KT_ASSERT_NE(p, NULL);
+    memset(p, 0x5a, l.size);
+    kprintf("invalid_free: freeing %p, 16 bytes into the block at %p\n", (void *)(p + 16),
+            (void *)p);
+    gdealloc(p + 16, (struct layout){64, 16});
+    ktest_fail(__FILE__, __LINE__, "freeing the interior pointer %p returned", (void *)(p + 16));
+}
+
+/* ---- random workloads -------------------------------------------------------------- */
+
+#define RANDOM_SLOTS 512
+#define RANDOM_MAX_SIZE 2048
+#define RANDOM_MAX_ALIGN_LOG2 8 /* 256 */
+
+struct slot {
+    uint8_t *p;
+    size_t size, align;
+    uint64_t seed;
+};
+
+struct workload {
+    struct slot slots[RANDOM_SLOTS];
+    uint64_t rng, live, allocs, frees, reallocs, checks;
+};
+
+/* Set around every heap call of the workload (irq_stress's tick reads it). */
+static volatile bool wl_in_heap;
+
+/* One random operation on a random slot: alloc into an empty slot; free or realloc a
+ * full one, verifying its contents first (and what realloc kept, after). */
+static void workload_step(struct workload *w)
+{
+    uint64_t r = rng_next(&w->rng);
+    struct slot *s = &w->slots[r % RANDOM_SLOTS];
+    r /= RANDOM_SLOTS;
+    if (!s->p) {
+        size_t size = 1 + (r % RANDOM_MAX_SIZE);
+        size_t align = (size_t)1 << ((r / RANDOM_MAX_SIZE) % (RANDOM_MAX_ALIGN_LOG2 + 1));
+        wl_in_heap = true;
+        uint8_t *p = galloc((struct layout){size, align});
+        wl_in_heap = false;
+        KT_ASSERT_NE(p, NULL);
+        KT_ASSERT_EQ((uintptr_t)p % align, 0);
+        s->p = p;
+        s->size = size;
+        s->align = align;
+        s->seed = rng_next(&w->rng);
+        pat_fill(p, 0, size, s->seed);
+        w->live++;
+        w->allocs++;
+        return;
+    }
+    PAT_CHECK(s->p, 0, s->size, s->seed);
+    if (r & 1) {
+        wl_in_heap = true;
+        gdealloc(s->p, (struct layout){s->size, s->align});
+        wl_in_heap = false;
+        s->p = NULL;
+        w->live--;
+        w->frees++;
+        return;
+    }
+    size_t new_size = 1 + ((r >> 1) % RANDOM_MAX_SIZE);
+    wl_in_heap = true;
+    uint8_t *q = grealloc(s->p, (struct layout){s->size, s->align}, new_size);
+    wl_in_heap = false;
+    KT_ASSERT_NE(q, NULL);
+    KT_ASSERT_EQ((uintptr_t)q % s->align, 0);
+    PAT_CHECK(q, 0, MIN(s->size, new_size), s->seed);
+    if (new_size > s->size)
+        pat_fill(q, s->size, new_size, s->seed);
+    s->p = q;
+    s->size = new_size;
+    w->reallocs++;
+}
+
+static void workload_check(struct workload *w, const struct heap_stats *before)
+{
+    kheap_check();
+    KT_ASSERT_EQ(stats().live_allocs, before->live_allocs + w->live);
+    w->checks++;
+}
+
+static void workload_free_all(struct workload *w)
+{
+    for (size_t i = 0; i < RANDOM_SLOTS; i++) {
+        struct slot *s = &w->slots[i];
+        if (!s->p)
+            continue;
+        PAT_CHECK(s->p, 0, s->size, s->seed);
+        gdealloc(s->p, (struct layout){s->size, s->align});
+        s->p = NULL;
+        w->live--;
+    }
+    KT_ASSERT_EQ(w->live, 0);
+}
+
+static struct workload random_wl = {.rng = 0x6d6268656170ull};
+
+KTEST(heap, random_100k)
+{
+    heap_pristine();
+    struct workload *w = &random_wl;
+    struct heap_stats before = stats();
+    for (uint64_t op = 1; op <= 100000; op++) {
+        workload_step(w);
+        if (op % 1000 == 0)
+            workload_check(w, &before);
+    }
+    struct heap_stats s = stats();
+    kprintf("random_100k: %lu allocs, %lu frees, %lu reallocs, %lu live; %lu checks; heap %zu "
+            "bytes, high water %zu, grew %zu times\n",
+            w->allocs, w->frees, w->reallocs, w->live, w->checks, s.heap_size, s.high_water,
+            s.grow_events);
+    KT_ASSERT_EQ(w->checks, 100);
+    KT_ASSERT_EQ(w->allocs + w->frees + w->reallocs, 100000);
+    KT_ASSERT_GT(w->allocs, 20000);
+    KT_ASSERT_GT(w->frees, 20000);
+    KT_ASSERT_GT(w->reallocs, 20000);
+    workload_free_all(w);
+    heap_all_free();
+}
+
+/* ---- allocation from a timer interrupt --------------------------------------------- */
+
+#define IRQ_RING 16
+#define IRQ_HZ 4000
+#define IRQ_MIN_TICKS 200
+
+static struct {
+    struct slot ring[IRQ_RING];
+    uint64_t runs, in_heap_calls, pos;
+} irq_state;
+
+/* The tick: frees the oldest block of the ring (checking it) and allocates a new one.
+ * It enters the heap on every tick, so a tick arriving while the main loop holds the
+ * heap lock would panic "spin_lock_irqsave: kheap already held (recursive lock)". */
+static void stress_tick(void *ctx)
+{
+    KT_ASSERT(ctx == &irq_state);
+    KT_ASSERT(!(read_rflags() & RFLAGS_IF));
+    irq_state.runs++;
+    if (wl_in_heap)
+        irq_state.in_heap_calls++;
+    struct slot *s = &irq_state.ring[irq_state.pos++ % IRQ_RING];
+    if (s->p) {
+        PAT_CHECK(s->p, 0, s->size, s->seed);
+        gdealloc(s->p, (struct layout){s->size, s->align});
+    }
+    s->size = 16 + (irq_state.runs * 37) % 500;
+    s->align = (size_t)1 << (irq_state.runs % 7);
+    s->seed = irq_state.runs * 0x1234567ull;
+    s->p = galloc((struct layout){s->size, s->align});
+    KT_ASSERT_NE(s->p, NULL);
+    KT_ASSERT_EQ((uintptr_t)s->p % s->align, 0);
+    pat_fill(s->p, 0, s->size, s->seed);
+}
+
+static struct workload irq_wl = {.rng = 0x697271ull};
+
+KTEST(heap, irq_stress)
+{
+    heap_pristine();
+    KT_ASSERT(!(read_rflags() & RFLAGS_IF)); /* the boot leaves interrupts off */
+
+    /* IRQ7's and IRQ15's vectors with nothing in service are spurious: counted, no
+     * handler, no EOI (IRQ15: the master's only). */
+    struct irq_counters c0, c1;
+    irq_get_counters(&c0);
+    pic_soft_irq7();
+    pic_soft_irq15();
+    irq_get_counters(&c1);
+    KT_ASSERT_EQ(c1.spurious_irq7, c0.spurious_irq7 + 1);
+    KT_ASSERT_EQ(c1.spurious_irq15, c0.spurious_irq15 + 1);
+    KT_ASSERT_EQ(c1.handled, c0.handled);
+
+    struct workload *w = &irq_wl;
+    struct heap_stats before = stats();
+    uint64_t ticks0 = timer_ticks();
+    timer_start(IRQ_HZ, stress_tick, &irq_state);
+    irq_enable();
+    uint64_t op = 0;
+    /* 10^5 operations, and more if the ticks were too few to mean anything (the cap
+     * turns a dead timer into a failure below rather than a hang) */
+    while (op < 100000 || (irq_state.runs < IRQ_MIN_TICKS && op < 3000000)) {
+        workload_step(w);
+        if (++op % 1000 == 0) {
+            kheap_check();
+            KT_ASSERT(read_rflags() & RFLAGS_IF); /* the lock restored the flag */
+        }
+    }
+    irq_disable();
+    timer_stop();
+    uint64_t runs = irq_state.runs, ticks = timer_ticks() - ticks0;
+    irq_get_counters(&c1);
+    kprintf("irq_stress: %lu ops (%lu allocs, %lu frees, %lu reallocs); %lu ticks, %lu of them "
+            "during a heap call of the main loop; spurious IRQ7 %lu, IRQ15 %lu\n",
+            op, w->allocs, w->frees, w->reallocs, runs, irq_state.in_heap_calls, c1.spurious_irq7,
+            c1.spurious_irq15);
+    KT_ASSERT_GE(runs, IRQ_MIN_TICKS);
+    KT_ASSERT_EQ(ticks, runs);
+    KT_ASSERT_GT(irq_state.in_heap_calls, 0);
+
+    /* stopped means stopped: with interrupts on again, no tick arrives */
+    irq_enable();
+    for (volatile uint64_t i = 0; i < 2000000; i++)
+        cpu_pause();
+    irq_disable();
+    KT_ASSERT_EQ(irq_state.runs, runs);
+    KT_ASSERT_EQ(timer_ticks() - ticks0, ticks);
+
+    kheap_check();
+    KT_ASSERT_EQ(stats().live_allocs, before.live_allocs + w->live + MIN(runs, IRQ_RING));
+    for (size_t i = 0; i < IRQ_RING; i++) {
+        struct slot *s = &irq_state.ring[i];
+        if (!s->p)
+            continue;
+        PAT_CHECK(s->p, 0, s->size, s->seed);
+        gdealloc(s->p, (struct layout){s->size, s->align});
+        s->p = NULL;
+    }
+    workload_free_all(w);
+    heap_all_free();
+}
+
+/* ---- the heap cannot be mapped at boot --------------------------------------------- */
+
+/* Booted with pmm_fail_after=5: the frame allocator runs dry a few pages into the
+ * 100 KiB heap mapping, kheap_init unmaps and gives back what it mapped, and kmain
+ * panics. The test is armed before memory setup (ktest_arm), so the panic is its
+ * verdict; the body runs only if the boot got through. */
+KTEST_SHOULD_PANIC(heap, init_fails, "heap initialization failed: E_NOMEM")
+{
+    ktest_fail(__FILE__, __LINE__,
+               "the heap was set up despite pmm_fail_after= (global allocator: %s)",
+               alloc_global()->name);
+}

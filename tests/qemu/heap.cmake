@@ -1,0 +1,38 @@
+# tests/qemu/heap.cmake - the kernel heap's in-kernel tests (tests/kernel/test_heap.c),
+# one QEMU boot each; included by tests/qemu/CMakeLists.txt.
+
+# blog_os's heap tests, and the rest that needs no special command line.
+mbheap_ktests(
+    heap.simple_allocation
+    heap.large_vec
+    heap.many_boxes
+    heap.many_boxes_long_lived
+    heap.failure_handler_set_once
+    heap.free_all_then_whole
+    heap.grow
+    heap.realloc_in_place
+    heap.align_sweep
+    heap.random_100k)
+
+# The Dummy allocator: an infallible box ends in the default alloc-error handler.
+mbheap_qemu_test(heap.dummy_allocator KTEST heap.dummy_allocator ARGS --cmdline "allocator=dummy"
+    --expect "global allocator: dummy"
+    --expect "PANIC: allocation error: Layout { size: 4, align: 4 }")
+
+# Out of memory at a 1 MiB cap: the handler sees the failing layout after the heap grew.
+mbheap_qemu_test(heap.oom KTEST heap.oom ARGS --cmdline "heap_max=1M"
+    --expect "oom: handler ran after")
+
+# Misuse panics with the heap's own messages.
+mbheap_qemu_test(heap.double_free KTEST heap.double_free ARGS --expect "double free of 0x")
+mbheap_qemu_test(heap.invalid_free KTEST heap.invalid_free
+    ARGS --expect "invalid pointer 0x" --expect "(not a block start)")
+
+# A timer interrupt allocating and freeing while the main loop runs a random workload.
+mbheap_qemu_test(heap.irq_stress KTEST heap.irq_stress ARGS --expect "irq_stress: "
+    --reject "recursive lock")
+
+# The frame allocator fails a few pages into the heap's initial mapping.
+mbheap_qemu_test(heap.init_fails KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=5"
+    --expect "kmain: heap mapping failed after giving back its frames"
+    --expect "PANIC: heap initialization failed: E_NOMEM")
