@@ -1,1 +1,11 @@
-# heap benchmarks
+# heap benchmark: heap_bench replays the five allocbench workloads (generated in C) against
+# mm/heap.c and glibc, interleaved. `ctest -L bench -R bench.heap` or `make bench_heap`.
+add_executable(heap_bench ${CMAKE_SOURCE_DIR}/tests/bench/bench_heap.c ${CMAKE_SOURCE_DIR}/mm/heap.c
+                          ${CMAKE_SOURCE_DIR}/lib/kprintf.c ${CMAKE_SOURCE_DIR}/lib/error.c)
+target_include_directories(heap_bench PRIVATE ${CMAKE_SOURCE_DIR})
+target_compile_options(heap_bench PRIVATE -std=gnu11 -O2 -g -Wall -Wextra -Werror)
+target_link_libraries(heap_bench PRIVATE m)
+add_test(NAME bench.heap COMMAND heap_bench --quick)
+set_tests_properties(bench.heap PROPERTIES LABELS bench TIMEOUT 900)
+add_custom_target(bench_heap COMMAND heap_bench DEPENDS heap_bench USES_TERMINAL
+                  COMMENT "mbheap heap vs glibc on the allocbench workloads")

@@ -1,1 +1,2 @@
 # heap core fuzz target (see CMakeLists.txt for mbheap_fuzz_target)
+mbheap_fuzz_target(heap SOURCES tests/fuzz/fuzz_heap.c mm/heap.c)

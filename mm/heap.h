@@ -1,0 +1,148 @@
+/*
+ * mm/heap.h - the heap core: a first-fit allocator over a caller-provided region.
+ *
+ * Owns block layout, free lists, splitting/merging, alignment, growth through a
+ * callback, integrity checks and statistics. It must not lock, map memory or know the
+ * kernel: all state is in a caller-provided struct heap (no globals), so several heaps
+ * can coexist and the same file builds for host tests, fuzzing and benchmarks. The
+ * kernel glue (mm/kheap.c) wraps every call in an IRQ-saving spinlock and runs the
+ * alloc-failure handler after unlocking. How it works: the comment at the top of heap.c.
+ *
+ * Contract summary
+ *  - Every returned pointer is aligned to max(align, HEAP_ALIGN) (16) and is the start
+ *    of a block only this heap returned; heap_usable_size() bytes may be used.
+ *  - Size 0 is treated as size 1: heap_alloc(h, 0, a) returns a unique, freeable
+ *    minimum-size block, heap_realloc(h, p, 0, a) shrinks p to a minimum-size block and
+ *    returns it (it does not free p).
+ *  - align must be a power of two in [1, HEAP_MAX_ALIGN]; anything else returns NULL.
+ *  - Requests whose size plus overhead and alignment padding would exceed
+ *    HEAP_MAX_REQUEST return NULL (no arithmetic wraps).
+ *  - Misuse panics with "func: what (values)": double free, a pointer the heap never
+ *    returned (outside the heap, misaligned, or not a block start), a block header whose
+ *    canary was overwritten, and (HEAP_F_DEBUG) a write to freed memory.
+ */
+#ifndef MBHEAP_MM_HEAP_H
+#define MBHEAP_MM_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/error.h"
+
+/* Natural alignment of every block (and the granule of block sizes). */
+#define HEAP_ALIGN 16u
+/* Largest supported alignment; larger ones return NULL. */
+#define HEAP_MAX_ALIGN ((size_t)2 << 20)
+/* Requests above this many bytes return NULL (keeps all size arithmetic far from wrap). */
+#define HEAP_MAX_REQUEST (((size_t)1 << 39) - 1)
+/* Smallest region heap_init accepts (one minimum block plus the end sentinel). */
+#define HEAP_MIN_SIZE 64u
+/* Growth requests are rounded up to this. */
+#define HEAP_GROW_GRANULE 4096u
+
+/* heap_init flags */
+#define HEAP_F_DEBUG 1u /* poison freed memory (check on reuse), record callers */
+
+/*
+ * Called when no free block fits: map/provide at least min_bytes of new memory starting
+ * exactly at `end` (the current heap end); returns the number of bytes added
+ * (>= min_bytes, a multiple of 16; the core merges them with a free tail block; bytes
+ * beyond max_size are not used), or 0 on failure. min_bytes is a multiple of HEAP_GROW_GRANULE.
+ * Runs inside the allocation call (with the caller's lock held): it must not call back into the
+ * heap.
+ */
+typedef size_t (*heap_grow_fn)(void *ctx, uintptr_t end, size_t min_bytes);
+
+struct heap_stats {
+    size_t heap_size;    /* bytes managed: [base, end), including the 16-byte end sentinel */
+    size_t bytes_used;   /* sum of allocated block sizes (headers and padding included) */
+    size_t bytes_free;   /* sum of free block sizes */
+    size_t largest_free; /* largest free block (bytes, header included; 0 if none) */
+    size_t free_blocks;  /* number of free blocks */
+    size_t live_allocs;  /* allocated blocks */
+    size_t high_water;   /* maximum bytes_used ever */
+    size_t grow_events;  /* successful calls of the grow callback */
+    size_t total_allocs; /* blocks handed out (a moving realloc counts one alloc + one free) */
+    size_t total_frees;  /* blocks taken back */
+};
+
+/* Segregated free-list index (see heap.c): 64 exact classes of 16 bytes below 1 KiB,
+ * then 2^HEAP_SL_BITS classes per power of two; blocks (and heaps) stay below
+ * 2^HEAP_FL_MAX bytes. */
+#define HEAP_FL_MAX 40
+#define HEAP_SL_BITS 5
+#define HEAP_NUM_CLASSES (64 + (HEAP_FL_MAX - 10) * (1 << HEAP_SL_BITS))
+#define HEAP_MAP_WORDS ((HEAP_NUM_CLASSES + 63) / 64)
+
+struct heap_free_block; /* private to heap.c */
+
+/* Full definition so that the kernel can have a static one; treat as opaque. */
+struct heap {
+    uintptr_t base;  /* first block */
+    uintptr_t end;   /* one past the end sentinel: heap size = end - base */
+    size_t max_size; /* growth cap (end - base never exceeds it through growth) */
+    heap_grow_fn grow;
+    void *grow_ctx;
+    unsigned flags;
+    uint64_t secret;                    /* per-heap canary key */
+    uint64_t top_map;                   /* bit w set iff class_map[w] != 0 */
+    uint64_t class_map[HEAP_MAP_WORDS]; /* bit c set iff lists[c] != NULL */
+    struct heap_free_block *lists[HEAP_NUM_CLASSES];
+    /* statistics (the rest is derived, see heap_get_stats) */
+    size_t bytes_used, high_water, free_blocks, grow_events, total_allocs, total_frees;
+};
+
+/*
+ * Makes [base, base + size) one free block plus an end sentinel. base must be 16-byte
+ * aligned and size a multiple of 16 of at least HEAP_MIN_SIZE, max_size >= size (the
+ * growth cap; grow may be NULL: no growth). flags: HEAP_F_*.
+ * Return: E_OK, or E_INVAL (misaligned or too small region, max_size < size, unknown
+ * flag, region larger than the index covers).
+ */
+err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
+                size_t max_size, unsigned flags);
+
+/* Allocates size bytes aligned to align (power of two <= HEAP_MAX_ALIGN). NULL when
+ * nothing fits even after growth, or on a bad align or oversized request. */
+void *heap_alloc(struct heap *h, size_t size, size_t align);
+
+/* heap_alloc recording `caller` (shown by heap_leak_report in HEAP_F_DEBUG mode). */
+void *heap_alloc_from(struct heap *h, size_t size, size_t align, const void *caller);
+
+/* Returns p's block to the heap; NULL is a no-op. Panics on misuse (see above). */
+void heap_free(struct heap *h, void *p);
+
+/* GlobalAlloc-style free: like heap_free, and also panics ("heap_dealloc: layout { size:
+ * N, align: A } does not match the block ...") when the block could not have been
+ * allocated with that layout (size larger than the block, p not aligned to align). */
+void heap_dealloc(struct heap *h, void *p, size_t size, size_t align);
+
+/*
+ * C realloc: p NULL -> heap_alloc. Grows in place into a following free block (or into
+ * new memory when p's block is the last one), shrinks in place returning the tail;
+ * moves (allocate, copy, free) only when it must. The result is aligned to `align`.
+ * On failure returns NULL and p is untouched and still valid.
+ */
+void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align);
+
+/* Bytes the caller may use at p (>= the size requested). Panics if p is not a live block. */
+size_t heap_usable_size(const struct heap *h, const void *p);
+
+/* Verifies every invariant (tiling, merging, lists, bitmap, canaries, statistics, and
+ * poison in debug mode); panics "heap_check: <what> at 0x... (values)" on a violation. */
+void heap_check(const struct heap *h);
+
+void heap_get_stats(const struct heap *h, struct heap_stats *out);
+
+/* kprintf one line per block (address, size, state) and a summary. */
+void heap_dump(const struct heap *h);
+
+/* kprintf each live block (address, usable size; requested size and caller in debug
+ * mode). Return: the number of live blocks. */
+size_t heap_leak_report(const struct heap *h);
+
+/* True if p lies inside the heap's current region (says nothing about block starts). */
+bool heap_contains(const struct heap *h, const void *p);
+
+#endif

@@ -1,0 +1,694 @@
+/*
+ * tests/bench/bench_heap.c - the heap benchmark: mm/heap.c beside glibc malloc.
+ *
+ * Generates in C the five allocbench workloads (T1 blogos, T2 random-steady, T3
+ * kernel-mix, T4 fragmenter, T5 realloc-grow), op for op identical to allocbench's
+ * abtrace.py (same splitmix64 generator, seeds 42..46), and replays each against a fresh
+ * mbheap heap (over an mmap'd arena, grown through the callback) and against glibc,
+ * interleaved in the same run. Prints ns/op for both and their ratio, peak live bytes,
+ * mbheap's footprint (highest block end - arena start) and fragmentation
+ * (footprint / peak live - 1), failures, and the result of a checking replay that fills
+ * every block with a pattern and verifies it before free/realloc.
+ *
+ *   heap_bench [--quick] [--repeats N] [--only T1,T3] [--compare-abt DIR]
+ * --compare-abt DIR checks the generated ops against allocbench's DIR/T*.abt files.
+ * Exit status: 0, or 1 on any corruption, misalignment or failure (T5 is run with a
+ * 256 MiB arena, like allocbench's T5@256M, so nothing may fail).
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "mm/heap.h"
+
+noreturn void panic_at(const char *file, int line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "heap_bench: panic at %s:%d: %s\n", file, line, msg);
+    abort();
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Traces (a port of abtrace.py)                                                      */
+/* ---------------------------------------------------------------------------------- */
+
+enum { OP_ALLOC = 1, OP_FREE = 2, OP_REALLOC = 3 };
+
+struct op {
+    uint8_t op, align_log2;
+    uint16_t reserved;
+    uint32_t id;
+    uint64_t size;
+};
+
+struct trace {
+    const char *name;
+    uint64_t seed;
+    struct op *ops;
+    size_t n, cap;
+    uint32_t n_ids;
+    uint32_t *free_ids; /* LIFO, as abtrace's Trace */
+    size_t n_free, free_cap;
+    uint64_t *sizes; /* by id */
+    size_t sizes_cap;
+    uint64_t live, peak;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p) {
+        fprintf(stderr, "heap_bench: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+static void emit(struct trace *t, uint8_t op, uint8_t al, uint32_t id, uint64_t size)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 65536;
+        t->ops = xrealloc(t->ops, t->cap * sizeof(*t->ops));
+    }
+    t->ops[t->n++] = (struct op){op, al, 0, id, size};
+}
+
+static uint32_t t_alloc(struct trace *t, uint64_t size, uint64_t align)
+{
+    uint32_t id;
+    if (t->n_free) {
+        id = t->free_ids[--t->n_free];
+    } else {
+        id = t->n_ids++;
+        if (id >= t->sizes_cap) {
+            t->sizes_cap = t->sizes_cap ? t->sizes_cap * 2 : 4096;
+            t->sizes = xrealloc(t->sizes, t->sizes_cap * sizeof(*t->sizes));
+        }
+    }
+    emit(t, OP_ALLOC, (uint8_t)__builtin_ctzll(align), id, size);
+    t->sizes[id] = size;
+    t->live += size;
+    t->peak = t->live > t->peak ? t->live : t->peak;
+    return id;
+}
+
+static void t_free(struct trace *t, uint32_t id)
+{
+    emit(t, OP_FREE, 0, id, 0);
+    t->live -= t->sizes[id];
+    if (t->n_free == t->free_cap) {
+        t->free_cap = t->free_cap ? t->free_cap * 2 : 4096;
+        t->free_ids = xrealloc(t->free_ids, t->free_cap * sizeof(*t->free_ids));
+    }
+    t->free_ids[t->n_free++] = id;
+}
+
+static void t_realloc(struct trace *t, uint32_t id, uint64_t size)
+{
+    emit(t, OP_REALLOC, 0, id, size);
+    t->live += size - t->sizes[id];
+    t->sizes[id] = size;
+    t->peak = t->live > t->peak ? t->live : t->peak;
+}
+
+struct rng {
+    uint64_t s;
+};
+
+static uint64_t next64(struct rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static uint64_t below(struct rng *r, uint64_t n)
+{
+    return next64(r) % n;
+}
+static uint64_t randint(struct rng *r, uint64_t lo, uint64_t hi)
+{
+    return lo + below(r, hi - lo + 1);
+}
+static double uniform(struct rng *r)
+{
+    return (double)(next64(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static void shuffle(struct rng *r, uint32_t *a, size_t n)
+{
+    for (size_t i = n - 1; i > 0 && n > 1; i--) {
+        size_t j = below(r, i + 1);
+        uint32_t x = a[i];
+        a[i] = a[j];
+        a[j] = x;
+    }
+}
+
+struct idvec {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+static void push(struct idvec *v, uint32_t x)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 1024;
+        v->v = xrealloc(v->v, v->cap * sizeof(*v->v));
+    }
+    v->v[v->n++] = x;
+}
+
+#define KiB 1024u
+#define MiB (1024u * 1024u)
+
+static void gen_t1(struct trace *t)
+{
+    const size_t heap_size = 100 * KiB;
+    uint32_t a = t_alloc(t, 4, 4), b = t_alloc(t, 4, 4);
+    t_free(t, b);
+    t_free(t, a);
+    uint64_t cap = 0;
+    uint32_t v = 0;
+    for (uint64_t n = 0; n < 1000; n++) {
+        if (n == cap) {
+            if (cap == 0) {
+                cap = 4;
+                v = t_alloc(t, cap * 8, 8);
+            } else {
+                cap *= 2;
+                t_realloc(t, v, cap * 8);
+            }
+        }
+    }
+    t_free(t, v);
+    for (size_t i = 0; i < heap_size; i++)
+        t_free(t, t_alloc(t, 8, 8));
+    uint32_t ll = t_alloc(t, 4, 4);
+    for (size_t i = 0; i < heap_size; i++)
+        t_free(t, t_alloc(t, 8, 8));
+    t_free(t, ll);
+}
+
+static void gen_t2(struct trace *t)
+{
+    struct rng r = {t->seed};
+    const size_t n_ops = 1000000, target = 4096, band = 64, n_alloc = n_ops / 2;
+    struct idvec live = {0};
+    size_t allocs = 0;
+#define T2_ALLOC() (push(&live, t_alloc(t, randint(&r, 8, 512), 8)), allocs++)
+#define T2_FREE()                                                                                  \
+    do {                                                                                           \
+        size_t k = below(&r, live.n);                                                              \
+        uint32_t x = live.v[k];                                                                    \
+        live.v[k] = live.v[live.n - 1];                                                            \
+        live.v[live.n - 1] = x;                                                                    \
+        t_free(t, live.v[--live.n]);                                                               \
+    } while (0)
+    while (allocs < (target < n_alloc ? target : n_alloc))
+        T2_ALLOC();
+    while (allocs < n_alloc) {
+        int go;
+        if (live.n <= target - band)
+            go = 1;
+        else if (live.n >= target + band)
+            go = 0;
+        else
+            go = below(&r, 2) == 0;
+        if (go)
+            T2_ALLOC();
+        else
+            T2_FREE();
+    }
+    while (live.n)
+        T2_FREE();
+    free(live.v);
+}
+
+static uint64_t t3_size(struct rng *r)
+{
+    double u = uniform(r), lo, hi;
+    if (u < 0.87)
+        lo = 16, hi = 256;
+    else if (u < 0.99)
+        lo = 1 * KiB, hi = 4 * KiB;
+    else
+        lo = 16 * KiB, hi = 64 * KiB;
+    double a = 1.0 - 1.5;
+    double x = pow(pow(lo, a) + uniform(r) * (pow(hi, a) - pow(lo, a)), 1.0 / a);
+    int64_t v = (int64_t)x;
+    if (v > (int64_t)hi)
+        v = (int64_t)hi;
+    if (v < (int64_t)lo)
+        v = (int64_t)lo;
+    return (uint64_t)v;
+}
+
+struct due {
+    uint64_t when, seq;
+    uint32_t id;
+};
+
+static int due_less(const struct due *a, const struct due *b)
+{
+    return a->when != b->when ? a->when < b->when : a->seq < b->seq;
+}
+
+static void gen_t3(struct trace *t)
+{
+    struct rng r = {t->seed};
+    const size_t n_alloc = 500000 / 2;
+    struct due *hp = xrealloc(NULL, (n_alloc + 1) * sizeof(*hp));
+    size_t hn = 0, allocs = 0;
+    uint64_t seq = 0;
+    while (allocs < n_alloc || hn) {
+        if (hn && (hp[0].when <= t->n || allocs >= n_alloc)) {
+            t_free(t, hp[0].id);
+            hp[0] = hp[--hn]; /* sift down */
+            for (size_t i = 0;;) {
+                size_t l = 2 * i + 1, m = i;
+                if (l < hn && due_less(&hp[l], &hp[m]))
+                    m = l;
+                if (l + 1 < hn && due_less(&hp[l + 1], &hp[m]))
+                    m = l + 1;
+                if (m == i)
+                    break;
+                struct due x = hp[i];
+                hp[i] = hp[m];
+                hp[m] = x;
+                i = m;
+            }
+            continue;
+        }
+        uint64_t size = t3_size(&r);
+        double u = uniform(&r);
+        uint64_t align = u < 0.02 ? 4096 : u < 0.12 ? 64 : 8;
+        u = uniform(&r);
+        uint64_t life;
+        if (u < 0.70)
+            life = randint(&r, 1, 100);
+        else if (u < 0.95)
+            life = randint(&r, 100, 10000);
+        else
+            life = randint(&r, 10000, 250000);
+        uint32_t id = t_alloc(t, size, align);
+        allocs++;
+        seq++;
+        size_t i = hn++; /* sift up */
+        hp[i] = (struct due){t->n + life, seq, id};
+        while (i && due_less(&hp[i], &hp[(i - 1) / 2])) {
+            struct due x = hp[i];
+            hp[i] = hp[(i - 1) / 2];
+            hp[(i - 1) / 2] = x;
+            i = (i - 1) / 2;
+        }
+    }
+    free(hp);
+}
+
+static void gen_t4(struct trace *t)
+{
+    struct rng r = {t->seed};
+    const uint64_t target = 8 * MiB;
+    struct idvec smalls = {0}, others = {0};
+    while (t->live < target) {
+        push(&smalls, t_alloc(t, 32, 8));
+        push(&others, t_alloc(t, 4096, 8));
+    }
+    for (size_t i = 0; i < smalls.n; i++)
+        t_free(t, smalls.v[i]);
+    uint64_t base = t->live;
+    while (t->live - base < target) {
+        push(&others, t_alloc(t, 48, 8));
+        push(&others, t_alloc(t, 8 * KiB, 8));
+    }
+    shuffle(&r, others.v, others.n);
+    for (size_t i = 0; i < others.n; i++)
+        t_free(t, others.v[i]);
+    free(smalls.v);
+    free(others.v);
+}
+
+static void gen_t5(struct trace *t)
+{
+    struct rng r = {t->seed};
+    enum { N_VEC = 1000 };
+    uint32_t vecs[N_VEC], order[N_VEC];
+    for (int i = 0; i < N_VEC; i++)
+        vecs[i] = t_alloc(t, 16, 8);
+    for (uint64_t size = 16; size < 64 * KiB;) {
+        size *= 2;
+        memcpy(order, vecs, sizeof(order));
+        shuffle(&r, order, N_VEC);
+        for (int i = 0; i < N_VEC; i++)
+            t_realloc(t, order[i], size);
+    }
+    shuffle(&r, vecs, N_VEC);
+    for (int i = 0; i < N_VEC; i++)
+        t_free(t, vecs[i]);
+}
+
+static const struct workload {
+    const char *tag, *file, *name;
+    void (*gen)(struct trace *);
+    size_t arena;
+} workloads[] = {
+    {"T1", "T1_blogos.abt", "T1-blogos", gen_t1, 64 * MiB},
+    {"T2", "T2_random_steady.abt", "T2-random-steady", gen_t2, 64 * MiB},
+    {"T3", "T3_kernel_mix.abt", "T3-kernel-mix", gen_t3, 64 * MiB},
+    {"T4", "T4_fragmenter.abt", "T4-fragmenter", gen_t4, 64 * MiB},
+    {"T5", "T5_realloc_grow.abt", "T5-realloc-grow", gen_t5, 256 * MiB},
+};
+
+/* 0 if the generated trace is op-for-op the allocbench file (missing file: -1). */
+static int compare_abt(const struct trace *t, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    unsigned char hdr[64];
+    uint64_t n_ops = 0;
+    int bad = fread(hdr, 1, 64, f) != 64;
+    if (!bad)
+        memcpy(&n_ops, hdr + 16, 8);
+    bad = bad || n_ops != t->n;
+    for (size_t i = 0; !bad && i < t->n; i++) {
+        struct op o;
+        bad = fread(&o, sizeof(o), 1, f) != 1 || memcmp(&o, &t->ops[i], sizeof(o)) != 0;
+    }
+    fclose(f);
+    return bad;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Allocators                                                                         */
+/* ---------------------------------------------------------------------------------- */
+
+static struct heap bench_heap; /* outside the arena: the footprint counts blocks only */
+static uintptr_t arena_lo, arena_hi;
+
+static size_t bench_grow(void *ctx, uintptr_t end, size_t min_bytes)
+{
+    (void)ctx;
+    size_t step = (end - arena_lo) / 8; /* as the allocbench adapter: max(64 KiB, heap/8) */
+    step = step > 64 * KiB ? step & ~(size_t)4095 : 64 * KiB;
+    size_t want = min_bytes > step ? min_bytes : step;
+    if (want > arena_hi - end)
+        want = (arena_hi - end) & ~(size_t)4095;
+    return want >= min_bytes ? want : 0;
+}
+
+static void mb_init(void)
+{
+    if (heap_init(&bench_heap, (void *)arena_lo, 64 * KiB, bench_grow, NULL, arena_hi - arena_lo,
+                  0) != E_OK)
+        abort();
+}
+static void *mb_alloc(size_t s, size_t a)
+{
+    return heap_alloc(&bench_heap, s, a);
+}
+static void mb_free(void *p, size_t s, size_t a)
+{
+    (void)s;
+    (void)a;
+    heap_free(&bench_heap, p);
+}
+static void *mb_realloc(void *p, size_t old, size_t ns, size_t a)
+{
+    (void)old;
+    return heap_realloc(&bench_heap, p, ns, a);
+}
+
+/* glibc as allocbench's adapter uses it: posix_memalign only for align > 16 */
+static void g_init(void) {}
+static void *g_alloc(size_t s, size_t a)
+{
+    if (a <= 16)
+        return malloc(s);
+    void *p;
+    return posix_memalign(&p, a, s) ? NULL : p;
+}
+static void g_free(void *p, size_t s, size_t a)
+{
+    (void)s;
+    (void)a;
+    free(p);
+}
+static void *g_realloc(void *p, size_t old, size_t ns, size_t a)
+{
+    if (a <= 16)
+        return realloc(p, ns);
+    void *q = g_alloc(ns, a);
+    if (q) {
+        memcpy(q, p, old < ns ? old : ns);
+        free(p);
+    }
+    return q;
+}
+
+struct allocator {
+    const char *name;
+    void (*init)(void);
+    void *(*alloc)(size_t, size_t);
+    void (*free)(void *, size_t, size_t);
+    void *(*realloc)(void *, size_t, size_t, size_t);
+    bool arena;
+};
+
+static const struct allocator A_MB = {"mbheap", mb_init, mb_alloc, mb_free, mb_realloc, true};
+static const struct allocator A_GLIBC = {"glibc", g_init, g_alloc, g_free, g_realloc, false};
+
+/* ---------------------------------------------------------------------------------- */
+/* Replay                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+struct slot {
+    unsigned char *p;
+    uint64_t size;
+    uint32_t align, gen;
+};
+
+struct result {
+    uint64_t fails, corrupt, misaligned, peak_live, footprint;
+};
+
+static inline uint64_t pat_word(uint32_t id, uint32_t gen, size_t i)
+{
+    return ((uint64_t)gen << 32 | id) * 0x9E3779B97F4A7C15ull + i * 0xBF58476D1CE4E5B9ull;
+}
+
+static void pat_fill(const struct slot *s, uint32_t id, size_t from)
+{
+    for (size_t i = from; i < s->size; i++)
+        s->p[i] = (unsigned char)(pat_word(id, s->gen, i >> 3) >> ((i & 7) * 8));
+}
+
+static int pat_ok(const struct slot *s, uint32_t id, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s->p[i] != (unsigned char)(pat_word(id, s->gen, i >> 3) >> ((i & 7) * 8)))
+            return 0;
+    return 1;
+}
+
+/* One replay. check: fill/verify every block and track peak live and footprint. */
+static void replay(const struct allocator *A, const struct trace *t, struct slot *S, bool check,
+                   struct result *res)
+{
+    uint64_t live = 0;
+    memset(res, 0, sizeof(*res));
+    for (size_t i = 0; i < t->n; i++) {
+        const struct op *o = &t->ops[i];
+        struct slot *s = &S[o->id];
+        if (o->op == OP_ALLOC) {
+            size_t align = (size_t)1 << o->align_log2;
+            s->p = A->alloc(o->size, align);
+            if (!s->p) {
+                res->fails++;
+                continue;
+            }
+            s->size = o->size;
+            s->align = (uint32_t)align;
+            if (check) {
+                s->gen++;
+                res->misaligned += ((uintptr_t)s->p & (align - 1)) != 0;
+                pat_fill(s, o->id, 0);
+                live += o->size;
+            }
+        } else if (o->op == OP_FREE) {
+            if (!s->p)
+                continue;
+            if (check) {
+                res->corrupt += !pat_ok(s, o->id, s->size);
+                live -= s->size;
+            }
+            A->free(s->p, s->size, s->align);
+            s->p = NULL;
+        } else {
+            if (!s->p)
+                continue;
+            if (check)
+                res->corrupt += !pat_ok(s, o->id, s->size);
+            unsigned char *q = A->realloc(s->p, s->size, o->size, s->align);
+            if (!q) {
+                res->fails++;
+                continue;
+            }
+            uint64_t old = s->size;
+            s->p = q;
+            s->size = o->size;
+            if (check) {
+                res->corrupt += !pat_ok(s, o->id, old < o->size ? old : o->size);
+                res->misaligned += ((uintptr_t)q & (s->align - 1)) != 0;
+                pat_fill(s, o->id, old < o->size ? old : o->size);
+                live = live - old + o->size;
+            }
+        }
+        if (check) {
+            res->peak_live = live > res->peak_live ? live : res->peak_live;
+            if (A->arena && o->op != OP_FREE && s->p) {
+                uint64_t end = (uintptr_t)s->p + s->size - arena_lo;
+                res->footprint = end > res->footprint ? end : res->footprint;
+            }
+        }
+    }
+    for (uint32_t id = 0; id < t->n_ids; id++) /* the traces free everything; be safe */
+        if (S[id].p) {
+            A->free(S[id].p, S[id].size, S[id].align);
+            S[id].p = NULL;
+        }
+    if (check && A->arena)
+        heap_check(&bench_heap);
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* ns per op of k fresh replays (init untimed) */
+static double sample(const struct allocator *A, const struct trace *t, struct slot *S, int k)
+{
+    double total = 0;
+    struct result r;
+    for (int j = 0; j < k; j++) {
+        A->init();
+        double t0 = now_ns();
+        replay(A, t, S, false, &r);
+        total += now_ns() - t0;
+    }
+    return total / ((double)k * (double)t->n);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    int repeats = 5;
+    double min_sample_ms = 100;
+    const char *only = NULL, *abt_dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) {
+            repeats = 3;
+            min_sample_ms = 20;
+        } else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
+            repeats = atoi(argv[++i]);
+            repeats = repeats < 1 ? 1 : repeats > 64 ? 64 : repeats;
+        } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            only = argv[++i];
+        } else if (!strcmp(argv[i], "--compare-abt") && i + 1 < argc) {
+            abt_dir = argv[++i];
+        } else {
+            fprintf(stderr,
+                    "usage: %s [--quick] [--repeats N] [--only T1,T2] [--compare-abt DIR]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    size_t arena_size = 256 * MiB;
+    void *ar = mmap(NULL, arena_size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ar == MAP_FAILED) {
+        perror("mmap");
+        return 2;
+    }
+    arena_lo = (uintptr_t)ar;
+
+    printf("%-17s %8s %9s %9s %6s %10s %10s %6s %5s %s\n", "trace", "ops", "mbheap", "glibc",
+           "ratio", "peak_live", "footprint", "frag", "fail", "check");
+    printf("%-17s %8s %9s %9s %6s %10s %10s %6s %5s\n", "", "", "ns/op", "ns/op", "", "bytes",
+           "bytes", "", "");
+    int rc = 0;
+    for (size_t w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
+        const struct workload *W = &workloads[w];
+        if (only && !strstr(only, W->tag))
+            continue;
+        struct trace t = {.name = W->name, .seed = 42 + w};
+        W->gen(&t);
+        if (abt_dir) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/%s", abt_dir, W->file);
+            int c = compare_abt(&t, path);
+            fprintf(stderr, "heap_bench: %s vs %s: %s\n", W->name, path,
+                    c < 0 ? "no file"
+                    : c   ? "DIFFERENT"
+                          : "identical");
+            rc |= c > 0;
+        }
+        arena_hi = arena_lo + W->arena;
+        struct slot *S = calloc(t.n_ids ? t.n_ids : 1, sizeof(*S));
+        struct result chk, gchk;
+        A_MB.init();
+        replay(&A_MB, &t, S, true, &chk);
+        replay(&A_GLIBC, &t, S, true, &gchk);
+        /* calibrate: k replays per sample so that a sample lasts >= min_sample_ms */
+        A_MB.init();
+        double one = sample(&A_MB, &t, S, 1) * (double)t.n;
+        int k = one >= min_sample_ms * 1e6 ? 1 : (int)(min_sample_ms * 1e6 / (one + 1)) + 1;
+        double ta[64], tb[64];
+        for (int r = 0; r < repeats; r++) { /* interleaved, alternating who goes first */
+            if (r & 1) {
+                tb[r] = sample(&A_GLIBC, &t, S, k);
+                ta[r] = sample(&A_MB, &t, S, k);
+            } else {
+                ta[r] = sample(&A_MB, &t, S, k);
+                tb[r] = sample(&A_GLIBC, &t, S, k);
+            }
+        }
+        qsort(ta, (size_t)repeats, sizeof(double), cmp_dbl);
+        qsort(tb, (size_t)repeats, sizeof(double), cmp_dbl);
+        double ma = ta[repeats / 2], mb = tb[repeats / 2];
+        bool ok =
+            !chk.corrupt && !chk.misaligned && !chk.fails && !gchk.corrupt && !gchk.misaligned;
+        printf("%-17s %8zu %9.2f %9.2f %6.2f %10llu %10llu %6.3f %5llu %s\n", W->name, t.n, ma, mb,
+               ma / mb, (unsigned long long)chk.peak_live, (unsigned long long)chk.footprint,
+               chk.peak_live ? (double)chk.footprint / (double)chk.peak_live - 1 : 0.0,
+               (unsigned long long)chk.fails, ok ? "ok" : "FAIL");
+        fflush(stdout);
+        rc |= !ok;
+        free(S);
+        free(t.ops);
+        free(t.free_ids);
+        free(t.sizes);
+    }
+    return rc;
+}

@@ -1,0 +1,811 @@
+/*
+ * tests/host/test_heap.c - unit tests of the heap core (mm/heap.c).
+ *
+ * Each test builds its own heap over a static buffer: the blog_os scenarios, splitting
+ * and merging, alignment, realloc in place, growth through the callback, every misuse
+ * panic, debug poisoning, overflow-safe sizes, statistics and the leak report.
+ */
+#include "support.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "lib/kprintf.h"
+#include "lib/types.h"
+#include "mm/heap.h"
+
+#define ARENA_SIZE (8u << 20)
+static _Alignas(4096) unsigned char arena[ARENA_SIZE];
+
+/* Growth over the static arena: hands out exactly what is asked, records the calls. */
+struct grow_ctx {
+    uintptr_t limit;
+    size_t calls, last_min;
+    uintptr_t last_end;
+};
+
+static size_t grow_cb(void *ctx, uintptr_t end, size_t min_bytes)
+{
+    struct grow_ctx *g = ctx;
+    g->calls++;
+    g->last_end = end;
+    g->last_min = min_bytes;
+    if (end + min_bytes > g->limit)
+        return 0;
+    return min_bytes;
+}
+
+static struct heap H;
+
+static void init_plain(size_t size)
+{
+    assert_int_equal(heap_init(&H, arena, size, NULL, NULL, size, 0), E_OK);
+}
+
+static struct heap_stats stats(void)
+{
+    struct heap_stats st;
+    heap_get_stats(&H, &st);
+    return st;
+}
+
+/* The heap is one free block covering everything but the end sentinel. */
+static void assert_one_free_block(void)
+{
+    heap_check(&H);
+    struct heap_stats st = stats();
+    assert_int_equal(st.free_blocks, 1);
+    assert_int_equal(st.live_allocs, 0);
+    assert_int_equal(st.bytes_used, 0);
+    assert_int_equal(st.largest_free, st.heap_size - HEAP_ALIGN);
+}
+
+static void fill(void *p, size_t n, unsigned seed)
+{
+    unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        c[i] = (unsigned char)(seed * 31u + i * 7u);
+}
+
+static int check_fill(const void *p, size_t n, unsigned seed)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        if (c[i] != (unsigned char)(seed * 31u + i * 7u))
+            return 0;
+    return 1;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* blog_os tests/heap_allocation.rs                                                    */
+/* ---------------------------------------------------------------------------------- */
+
+#define BLOGOS_HEAP (100u * 1024u)
+
+static void test_simple_allocation(void **state)
+{
+    (void)state;
+    init_plain(BLOGOS_HEAP);
+    int *a = heap_alloc(&H, sizeof(int), _Alignof(int));
+    int *b = heap_alloc(&H, sizeof(int), _Alignof(int));
+    assert_non_null(a);
+    assert_non_null(b);
+    *a = 41;
+    *b = 13;
+    assert_int_equal(*a, 41);
+    assert_int_equal(*b, 13);
+    heap_free(&H, b);
+    heap_free(&H, a);
+    assert_one_free_block();
+}
+
+static void test_large_vec(void **state)
+{
+    (void)state;
+    init_plain(BLOGOS_HEAP);
+    uint64_t *v = NULL;
+    size_t cap = 0;
+    for (uint64_t n = 0; n < 1000; n++) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4;
+            uint64_t *nv = heap_realloc(&H, v, cap * sizeof(*v), _Alignof(uint64_t));
+            assert_non_null(nv);
+            if (v)
+                assert_ptr_equal(nv, v); /* grows in place: nothing follows it */
+            v = nv;
+        }
+        v[n] = n;
+    }
+    uint64_t sum = 0;
+    for (size_t i = 0; i < 1000; i++)
+        sum += v[i];
+    assert_int_equal(sum, 499500);
+    heap_check(&H);
+    heap_free(&H, v);
+    assert_one_free_block();
+}
+
+static void test_many_boxes(void **state)
+{
+    (void)state;
+    init_plain(BLOGOS_HEAP);
+    for (size_t i = 0; i < BLOGOS_HEAP; i++) {
+        size_t *x = heap_alloc(&H, sizeof(size_t), _Alignof(size_t));
+        assert_non_null(x);
+        *x = i;
+        assert_int_equal(*x, i);
+        heap_free(&H, x);
+    }
+    assert_one_free_block();
+}
+
+static void test_many_boxes_long_lived(void **state)
+{
+    (void)state;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    assert_int_equal(heap_init(&H, arena, BLOGOS_HEAP, grow_cb, &g, ARENA_SIZE, 0), E_OK);
+    int *ll = heap_alloc(&H, sizeof(int), _Alignof(int));
+    assert_non_null(ll);
+    *ll = 1;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (size_t i = 0; i < BLOGOS_HEAP; i++) {
+        size_t *x = heap_alloc(&H, sizeof(size_t), _Alignof(size_t));
+        assert_non_null(x);
+        *x = i;
+        lo = (uintptr_t)x < lo ? (uintptr_t)x : lo;
+        hi = (uintptr_t)x > hi ? (uintptr_t)x : hi;
+        heap_free(&H, x);
+    }
+    assert_int_equal(*ll, 1);
+    assert_int_equal(lo, hi); /* every box reused the same block */
+    assert_int_equal(stats().grow_events, 0);
+    assert_int_equal(g.calls, 0);
+    heap_free(&H, ll);
+    assert_one_free_block();
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Splitting, merging, alignment                                                      */
+/* ---------------------------------------------------------------------------------- */
+
+static void test_split_merge_free_all(void **state)
+{
+    (void)state;
+    init_plain(1u << 20);
+    enum { N = 300 };
+    void *p[N];
+    srand(7);
+    for (int i = 0; i < N; i++) {
+        p[i] = heap_alloc(&H, (size_t)(rand() % 2000), 16);
+        assert_non_null(p[i]);
+    }
+    heap_check(&H);
+    assert_int_equal(stats().live_allocs, N);
+    /* free every other block: no two free neighbours may stay unmerged */
+    for (int i = 0; i < N; i += 2)
+        heap_free(&H, p[i]);
+    heap_check(&H);
+    assert_true(stats().free_blocks >= N / 2);
+    for (int i = 1; i < N; i += 2)
+        heap_free(&H, p[i]);
+    assert_one_free_block();
+    /* again, freeing in random order */
+    for (int i = 0; i < N; i++)
+        p[i] = heap_alloc(&H, (size_t)(rand() % 3000) + 1, 16);
+    for (int i = N - 1; i > 0; i--) {
+        int j = rand() % (i + 1);
+        void *t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+    }
+    for (int i = 0; i < N; i++) {
+        heap_free(&H, p[i]);
+        if (i % 37 == 0)
+            heap_check(&H);
+    }
+    assert_one_free_block();
+}
+
+static void test_neighbour_merges(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    void *a = heap_alloc(&H, 100, 16), *b = heap_alloc(&H, 100, 16), *c = heap_alloc(&H, 100, 16),
+         *d = heap_alloc(&H, 100, 16);
+    assert_true((uintptr_t)a < (uintptr_t)b && (uintptr_t)b < (uintptr_t)c &&
+                (uintptr_t)c < (uintptr_t)d); /* carved from the low end */
+    heap_free(&H, a);
+    heap_free(&H, c);
+    heap_check(&H);
+    assert_int_equal(stats().free_blocks, 3); /* a, c, tail */
+    heap_free(&H, b);                         /* merges with both a and c */
+    heap_check(&H);
+    assert_int_equal(stats().free_blocks, 2);
+    heap_free(&H, d); /* merges with a..c and the tail */
+    assert_one_free_block();
+}
+
+static const size_t sweep_sizes[] = {0, 1, 7, 8, 15, 16, 17, 31, 33, 100, 1000, 4095, 5000};
+
+static void test_alignment_sweep(void **state)
+{
+    (void)state;
+    init_plain(4u << 20);
+    void *keep[64];
+    for (size_t align = 1; align <= 4096; align <<= 1) {
+        int k = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(sweep_sizes); i++) {
+            size_t sz = sweep_sizes[i];
+            void *p = heap_alloc(&H, sz, align);
+            assert_non_null(p);
+            assert_int_equal((uintptr_t)p % align, 0);
+            assert_int_equal((uintptr_t)p % HEAP_ALIGN, 0);
+            assert_true(heap_usable_size(&H, p) >= sz);
+            fill(p, sz, (unsigned)i);
+            keep[k++] = p;
+            /* an unaligned neighbour in between makes the next one need padding */
+            keep[k++] = heap_alloc(&H, 24, 8);
+        }
+        heap_check(&H);
+        for (int j = 0; j < k; j += 2)
+            assert_true(check_fill(keep[j], sweep_sizes[j / 2], (unsigned)(j / 2)));
+        for (int j = 0; j < k; j++)
+            heap_free(&H, keep[j]);
+        assert_one_free_block();
+    }
+}
+
+static void test_large_alignments(void **state)
+{
+    (void)state;
+    init_plain(8u << 20);
+    void *pad = heap_alloc(&H, 40, 16);
+    for (size_t align = 8192; align <= HEAP_MAX_ALIGN; align <<= 1) {
+        void *p = heap_alloc(&H, 100, align);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % align, 0);
+        heap_check(&H);
+        heap_free(&H, p);
+    }
+    assert_null(heap_alloc(&H, 100, HEAP_MAX_ALIGN * 2));
+    assert_null(heap_alloc(&H, 100, 0));
+    assert_null(heap_alloc(&H, 100, 3));
+    assert_null(heap_alloc(&H, 100, 48));
+    heap_free(&H, pad);
+    assert_one_free_block();
+}
+
+static void test_padding_not_leaked(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    void *small = heap_alloc(&H, 16, 16);
+    struct heap_stats before = stats();
+    void *al = heap_alloc(&H, 64, 4096);
+    assert_non_null(al);
+    assert_int_equal((uintptr_t)al % 4096, 0);
+    heap_check(&H); /* tiling is exact: padding is accounted for */
+    struct heap_stats after = stats();
+    /* the padding in front became a free block of its own, not part of the allocation */
+    assert_int_equal(after.free_blocks, before.free_blocks + 1);
+    assert_true(after.bytes_used - before.bytes_used < 256);
+    /* and it is reused: a small allocation lands below the aligned block */
+    void *again = heap_alloc(&H, 100, 16);
+    assert_true((uintptr_t)again < (uintptr_t)al);
+    heap_free(&H, again);
+    heap_free(&H, al);
+    heap_free(&H, small);
+    assert_one_free_block();
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* realloc                                                                            */
+/* ---------------------------------------------------------------------------------- */
+
+static void test_realloc_in_place(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 100, 16);
+    char *b = heap_alloc(&H, 100, 16);
+    char *c = heap_alloc(&H, 100, 16);
+    fill(a, 100, 1);
+    heap_free(&H, b); /* a is now followed by a free block */
+    char *a2 = heap_realloc(&H, a, 200, 16);
+    assert_ptr_equal(a2, a); /* grew into the free successor */
+    assert_true(check_fill(a2, 100, 1));
+    heap_check(&H);
+
+    /* shrink in place returns the tail */
+    size_t free_before = stats().bytes_free;
+    char *a3 = heap_realloc(&H, a2, 40, 16);
+    assert_ptr_equal(a3, a2);
+    assert_true(check_fill(a3, 40, 1));
+    assert_true(stats().bytes_free > free_before);
+    heap_check(&H);
+
+    /* growing past the successor (c is allocated) must move, keeping the contents */
+    char *a4 = heap_realloc(&H, a3, 1000, 16);
+    assert_non_null(a4);
+    assert_ptr_not_equal(a4, a3);
+    assert_true(check_fill(a4, 40, 1));
+    heap_check(&H);
+
+    /* the same size is a no-op */
+    assert_ptr_equal(heap_realloc(&H, a4, 1000, 16), a4);
+    /* realloc(NULL) allocates */
+    char *d = heap_realloc(&H, NULL, 10, 16);
+    assert_non_null(d);
+    heap_free(&H, d);
+    heap_free(&H, a4);
+    heap_free(&H, c);
+    assert_one_free_block();
+}
+
+static void test_realloc_failure_keeps_old(void **state)
+{
+    (void)state;
+    init_plain(16u * 1024u);
+    char *a = heap_alloc(&H, 1000, 16);
+    char *b = heap_alloc(&H, 1000, 16); /* blocks in-place growth */
+    fill(a, 1000, 9);
+    struct heap_stats st = stats();
+    assert_null(heap_realloc(&H, a, 64u * 1024u, 16)); /* no room, no growth */
+    assert_null(heap_realloc(&H, a, SIZE_MAX, 16));
+    assert_null(heap_realloc(&H, a, 100, 3));
+    assert_true(check_fill(a, 1000, 9));
+    assert_int_equal(stats().bytes_used, st.bytes_used);
+    heap_check(&H);
+    heap_free(&H, b);
+    heap_free(&H, a);
+    assert_one_free_block();
+}
+
+static void test_realloc_alignment_kept(void **state)
+{
+    (void)state;
+    init_plain(256u * 1024u);
+    char *a = heap_alloc(&H, 100, 256);
+    char *blocker = heap_alloc(&H, 10, 16);
+    fill(a, 100, 3);
+    char *b = heap_realloc(&H, a, 5000, 256); /* must move */
+    assert_non_null(b);
+    assert_int_equal((uintptr_t)b % 256, 0);
+    assert_true(check_fill(b, 100, 3));
+    /* a stricter alignment than the block has also moves */
+    char *c = heap_realloc(&H, b, 5000, 4096);
+    assert_int_equal((uintptr_t)c % 4096, 0);
+    assert_true(check_fill(c, 100, 3));
+    heap_free(&H, c);
+    heap_free(&H, blocker);
+    assert_one_free_block();
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Growth                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+static void test_growth(void **state)
+{
+    (void)state;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0), E_OK);
+    void *a = heap_alloc(&H, 3000, 16);
+    assert_non_null(a);
+    assert_int_equal(g.calls, 0);
+    void *b = heap_alloc(&H, 10000, 16); /* does not fit: grows */
+    assert_non_null(b);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.last_end, (uintptr_t)arena + 4096);
+    assert_int_equal(g.last_min % HEAP_GROW_GRANULE, 0);
+    assert_true(g.last_min >= 10000 - 1000);
+    struct heap_stats st = stats();
+    assert_int_equal(st.grow_events, 1);
+    assert_int_equal(st.heap_size, 4096 + g.last_min);
+    heap_check(&H);
+
+    /* the last block grows in place together with the heap */
+    void *b2 = heap_realloc(&H, b, 50000, 16);
+    assert_ptr_equal(b2, b);
+    assert_int_equal(stats().grow_events, 2);
+    heap_check(&H);
+
+    /* the cap: never beyond max_size (1 MiB) */
+    assert_null(heap_alloc(&H, 2u << 20, 16));
+    void *big = heap_alloc(&H, 900u * 1024u, 16);
+    assert_non_null(big);
+    assert_true(stats().heap_size <= (1u << 20));
+    assert_null(heap_alloc(&H, 200u * 1024u, 16));
+    heap_check(&H);
+    heap_free(&H, big);
+    heap_free(&H, b2);
+    heap_free(&H, a);
+    assert_one_free_block(); /* grown memory merged into one block */
+}
+
+static void test_growth_refused(void **state)
+{
+    (void)state;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + 8192}; /* callback refuses beyond */
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0), E_OK);
+    assert_null(heap_alloc(&H, 20000, 16));
+    assert_true(g.calls >= 1);
+    heap_check(&H);
+    void *a = heap_alloc(&H, 5000, 16); /* 4 KiB more is granted */
+    assert_non_null(a);
+    heap_free(&H, a);
+    assert_one_free_block();
+}
+
+static void test_growth_aligned(void **state)
+{
+    (void)state;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 4u << 20, 0), E_OK);
+    void *p[20];
+    for (int i = 0; i < 20; i++) {
+        p[i] = heap_alloc(&H, 3000, 4096);
+        assert_non_null(p[i]);
+        assert_int_equal((uintptr_t)p[i] % 4096, 0);
+    }
+    heap_check(&H);
+    for (int i = 0; i < 20; i++)
+        heap_free(&H, p[i]);
+    assert_one_free_block();
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Misuse                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+static void test_double_free(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 100, 16);
+    char *b = heap_alloc(&H, 100, 16);
+    char *c = heap_alloc(&H, 100, 16);
+    heap_free(&H, b);
+    EXPECT_PANIC(heap_free(&H, b), "heap_free: double free of 0x");
+    EXPECT_PANIC(heap_free(&H, b), "(size 112)");
+    heap_free(&H, c); /* c merges into b's free block: its header goes stale */
+    EXPECT_PANIC(heap_free(&H, c), "heap_free: double free of");
+    EXPECT_PANIC(heap_realloc(&H, c, 10, 16), "heap_realloc: double free of");
+    heap_free(&H, a);
+    assert_one_free_block();
+}
+
+/* heap_dealloc: the GlobalAlloc-style free checks the layout against the block. */
+static void test_dealloc_layout(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 100, 64);
+    char *b = heap_alloc(&H, 100, 16);
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t usable = heap_usable_size(&H, a);
+    EXPECT_PANIC(heap_dealloc(&H, a, usable + 1, 64), "heap_dealloc: layout { size: ");
+    EXPECT_PANIC(heap_dealloc(&H, a + 16, 16, 16), "heap_dealloc: invalid pointer");
+    if (((uintptr_t)b & 4095) != 0)
+        EXPECT_PANIC(heap_dealloc(&H, b, 100, 4096), "does not match the block");
+    heap_check(&H);
+    heap_dealloc(&H, a, 100, 64);
+    heap_dealloc(&H, NULL, 100, 64); /* no-op, like heap_free(NULL) */
+    EXPECT_PANIC(heap_dealloc(&H, a, 100, 64), "heap_dealloc: double free of 0x");
+    heap_dealloc(&H, b, heap_usable_size(&H, b), 16);
+    assert_one_free_block();
+}
+
+static void test_invalid_pointers(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 200, 16);
+    static char outside[64];
+    EXPECT_PANIC(heap_free(&H, outside), "heap_free: invalid pointer 0x");
+    EXPECT_PANIC(heap_free(&H, outside), "(outside the heap");
+    EXPECT_PANIC(heap_free(&H, arena + (1u << 20)), "(outside the heap");
+    EXPECT_PANIC(heap_free(&H, a + 16), "heap_free: invalid pointer");
+    EXPECT_PANIC(heap_free(&H, a + 16), "(not a block start)");
+    EXPECT_PANIC(heap_free(&H, a + 8), "(not a block start)");
+    EXPECT_PANIC(heap_free(&H, a + 1), "(not a block start)");
+    EXPECT_PANIC(heap_free(&H, a + 160), "(not a block start)");
+    EXPECT_PANIC(heap_usable_size(&H, a + 32), "heap_usable_size: invalid pointer");
+    EXPECT_PANIC(heap_realloc(&H, a + 48, 10, 16), "heap_realloc: invalid pointer");
+    /* an interior pointer into a free block */
+    char *b = heap_alloc(&H, 1000, 16);
+    heap_free(&H, b);
+    EXPECT_PANIC(heap_free(&H, b + 512), "(not a block start)");
+    heap_check(&H);
+    heap_free(&H, a);
+    assert_one_free_block();
+}
+
+static void test_canary_overwrite(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 100, 16);
+    char *b = heap_alloc(&H, 100, 16);
+    char *c = heap_alloc(&H, 100, 16);
+    size_t room = heap_usable_size(&H, a);
+    /* a overflows into b's header */
+    memset(a, 0x41, room + 8);
+    EXPECT_PANIC(heap_check(&H), "heap_check: bad canary at 0x");
+    EXPECT_PANIC(heap_free(&H, b), "heap_free: corrupted block header at 0x");
+    EXPECT_PANIC(heap_free(&H, b), "canary overwritten");
+    EXPECT_PANIC(heap_free(&H, a), "heap_free: corrupted block header"); /* a's successor */
+    /* an interior pointer of c: the walk that classifies it runs into b's header */
+    EXPECT_PANIC(heap_free(&H, c + 32), "heap_free: heap corrupted: block header at 0x");
+}
+
+static void test_canary_overwrite_one_bit(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 100, 16);
+    char *b = heap_alloc(&H, 100, 16);
+    ((unsigned char *)b)[-16] ^= 0x20; /* flip a size bit in b's header */
+    EXPECT_PANIC(heap_check(&H), "heap_check: bad canary");
+    ((unsigned char *)b)[-16] ^= 0x20;
+    heap_check(&H);
+    ((unsigned char *)b)[-1] ^= 0x01; /* the canary itself */
+    EXPECT_PANIC(heap_realloc(&H, b, 10, 16), "heap_realloc: corrupted block header");
+    ((unsigned char *)b)[-1] ^= 0x01;
+    heap_free(&H, b);
+    heap_free(&H, a);
+    assert_one_free_block();
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Debug mode                                                                         */
+/* ---------------------------------------------------------------------------------- */
+
+static void test_debug_poison(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+                     E_OK);
+    char *a = heap_alloc(&H, 200, 16);
+    char *b = heap_alloc(&H, 200, 16);
+    memset(a, 1, 200);
+    heap_free(&H, a);
+    for (size_t i = 32; i < 200; i++) /* freed memory is poisoned (past the list links) */
+        assert_int_equal((unsigned char)a[i], 0xdd);
+    heap_check(&H);
+    a[100] = 'x'; /* use after free */
+    EXPECT_PANIC(heap_check(&H), "use after free detected in block 0x");
+    char *again = NULL;
+    EXPECT_PANIC(again = heap_alloc(&H, 200, 16), "heap_alloc: use after free detected in block");
+    EXPECT_PANIC(again = heap_alloc(&H, 200, 16), "(offset 100)");
+    (void)again;
+    (void)b;
+}
+
+static void test_debug_double_free(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+                     E_OK);
+    char *a = heap_alloc(&H, 100, 16);
+    char *b = heap_alloc(&H, 100, 16);
+    char *c = heap_alloc(&H, 100, 16);
+    heap_free(&H, a);
+    EXPECT_PANIC(heap_free(&H, a), "heap_free: double free of");
+    heap_free(&H, b); /* merged into a's block: its header is poisoned */
+    EXPECT_PANIC(heap_free(&H, b), "heap_free: double free of");
+    heap_free(&H, c);
+    assert_one_free_block();
+}
+
+static void test_debug_mode_works(void **state)
+{
+    (void)state;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, HEAP_F_DEBUG), E_OK);
+    void *p[50];
+    srand(3);
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 50; i++) {
+            p[i] = heap_alloc(&H, (size_t)(rand() % 700), (size_t)1 << (rand() % 9));
+            assert_non_null(p[i]);
+            fill(p[i], 16, (unsigned)i);
+        }
+        for (int i = 0; i < 50; i += 3)
+            p[i] = heap_realloc(&H, p[i], (size_t)(rand() % 1500), 1);
+        heap_check(&H);
+        for (int i = 0; i < 50; i++)
+            heap_free(&H, p[i]);
+        heap_check(&H);
+    }
+    assert_true(stats().grow_events > 0);
+    assert_one_free_block();
+}
+
+static void test_debug_callers_and_leaks(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+                     E_OK);
+    void *a = heap_alloc_from(&H, 10, 16, (void *)0x1234);
+    void *b = heap_alloc(&H, 20, 16);
+    assert_int_equal(heap_leak_report(&H), 2);
+    char buf[KLOG_SIZE];
+    size_t n = klog_copy(buf, sizeof(buf) - 1);
+    buf[n] = 0;
+    assert_non_null(strstr(buf, "from 0x0000000000001234"));
+    assert_non_null(strstr(buf, "(requested 10)"));
+    heap_free(&H, a);
+    heap_free(&H, b);
+    assert_int_equal(heap_leak_report(&H), 0);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Sizes, statistics, reports, init                                                   */
+/* ---------------------------------------------------------------------------------- */
+
+static void test_size_overflow(void **state)
+{
+    (void)state;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, SIZE_MAX, 0), E_OK);
+    const size_t bad[] = {
+        SIZE_MAX,        SIZE_MAX - 1, SIZE_MAX - 15,    SIZE_MAX - 16,        SIZE_MAX - 31,
+        SIZE_MAX - 4096, SIZE_MAX / 2, SIZE_MAX / 2 + 1, HEAP_MAX_REQUEST + 1, (size_t)1 << 62};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        assert_null(heap_alloc(&H, bad[i], 16));
+        assert_null(heap_alloc(&H, bad[i], 1));
+        assert_null(heap_alloc(&H, bad[i], 4096));
+        assert_null(heap_alloc(&H, bad[i], HEAP_MAX_ALIGN));
+    }
+    /* allowed by the size limit but far beyond the memory there is */
+    assert_null(heap_alloc(&H, HEAP_MAX_REQUEST, 16));
+    assert_null(heap_alloc(&H, HEAP_MAX_REQUEST - 4096, 4096));
+    void *p = heap_alloc(&H, 10, 16);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        assert_null(heap_realloc(&H, p, bad[i], 16));
+    heap_check(&H);
+    heap_free(&H, p);
+    assert_one_free_block();
+}
+
+static void test_size_zero(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    void *a = heap_alloc(&H, 0, 1);
+    void *b = heap_alloc(&H, 0, 16);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    assert_true(heap_usable_size(&H, a) >= 1);
+    char *c = heap_alloc(&H, 500, 16);
+    char *c0 = heap_realloc(&H, c, 0, 16); /* shrinks to a minimum block, keeps it */
+    assert_ptr_equal(c0, c);
+    heap_check(&H);
+    heap_free(&H, c0);
+    heap_free(&H, a);
+    heap_free(&H, b);
+    heap_free(&H, NULL); /* no-op */
+    assert_one_free_block();
+}
+
+static void test_stats(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    struct heap_stats st = stats();
+    assert_int_equal(st.heap_size, 64u * 1024u);
+    assert_int_equal(st.bytes_free, 64u * 1024u - 16);
+    assert_int_equal(st.free_blocks, 1);
+    void *a = heap_alloc(&H, 100, 16); /* 100 + 16 header -> 128-byte block */
+    void *b = heap_alloc(&H, 1, 16);   /* minimum block: 48 */
+    st = stats();
+    assert_int_equal(st.bytes_used, 128 + 48);
+    assert_int_equal(st.live_allocs, 2);
+    assert_int_equal(st.total_allocs, 2);
+    assert_int_equal(st.high_water, 176);
+    assert_int_equal(st.bytes_free + st.bytes_used + 16, st.heap_size);
+    assert_int_equal(heap_usable_size(&H, a), 112);
+    assert_int_equal(heap_usable_size(&H, b), 32);
+    heap_free(&H, a);
+    st = stats();
+    assert_int_equal(st.bytes_used, 48);
+    assert_int_equal(st.high_water, 176);
+    assert_int_equal(st.free_blocks, 2);
+    assert_int_equal(st.largest_free, 64u * 1024u - 16 - 176);
+    assert_int_equal(st.total_frees, 1);
+    assert_int_equal(st.grow_events, 0);
+    heap_free(&H, b);
+    assert_one_free_block();
+    assert_int_equal(stats().total_allocs, 2);
+}
+
+static void test_leak_report_and_dump(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    assert_int_equal(heap_leak_report(&H), 0);
+    void *p[3];
+    for (int i = 0; i < 3; i++)
+        p[i] = heap_alloc(&H, 10u * (unsigned)(i + 1), 16);
+    assert_int_equal(heap_leak_report(&H), 3);
+    heap_dump(&H);
+    heap_free(&H, p[1]);
+    assert_int_equal(heap_leak_report(&H), 2);
+    heap_free(&H, p[0]);
+    heap_free(&H, p[2]);
+    assert_int_equal(heap_leak_report(&H), 0);
+}
+
+static void test_init_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena + 8, 4096, NULL, NULL, 4096, 0), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 4095, NULL, NULL, 4096, 0), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 32, NULL, NULL, 32, 0), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 8192, NULL, NULL, 4096, 0), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 4096, NULL, NULL, 4096, 0x80), E_INVAL);
+    assert_int_equal(heap_init(&H, NULL, 4096, NULL, NULL, 4096, 0), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, HEAP_MIN_SIZE, NULL, NULL, HEAP_MIN_SIZE, 0), E_OK);
+    void *p = heap_alloc(&H, 1, 1);
+    assert_non_null(p);
+    assert_null(heap_alloc(&H, 1, 1));
+    heap_free(&H, p);
+    assert_one_free_block();
+}
+
+static void test_two_heaps(void **state)
+{
+    (void)state;
+    struct heap h2;
+    init_plain(64u * 1024u);
+    assert_int_equal(heap_init(&h2, arena + (1u << 20), 64u * 1024u, NULL, NULL, 64u * 1024u, 0),
+                     E_OK);
+    void *a = heap_alloc(&H, 100, 16), *b = heap_alloc(&h2, 100, 16);
+    assert_true(heap_contains(&H, a) && !heap_contains(&H, b));
+    assert_true(heap_contains(&h2, b) && !heap_contains(&h2, a));
+    EXPECT_PANIC(heap_free(&h2, a), "heap_free: invalid pointer");
+    heap_free(&H, a);
+    heap_free(&h2, b);
+    heap_check(&h2);
+    assert_one_free_block();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_allocation),
+        cmocka_unit_test(test_large_vec),
+        cmocka_unit_test(test_many_boxes),
+        cmocka_unit_test(test_many_boxes_long_lived),
+        cmocka_unit_test(test_split_merge_free_all),
+        cmocka_unit_test(test_neighbour_merges),
+        cmocka_unit_test(test_alignment_sweep),
+        cmocka_unit_test(test_large_alignments),
+        cmocka_unit_test(test_padding_not_leaked),
+        cmocka_unit_test(test_realloc_in_place),
+        cmocka_unit_test(test_realloc_failure_keeps_old),
+        cmocka_unit_test(test_realloc_alignment_kept),
+        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_growth_refused),
+        cmocka_unit_test(test_growth_aligned),
+        cmocka_unit_test(test_double_free),
+        cmocka_unit_test(test_dealloc_layout),
+        cmocka_unit_test(test_invalid_pointers),
+        cmocka_unit_test(test_canary_overwrite),
+        cmocka_unit_test(test_canary_overwrite_one_bit),
+        cmocka_unit_test(test_debug_poison),
+        cmocka_unit_test(test_debug_double_free),
+        cmocka_unit_test(test_debug_mode_works),
+        cmocka_unit_test(test_debug_callers_and_leaks),
+        cmocka_unit_test(test_size_overflow),
+        cmocka_unit_test(test_size_zero),
+        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_leak_report_and_dump),
+        cmocka_unit_test(test_init_errors),
+        cmocka_unit_test(test_two_heaps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
