@@ -106,14 +106,7 @@ static void kheap_dealloc(void *self, void *p, struct layout l)
 {
     (void)self;
     irq_flags_t f = spin_lock_irqsave(&kheap_lock);
-    size_t usable = heap_usable_size(&kheap, p); /* panics for a pointer we never returned */
-    if (l.size > usable || ((uintptr_t)p & (l.align - 1))) {
-        spin_unlock_irqrestore(&kheap_lock, f);
-        panic("kheap_dealloc: layout { size: %zu, align: %zu } does not match the block at "
-              "%p (%zu usable bytes)",
-              l.size, l.align, p, usable);
-    }
-    heap_free(&kheap, p);
+    heap_dealloc(&kheap, p, l.size, l.align); /* misuse panics, naming heap_dealloc */
     spin_unlock_irqrestore(&kheap_lock, f);
 }
 
