@@ -26,6 +26,3 @@ foreach(mem 128M 1G)
                      ARGS --uefi --mem ${mem} --check-ram)
 endforeach()
 mbheap_qemu_test(vmm.kernel_tables.uefi LABELS uefi KTEST vmm.kernel_tables ARGS --uefi)
-
-# In-kernel benchmarks: rdtsc tables, for information (label bench: not in the default run).
-mbheap_qemu_test(bench.pmm_vmm LABELS bench KTEST bench.pmm_vmm)
