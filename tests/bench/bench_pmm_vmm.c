@@ -4,7 +4,8 @@
  * Prints ns per pmm alloc+free pair and per vmm map+unmap pair beside a floor measured in
  * the same run: a plain array push+pop of the same count through non-inlined functions
  * (the cheapest allocator imaginable, with the same call overhead). Both RAM sizes use one
- * 64 GiB MAP_NORESERVE mapping as simulated physical memory; only touched pages cost.
+ * 64 GiB MAP_NORESERVE mapping as simulated physical memory (tests/host/sim_phys.h, like the
+ * host tests); only touched pages cost.
  * Every figure is the best of several rounds after a warm-up round (which takes the page
  * faults of first touch; a real kernel has none).
  * Target: pmm alloc+free within 3x of the floor, the same for 128 MiB and 64 GiB.
@@ -12,25 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "lib/types.h"
-#include "mm/phys.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
+#include "sim_phys.h"
 
 #define SIM_SIZE (64 * GiB)
 #define N 16384
 #define ROUNDS 7
 #define HEAP_BASE 0x0000444444440000ull
-
-static uint8_t *sim;
-
-void *phys_to_virt(paddr_t p)
-{
-    return sim + pa_val(p);
-}
 
 static double now_ns(void)
 {
@@ -199,7 +192,7 @@ static double run(const char *ram, uint64_t size)
     m.r[1] = (struct memmap_range){0x100000, 0x100000 + meta, MB2_MEM_AVAILABLE, "pmm metadata"};
     m.r[2].start = 0x100000 + meta;
 
-    madvise(sim, SIM_SIZE, MADV_DONTNEED);
+    sim_phys_clear();
     double t = now_ns();
     if (pmm_init(&pm, &m, pa(0x100000)) != E_OK)
         abort();
@@ -230,9 +223,7 @@ static double run(const char *ram, uint64_t size)
 
 int main(void)
 {
-    sim = mmap(NULL, SIM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-               -1, 0);
-    if (sim == MAP_FAILED) {
+    if (sim_phys_map(SIM_SIZE) != 0) {
         perror("mmap");
         return 1;
     }
@@ -244,6 +235,6 @@ int main(void)
     double worst = r1 > r2 ? r1 : r2;
     printf("\npmm alloc+free worst ratio to floor: %.2fx (target <= 3x): %s\n", worst,
            worst <= 3.0 ? "met" : "NOT met");
-    munmap(sim, SIM_SIZE);
+    sim_phys_unmap();
     return 0;
 }

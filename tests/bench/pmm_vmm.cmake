@@ -6,6 +6,7 @@ add_executable(bench_pmm_vmm
     ${CMAKE_SOURCE_DIR}/tests/bench/bench_pmm_vmm.c
     ${CMAKE_SOURCE_DIR}/mm/pmm.c
     ${CMAKE_SOURCE_DIR}/mm/vmm.c
+    ${CMAKE_SOURCE_DIR}/tests/host/sim_phys.c
     ${CMAKE_SOURCE_DIR}/tests/host/support.c
     ${CMAKE_SOURCE_DIR}/lib/kprintf.c
     ${CMAKE_SOURCE_DIR}/lib/error.c)

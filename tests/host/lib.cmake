@@ -7,6 +7,7 @@ mbheap_host_test(cmdline SOURCES tests/host/test_cmdline.c lib/cmdline.c)
 # test_string.c can compare them with libc's in one executable.
 mbheap_host_test(string SOURCES tests/host/test_string.c lib/string.c
                  COMPILE_OPTIONS -include ${CMAKE_SOURCE_DIR}/tests/host/string_rename.h)
-mbheap_host_test(alloc SOURCES tests/host/test_alloc.c mm/alloc.c)
-mbheap_host_test(collections SOURCES tests/host/test_collections.c mm/alloc.c lib/kvec.c
-                 lib/kstring.c lib/krc.c)
+# test_allocator.c: the malloc-backed test allocator both install as the global one.
+mbheap_host_test(alloc SOURCES tests/host/test_alloc.c tests/host/test_allocator.c mm/alloc.c)
+mbheap_host_test(collections SOURCES tests/host/test_collections.c tests/host/test_allocator.c
+                 mm/alloc.c lib/kvec.c lib/kstring.c lib/krc.c)

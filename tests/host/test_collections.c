@@ -1,11 +1,11 @@
 /*
  * Host tests for the collections in lib/: kvec, kstring, krc (kbox is in test_alloc.c).
  *
- * Every test case runs over a malloc-backed test allocator installed as the global one
- * (the same as test_alloc.c's): it checks every dealloc/realloc against the layout the
- * block was allocated with, junk-fills new blocks, can fail after N allocations and can
- * keep freed blocks readable (quarantine). The teardown is the leak check: it fails
- * the case if any byte is still live. No alloc error handler is installed here, so
+ * Every test case runs over the malloc-backed test allocator (tests/host/test_allocator.h,
+ * as in test_alloc.c) installed as the global one: it checks every dealloc/realloc against
+ * the layout the block was allocated with, junk-fills new blocks, can fail after N
+ * allocations and can keep freed blocks readable (quarantine). The teardown is the leak
+ * check: it fails the case if any byte is still live. No alloc error handler is installed here, so
  * allocation failure in the infallible calls ends in the default handler's panic.
  */
 #include "support.h"
@@ -17,140 +17,7 @@
 #include "lib/kstring.h"
 #include "lib/kvec.h"
 #include "mm/alloc.h"
-
-/* ---- the test allocator -------------------------------------------------------------- */
-
-#define TA_MAX_BLOCKS 1024
-
-struct ta_block {
-    void *p;
-    struct layout l;
-};
-
-struct test_alloc {
-    long fail_after; /* allocations that still succeed; < 0: never fail */
-    bool quarantine; /* keep freed blocks until teardown instead of free() */
-    size_t live_bytes, live_blocks;
-    unsigned allocs, deallocs, reallocs, zeroed;
-    struct ta_block blocks[TA_MAX_BLOCKS];
-    void *freed[TA_MAX_BLOCKS];
-    size_t nfreed;
-    void (*on_release)(void *p, struct layout l); /* called as each block is freed */
-};
-
-static struct test_alloc ta;
-
-static struct ta_block *ta_find(void *p)
-{
-    for (size_t i = 0; i < TA_MAX_BLOCKS; i++)
-        if (ta.blocks[i].p == p)
-            return &ta.blocks[i];
-    return NULL;
-}
-
-static void *ta_raw(struct layout l)
-{
-    assert_true(l.size > 0);
-    assert_true(l.align && (l.align & (l.align - 1)) == 0);
-    if (ta.fail_after == 0)
-        return NULL;
-    if (ta.fail_after > 0)
-        ta.fail_after--;
-    void *p = NULL;
-    size_t a = l.align < sizeof(void *) ? sizeof(void *) : l.align;
-    if (posix_memalign(&p, a, l.size) != 0)
-        return NULL;
-    memset(p, 0xa5, l.size);
-    struct ta_block *b = ta_find(NULL);
-    assert_non_null(b);
-    *b = (struct ta_block){p, l};
-    ta.live_bytes += l.size;
-    ta.live_blocks++;
-    return p;
-}
-
-static void ta_release(void *p, struct layout l)
-{
-    struct ta_block *b = ta_find(p);
-    if (!b)
-        fail_msg("test allocator: dealloc of unknown pointer %p", p);
-    assert_int_equal(b->l.size, l.size);
-    assert_int_equal(b->l.align, l.align);
-    b->p = NULL;
-    ta.live_bytes -= l.size;
-    ta.live_blocks--;
-    if (ta.on_release)
-        ta.on_release(p, l);
-    if (ta.quarantine && ta.nfreed < TA_MAX_BLOCKS)
-        ta.freed[ta.nfreed++] = p;
-    else
-        free(p);
-}
-
-static void *ta_alloc(void *self, struct layout l)
-{
-    (void)self;
-    ta.allocs++;
-    return ta_raw(l);
-}
-
-static void ta_dealloc(void *self, void *p, struct layout l)
-{
-    (void)self;
-    ta.deallocs++;
-    ta_release(p, l);
-}
-
-static void *ta_alloc_zeroed(void *self, struct layout l)
-{
-    (void)self;
-    ta.zeroed++;
-    void *p = ta_raw(l);
-    if (p)
-        memset(p, 0, l.size);
-    return p;
-}
-
-static void *ta_realloc(void *self, void *p, struct layout old, size_t new_size)
-{
-    (void)self;
-    ta.reallocs++;
-    void *q = ta_raw((struct layout){new_size, old.align});
-    if (!q)
-        return NULL;
-    memcpy(q, p, old.size < new_size ? old.size : new_size);
-    ta_release(p, old);
-    return q;
-}
-
-/* Only alloc and dealloc: dispatch supplies alloc_zeroed and realloc. */
-static const struct allocator ta_basic = {"test-basic", ta_alloc, ta_dealloc, NULL, NULL, NULL};
-/* Every op. */
-static const struct allocator ta_full = {"test-full",     ta_alloc,   ta_dealloc,
-                                         ta_alloc_zeroed, ta_realloc, NULL};
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&ta, 0, sizeof(ta));
-    ta.fail_after = -1;
-    alloc_set_global(&ta_full); /* collections grow through realloc */
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    alloc_set_global(NULL);
-    for (size_t i = 0; i < ta.nfreed; i++)
-        free(ta.freed[i]);
-    ta.nfreed = 0;
-    if (ta.live_blocks) {
-        fprintf(stderr, "leak: %zu blocks, %zu bytes live\n", ta.live_blocks, ta.live_bytes);
-        return -1;
-    }
-    return 0;
-}
+#include "test_allocator.h"
 
 /* ---- kvec ---------------------------------------------------------------------------- */
 
@@ -649,12 +516,12 @@ static void test_no_leak_mix(void **state)
 static int reset_events(void **state)
 {
     events[0] = '\0';
-    return setup(state);
+    return ta_setup_full(state); /* collections grow through realloc */
 }
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, reset_events, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, reset_events, ta_teardown)
     const struct CMUnitTest tests[] = {
         T(test_kvec_push_sum_and_growth),
         T(test_kvec_growth_by_elem_size),

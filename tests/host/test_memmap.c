@@ -5,7 +5,8 @@
  */
 #include "support.h"
 
-#include "lib/kprintf.h"
+#include "capture.h"
+#include "mb2_builder.h"
 #include "mm/memmap.h"
 #include "mm/multiboot2.h"
 
@@ -16,12 +17,7 @@
 #define BAD MB2_MEM_BADRAM
 #define TOP UINT64_MAX
 
-struct ent {
-    uint64_t base, len;
-    uint32_t type;
-};
-
-static void load(struct memmap *m, const struct ent *e, size_t n)
+static void load(struct memmap *m, const struct mbb_ent *e, size_t n)
 {
     memmap_init(m);
     for (size_t i = 0; i < n; i++)
@@ -100,7 +96,7 @@ static void test_add_nospc(void **state)
 
 /* ---- memmap_normalize ------------------------------------------------------------ */
 
-static const struct ent bios_map[] = {
+static const struct mbb_ent bios_map[] = {
     {0x0, 0x9fc00, AV},        {0x9fc00, 0x400, RS},     {0xf0000, 0x10000, RS},
     {0x100000, 0x7ee0000, AV}, {0x7fe0000, 0x20000, RS}, {0xfffc0000, 0x40000, RS},
 };
@@ -123,14 +119,14 @@ static void test_normalize_reserved_hole_splits_ram(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {{0x0, 0x10000000, AV}, {0x5000, 0x2000, RS}};
+    const struct mbb_ent e[] = {{0x0, 0x10000000, AV}, {0x5000, 0x2000, RS}};
     load(&m, e, 2);
     assert_int_equal(memmap_normalize(&m), E_OK);
     EXPECT_MAP(&m, {0x0, 0x5000, AV, NULL}, {0x5000, 0x7000, RS, NULL},
                {0x7000, 0x10000000, AV, NULL});
 
     /* an unaligned hole: the RAM around it loses the partial pages */
-    const struct ent f[] = {{0x5800, 0x100, 4}, {0x0, 0x10000, AV}};
+    const struct mbb_ent f[] = {{0x5800, 0x100, 4}, {0x0, 0x10000, AV}};
     load(&m, f, 2);
     assert_int_equal(memmap_normalize(&m), E_OK);
     EXPECT_MAP(&m, {0x0, 0x5000, AV, NULL}, {0x5800, 0x5900, NVS, NULL},
@@ -141,7 +137,7 @@ static void test_normalize_available_inside_reserved(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {
+    const struct mbb_ent e[] = {
         {0x150000, 0x10000, AV}, {0x100000, 0x100000, RS}, {0x180000, 0x200000, AV}};
     load(&m, e, 3);
     assert_int_equal(memmap_normalize(&m), E_OK);
@@ -154,7 +150,7 @@ static void test_normalize_overlap_rule(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {
+    const struct mbb_ent e[] = {
         {0x10000, 0x4000, ACPI}, {0x12000, 0x4000, NVS}, /* NVS wins over ACPI */
         {0x20000, 0x4000, NVS},  {0x22000, 0x4000, RS},  /* reserved wins over NVS */
         {0x30000, 0x4000, RS},   {0x32000, 0x4000, 20},  /* tie: 20 > 2 */
@@ -186,7 +182,7 @@ static void test_normalize_merges(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {
+    const struct mbb_ent e[] = {
         {0x1000, 0x1000, AV},  {0x2000, 0x2000, AV}, {0x1000, 0x1000, AV}, /* dup */
         {0x5800, 0x800, AV},   {0x6000, 0x1800, AV}, /* [0x5800, 0x7800) -> page 0x6000 */
         {0x10000, 0x800, RS},  {0x10800, 0x800, RS}, {0x11000, 0x1000, 3}, /* no merge */
@@ -203,7 +199,7 @@ static void test_normalize_clipping(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {
+    const struct mbb_ent e[] = {
         {0x1001, 0x1ffe, AV},  /* [0x1001, 0x2fff): no whole page -> dropped */
         {0x10800, 0x3000, AV}, /* [0x10800, 0x13800) -> [0x11000, 0x13000) */
         {0x20000, 0xfff, AV},  /* less than a page */
@@ -218,7 +214,7 @@ static void test_normalize_huge_lengths(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {
+    const struct mbb_ent e[] = {
         {0x100000000, TOP, AV},                /* to the top: clamped, then clipped */
         {0xffffffff00000000, 0x200000000, RS}, /* overflows too */
         {0x200000000, 0x1000, BAD},
@@ -230,7 +226,7 @@ static void test_normalize_huge_lengths(void **state)
                {0x200001000, 0xffffffff00000000, AV, NULL}, {0xffffffff00000000, TOP, RS, NULL});
 
     /* available up to 2^64 - 1: its last partial page is clipped */
-    const struct ent f[] = {{0xfffffffffff00000, TOP, AV}};
+    const struct mbb_ent f[] = {{0xfffffffffff00000, TOP, AV}};
     load(&m, f, 1);
     assert_int_equal(memmap_normalize(&m), E_OK);
     EXPECT_MAP(&m, {0xfffffffffff00000, 0xfffffffffffff000, AV, NULL});
@@ -244,10 +240,10 @@ static void test_normalize_idempotent_and_empty(void **state)
     assert_int_equal(memmap_normalize(&m), E_OK);
     assert_int_equal(m.n, 0);
 
-    const struct ent e[] = {{0x0, 0x9fc00, AV},
-                            {0x9f000, 0x2000, NVS},
-                            {0x100000, 0x100000, AV},
-                            {0x180000, 0x1000, 20}};
+    const struct mbb_ent e[] = {{0x0, 0x9fc00, AV},
+                                {0x9f000, 0x2000, NVS},
+                                {0x100000, 0x100000, AV},
+                                {0x180000, 0x1000, 20}};
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
     assert_int_equal(memmap_reserve(&m, 0x100000, 0x120000, "kernel image"), E_OK);
@@ -281,39 +277,19 @@ static void test_normalize_nospc(void **state)
 
 /* ---- memmap_from_mb2 ------------------------------------------------------------- */
 
-struct mbb {
-    _Alignas(8) uint8_t buf[8192];
-    size_t len;
-};
-
 /* Builds an MBI holding only a memory map tag with the given entries (or none). */
-static void build_mbi(struct mbb *b, const struct ent *e, size_t n, bool with_mmap)
+static void build_mbi(struct mbb *b, const struct mbb_ent *e, size_t n, bool with_mmap)
 {
-    memset(b->buf, 0, sizeof(b->buf));
-    size_t off = 8;
-    if (with_mmap) {
-        uint32_t hdr[4] = {MB2_TAG_MMAP, (uint32_t)(16 + 24 * n), 24, 0};
-        assert_true(off + 16 + 24 * n + 8 <= sizeof(b->buf));
-        memcpy(b->buf + off, hdr, 16);
-        for (size_t i = 0; i < n; i++) {
-            uint8_t *p = b->buf + off + 16 + 24 * i;
-            memcpy(p, &e[i].base, 8);
-            memcpy(p + 8, &e[i].len, 8);
-            memcpy(p + 16, &e[i].type, 4);
-        }
-        off += 16 + 24 * n; /* a multiple of 8 */
-    }
-    uint32_t end[2] = {MB2_TAG_END, 8};
-    memcpy(b->buf + off, end, 8);
-    b->len = off + 8;
-    uint32_t total = (uint32_t)b->len;
-    memcpy(b->buf, &total, 4);
+    mbb_init(b);
+    if (with_mmap)
+        mbb_mmap(b, e, n);
+    mbb_end(b);
 }
 
 static void test_from_mb2_uefi(void **state)
 {
     (void)state;
-    const struct ent e[] = {
+    const struct mbb_ent e[] = {
         {0x100000000, 0x40000000, AV}, {0x0, 0xa0000, AV},        {0x7e20000, 0x1000, 20},
         {0x100000, 0x700000, AV},      {0x800000, 0x8000, NVS},   {0x808000, 0x8000, AV},
         {0x810000, 0xf0000, NVS},      {0x900000, 0x0, RS},       {0x900000, 0x6b00000, AV},
@@ -359,9 +335,9 @@ static void test_from_mb2_no_mmap(void **state)
 static void test_from_mb2_many_entries(void **state)
 {
     (void)state;
-    static struct ent e[300];
+    static struct mbb_ent e[300];
     for (size_t i = 0; i < 300; i++)
-        e[i] = (struct ent){0x100000 + i * 0x1800, 0x1800, AV}; /* unaligned, adjacent */
+        e[i] = (struct mbb_ent){0x100000 + i * 0x1800, 0x1800, AV}; /* unaligned, adjacent */
     e[150].type = NVS;
     struct mbb b;
     build_mbi(&b, e, 300, true);
@@ -375,7 +351,7 @@ static void test_from_mb2_many_entries(void **state)
                {0x1e3000, 0x100000 + 300 * 0x1800, AV, NULL});
 
     for (size_t i = 0; i < 300; i++)
-        e[i] = (struct ent){i * 0x2000, 0x1000, i % 2 ? RS : AV}; /* disjoint */
+        e[i] = (struct mbb_ent){i * 0x2000, 0x1000, i % 2 ? RS : AV}; /* disjoint */
     build_mbi(&b, e, 300, true);
     assert_int_equal(mb2_parse(b.buf, b.len, &info, NULL), E_OK);
     assert_int_equal(memmap_from_mb2(&m, &info), E_NOSPC);
@@ -490,10 +466,10 @@ static void test_find_free(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {{0x1000, 0x3000, AV},
-                            {0x10000, 0x100000, AV},
-                            {0x200000, 0x1000, RS},
-                            {0x100000000, 0x40000000, AV}};
+    const struct mbb_ent e[] = {{0x1000, 0x3000, AV},
+                                {0x10000, 0x100000, AV},
+                                {0x200000, 0x1000, RS},
+                                {0x100000000, 0x40000000, AV}};
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
     assert_int_equal(memmap_reserve(&m, 0x10000, 0x11000, "k"), E_OK);
@@ -569,33 +545,19 @@ static void test_size_str(void **state)
     }
 }
 
-static char out_buf[8192];
-static size_t out_len;
-static void capture(const char *s, size_t n, void *ctx)
-{
-    (void)ctx;
-    if (out_len + n < sizeof(out_buf)) {
-        memcpy(out_buf + out_len, s, n);
-        out_len += n;
-        out_buf[out_len] = '\0';
-    }
-}
-
 static void test_print(void **state)
 {
     (void)state;
     struct memmap m;
-    const struct ent e[] = {{0x0, 0x9fc00, AV},        {0x9fc00, 0x400, NVS},
-                            {0x100000, 0x7ee0000, AV}, {0x7fe0000, 0x1000, 20},
-                            {0x7fe1000, 0x1000, ACPI}, {0x8000000, 0x1000, BAD}};
+    const struct mbb_ent e[] = {{0x0, 0x9fc00, AV},        {0x9fc00, 0x400, NVS},
+                                {0x100000, 0x7ee0000, AV}, {0x7fe0000, 0x1000, 20},
+                                {0x7fe1000, 0x1000, ACPI}, {0x8000000, 0x1000, BAD}};
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
     assert_int_equal(memmap_reserve(&m, 0x100000, 0x180000, "kernel image"), E_OK);
-    out_len = 0;
-    out_buf[0] = '\0';
-    kprintf_set_sink(capture, NULL);
+    capture_begin();
     memmap_print(&m);
-    kprintf_set_sink(NULL, NULL);
+    const char *out = capture_end();
     const char *expect =
         "memory map: 7 ranges (end exclusive)\n"
         "  start               end                       size  type\n"
@@ -608,7 +570,7 @@ static void test_print(void **state)
         "  0x0000000008000000  0x0000000008001000     4.0 KiB  bad RAM\n"
         "  usable 126.9 MiB, firmware-reserved 13.0 KiB, kernel-reserved 512.0 KiB, usable "
         "top 0x7fe0000\n";
-    assert_string_equal(out_buf, expect);
+    assert_string_equal(out, expect);
 }
 
 int main(void)

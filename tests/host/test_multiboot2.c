@@ -1,144 +1,27 @@
 /*
  * Host tests for mm/multiboot2.c: valid BIOS- and UEFI-like structures, and each way the
- * header, the tag framing and each known tag can be broken. Structures are built by a
- * small builder (struct mbb) that appends 8-byte aligned tags.
+ * header, the tag framing and each known tag can be broken. Structures are built by the
+ * small builder in mb2_builder.h (struct mbb), which appends 8-byte aligned tags.
  */
 #include "support.h"
 
 #include <stdlib.h>
 
-#include "lib/kprintf.h"
+#include "capture.h"
+#include "mb2_builder.h"
 #include "mm/memmap.h"
 #include "mm/multiboot2.h"
-
-/* ---- builder ---------------------------------------------------------------------- */
-
-struct mbb {
-    _Alignas(8) uint8_t buf[4096];
-    size_t len;
-};
-
-struct ent {
-    uint64_t base, len;
-    uint32_t type;
-};
-
-static void put32(struct mbb *b, size_t off, uint32_t v)
-{
-    memcpy(b->buf + off, &v, 4);
-}
-
-static void mbb_init(struct mbb *b)
-{
-    memset(b->buf, 0, sizeof(b->buf));
-    b->len = 8;
-}
-
-/* Appends a tag with the given body; returns its offset. */
-static size_t mbb_tag(struct mbb *b, uint32_t type, const void *body, size_t body_len)
-{
-    size_t off = b->len;
-    assert_true(off + 8 + body_len <= sizeof(b->buf));
-    put32(b, off, type);
-    put32(b, off + 4, (uint32_t)(8 + body_len));
-    if (body_len)
-        memcpy(b->buf + off + 8, body, body_len);
-    b->len = (off + 8 + body_len + 7) & ~(size_t)7;
-    return off;
-}
-
-static size_t mbb_str(struct mbb *b, uint32_t type, const char *s)
-{
-    return mbb_tag(b, type, s, strlen(s) + 1);
-}
-
-static size_t mbb_mmap_raw(struct mbb *b, uint32_t entry_size, uint32_t version,
-                           const struct ent *e, size_t n)
-{
-    uint8_t body[2048] = {0};
-    memcpy(body, &entry_size, 4);
-    memcpy(body + 4, &version, 4);
-    size_t stride = entry_size >= 24 ? entry_size : 24;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = body + 8 + i * stride;
-        memcpy(p, &e[i].base, 8);
-        memcpy(p + 8, &e[i].len, 8);
-        memcpy(p + 16, &e[i].type, 4);
-    }
-    return mbb_tag(b, MB2_TAG_MMAP, body, 8 + n * stride);
-}
-
-static size_t mbb_mmap(struct mbb *b, const struct ent *e, size_t n)
-{
-    return mbb_mmap_raw(b, 24, 0, e, n);
-}
-
-static size_t mbb_module(struct mbb *b, uint32_t start, uint32_t end, const char *s)
-{
-    uint8_t body[256];
-    memcpy(body, &start, 4);
-    memcpy(body + 4, &end, 4);
-    size_t sl = strlen(s) + 1;
-    memcpy(body + 8, s, sl);
-    return mbb_tag(b, MB2_TAG_MODULE, body, 8 + sl);
-}
-
-static size_t mbb_meminfo(struct mbb *b, uint32_t lower, uint32_t upper)
-{
-    uint32_t body[2] = {lower, upper};
-    return mbb_tag(b, MB2_TAG_BASIC_MEMINFO, body, sizeof(body));
-}
-
-struct shdr {
-    uint32_t name, type;
-    uint64_t flags, addr, offset, size;
-};
-
-static size_t mbb_elf(struct mbb *b, uint32_t num, uint32_t entsize, uint32_t shndx,
-                      const struct shdr *s, size_t n)
-{
-    uint8_t body[1024] = {0};
-    memcpy(body, &num, 4);
-    memcpy(body + 4, &entsize, 4);
-    memcpy(body + 8, &shndx, 4);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = body + 12 + i * entsize;
-        uint64_t align = 16 << i;
-        memcpy(p, &s[i].name, 4);
-        memcpy(p + 4, &s[i].type, 4);
-        memcpy(p + 8, &s[i].flags, 8);
-        memcpy(p + 16, &s[i].addr, 8);
-        memcpy(p + 24, &s[i].offset, 8);
-        memcpy(p + 32, &s[i].size, 8);
-        memcpy(p + 48, &align, 8);
-    }
-    return mbb_tag(b, MB2_TAG_ELF_SECTIONS, body, 12 + n * entsize);
-}
-
-static size_t mbb_fb(struct mbb *b, uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h,
-                     uint8_t bpp, uint8_t type)
-{
-    uint8_t body[30] = {0}; /* GRUB: 24 common bytes after the header + 6 bytes RGB info */
-    memcpy(body, &addr, 8);
-    memcpy(body + 8, &pitch, 4);
-    memcpy(body + 12, &w, 4);
-    memcpy(body + 16, &h, 4);
-    body[20] = bpp;
-    body[21] = type;
-    return mbb_tag(b, MB2_TAG_FRAMEBUFFER, body, type == 1 ? 30 : 24);
-}
-
-/* Appends the end tag and sets total_size. */
-static size_t mbb_end(struct mbb *b)
-{
-    size_t off = mbb_tag(b, MB2_TAG_END, NULL, 0);
-    put32(b, 0, (uint32_t)b->len);
-    return off;
-}
 
 static err_t parse(struct mbb *b, struct mb2_info *info, struct mb2_error *err)
 {
     return mb2_parse(b->buf, b->len, info, err);
+}
+
+/* Appends the end tag to b and parses it into info, which must succeed. */
+static void end_and_parse(struct mbb *b, struct mb2_info *info)
+{
+    mbb_end(b);
+    assert_int_equal(parse(b, info, NULL), E_OK);
 }
 
 /* Expects failure with the given code, offset, tag and message. */
@@ -156,12 +39,12 @@ static err_t parse(struct mbb *b, struct mb2_info *info, struct mb2_error *err)
         assert_int_equal(info_.mmap_count, 0);                                                     \
     } while (0)
 
-static const struct ent bios_map[] = {
+static const struct mbb_ent bios_map[] = {
     {0x0, 0x9fc00, 1},        {0x9fc00, 0x400, 2},     {0xf0000, 0x10000, 2},
     {0x100000, 0x7ee0000, 1}, {0x7fe0000, 0x20000, 2}, {0xfffc0000, 0x40000, 2},
 };
 
-static const struct ent uefi_map[] = {
+static const struct mbb_ent uefi_map[] = {
     {0x0, 0xa0000, 1},
     {0x100000, 0x700000, 1},
     {0x800000, 0x8000, 4},
@@ -192,7 +75,7 @@ static void test_bios_like(void **state)
     mbb_tag(&b, MB2_TAG_BOOTDEV, bootdev, sizeof(bootdev));
     size_t mmap_off = mbb_mmap(&b, bios_map, ARRAY_SIZE(bios_map));
     mbb_fb(&b, 0xb8000, 160, 80, 25, 16, 2);
-    const struct shdr sh[4] = {
+    const struct mbb_shdr sh[4] = {
         {0, 0, 0, 0, 0, 0},
         {1, 1, 6, 0xffffffff80100000, 0x1000, 0x5000},
         {7, 8, 3, 0xffffffff80200000, 0x7000, 0x12000},
@@ -287,10 +170,9 @@ static void test_uefi_like(void **state)
     mbb_tag(&b, MB2_TAG_EFI64_IH, &st, 8);
     uint32_t load_base = 0x200000;
     mbb_tag(&b, MB2_TAG_LOAD_BASE_ADDR, &load_base, 4);
-    mbb_end(&b);
 
     struct mb2_info info;
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
+    end_and_parse(&b, &info);
     assert_null(info.cmdline);
     assert_string_equal(info.bootloader_name, "GRUB 2.06-13+deb12u1");
     assert_false(info.has_meminfo);
@@ -331,9 +213,8 @@ static void test_mmap_larger_entries(void **state)
     struct mbb b;
     mbb_init(&b);
     mbb_mmap_raw(&b, 40, 0, bios_map, 3);
-    mbb_end(&b);
     struct mb2_info info;
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
+    end_and_parse(&b, &info);
     assert_int_equal(info.mmap_entry_size, 40);
     assert_int_equal(info.mmap_count, 3);
     struct mb2_mmap_entry e;
@@ -377,9 +258,8 @@ static void test_unknown_tags_skipped(void **state)
     mbb_tag(&b, 0xffffffff, junk, sizeof(junk));
     mbb_mmap(&b, bios_map, 2);
     mbb_tag(&b, MB2_TAG_SMBIOS, junk, 3);
-    mbb_end(&b);
     struct mb2_info info;
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
+    end_and_parse(&b, &info);
     assert_string_equal(info.cmdline, "x");
     assert_int_equal(info.mmap_count, 2);
 }
@@ -414,19 +294,19 @@ static void test_header_errors(void **state)
     assert_string_equal(err.what, "total_size larger than the bytes available");
     assert_int_equal(err.value, 16);
 
-    put32(&b, 0, 8);
+    mbb_put32(&b, 0, 8);
     assert_int_equal(mb2_parse(b.buf, 16, &info, &err), E_TRUNC);
     assert_string_equal(err.what, "total_size < 16");
     assert_int_equal(err.value, 8);
-    put32(&b, 0, 0);
+    mbb_put32(&b, 0, 0);
     assert_int_equal(mb2_parse(b.buf, 16, &info, &err), E_TRUNC);
 
-    put32(&b, 0, 16);
-    put32(&b, 4, 1);
+    mbb_put32(&b, 0, 16);
+    mbb_put32(&b, 4, 1);
     assert_int_equal(mb2_parse(b.buf, 16, &info, &err), E_FORMAT);
     assert_string_equal(err.what, "reserved header field not 0");
     assert_int_equal(err.offset, 4);
-    put32(&b, 4, 0);
+    mbb_put32(&b, 4, 0);
     assert_int_equal(mb2_parse(b.buf, 16, &info, &err), E_OK);
 }
 
@@ -440,15 +320,15 @@ static void test_truncated_total_size(void **state)
     size_t mm = mbb_mmap(&b, bios_map, ARRAY_SIZE(bios_map)); /* 24..24+160 */
     size_t end = mbb_end(&b);
 
-    put32(&b, 0, (uint32_t)(mm + 100)); /* inside the memory map tag */
+    mbb_put32(&b, 0, (uint32_t)(mm + 100)); /* inside the memory map tag */
     EXPECT_FAIL(&b, E_TRUNC, mm, MB2_TAG_MMAP, "tag runs past total_size");
-    put32(&b, 0, (uint32_t)(mm + 4)); /* inside its header */
+    mbb_put32(&b, 0, (uint32_t)(mm + 4)); /* inside its header */
     EXPECT_FAIL(&b, E_TRUNC, mm, MB2_NO_TAG, "tag header runs past total_size");
-    put32(&b, 0, (uint32_t)end); /* right before the end tag */
+    mbb_put32(&b, 0, (uint32_t)end); /* right before the end tag */
     EXPECT_FAIL(&b, E_TRUNC, end, MB2_NO_TAG, "missing end tag");
-    put32(&b, 0, (uint32_t)(end + 4));
+    mbb_put32(&b, 0, (uint32_t)(end + 4));
     EXPECT_FAIL(&b, E_TRUNC, end, MB2_NO_TAG, "tag header runs past total_size");
-    put32(&b, 0, (uint32_t)(end + 8));
+    mbb_put32(&b, 0, (uint32_t)(end + 8));
     struct mb2_info info;
     assert_int_equal(parse(&b, &info, NULL), E_OK);
 }
@@ -464,7 +344,7 @@ static void test_every_prefix(void **state)
     mbb_str(&b, MB2_TAG_CMDLINE, "console=ttyS0");
     mbb_module(&b, 0x300000, 0x301000, "mod");
     mbb_mmap(&b, uefi_map, ARRAY_SIZE(uefi_map));
-    const struct shdr sh[2] = {{0, 0, 0, 0, 0, 0}, {1, 3, 0, 0, 0x100, 0x10}};
+    const struct mbb_shdr sh[2] = {{0, 0, 0, 0, 0, 0}, {1, 3, 0, 0, 0x100, 0x10}};
     mbb_elf(&b, 2, 64, 1, sh, 2);
     mbb_end(&b);
     for (size_t len = 0; len <= b.len; len++) {
@@ -497,7 +377,7 @@ static void test_tag_size_too_small(void **state)
     size_t t = mbb_str(&b, MB2_TAG_CMDLINE, "abc");
     mbb_end(&b);
     for (uint32_t sz = 0; sz < 8; sz++) {
-        put32(&b, t + 4, sz);
+        mbb_put32(&b, t + 4, sz);
         EXPECT_FAIL(&b, E_FORMAT, t, MB2_TAG_CMDLINE, "tag size < 8");
     }
 }
@@ -512,7 +392,7 @@ static void test_tag_size_overflow(void **state)
         mbb_str(&b, MB2_TAG_CMDLINE, "abc");
         size_t t = mbb_tag(&b, 0x77, NULL, 0);
         mbb_end(&b);
-        put32(&b, t + 4, sizes[i]);
+        mbb_put32(&b, t + 4, sizes[i]);
         EXPECT_FAIL(&b, E_TRUNC, t, 0x77, "tag runs past total_size");
         struct mb2_error err;
         struct mb2_info info;
@@ -530,33 +410,33 @@ static void test_end_tag(void **state)
     /* wrong size */
     mbb_init(&b);
     size_t end = mbb_tag(&b, MB2_TAG_END, "\0\0\0\0\0\0\0", 8);
-    put32(&b, 0, (uint32_t)b.len);
+    mbb_put32(&b, 0, (uint32_t)b.len);
     EXPECT_FAIL(&b, E_FORMAT, end, MB2_TAG_END, "end tag size != 8");
 
     /* not last: a tag after it */
     mbb_init(&b);
     end = mbb_tag(&b, MB2_TAG_END, NULL, 0);
     mbb_str(&b, MB2_TAG_CMDLINE, "after");
-    put32(&b, 0, (uint32_t)b.len);
+    mbb_put32(&b, 0, (uint32_t)b.len);
     EXPECT_FAIL(&b, E_FORMAT, end, MB2_TAG_END, "bytes after the end tag");
 
     /* not last: padding after it */
     mbb_init(&b);
     end = mbb_end(&b);
-    put32(&b, 0, (uint32_t)b.len + 8);
+    mbb_put32(&b, 0, (uint32_t)b.len + 8);
     b.len += 8;
     EXPECT_FAIL(&b, E_FORMAT, end, MB2_TAG_END, "bytes after the end tag");
 
     /* absent: the last tag ends exactly at total_size */
     mbb_init(&b);
     mbb_str(&b, MB2_TAG_CMDLINE, "1234567"); /* 16 bytes */
-    put32(&b, 0, (uint32_t)b.len);
+    mbb_put32(&b, 0, (uint32_t)b.len);
     EXPECT_FAIL(&b, E_TRUNC, 24, MB2_NO_TAG, "missing end tag");
 
     /* absent: total_size not a multiple of 8 and the last tag's padding reaches past it */
     mbb_init(&b);
     mbb_str(&b, MB2_TAG_CMDLINE, "123"); /* size 12 */
-    put32(&b, 0, 20);
+    mbb_put32(&b, 0, 20);
     b.len = 20;
     EXPECT_FAIL(&b, E_TRUNC, 24, MB2_NO_TAG, "missing end tag");
 }
@@ -625,7 +505,7 @@ static void test_mmap_bad_version_and_size(void **state)
     /* size - 16 not a multiple of entry_size: the tag ends 8 bytes into entry 2 */
     mbb_init(&b);
     t = mbb_mmap(&b, bios_map, 3);
-    put32(&b, t + 4, 16 + 2 * 24 + 8);
+    mbb_put32(&b, t + 4, 16 + 2 * 24 + 8);
     mbb_end(&b);
     EXPECT_FAIL(&b, E_TRUNC, t, MB2_TAG_MMAP, "memory map ends inside an entry");
 
@@ -638,9 +518,8 @@ static void test_mmap_bad_version_and_size(void **state)
     /* no entries at all is valid */
     mbb_init(&b);
     mbb_mmap(&b, bios_map, 0);
-    mbb_end(&b);
     struct mb2_info info;
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
+    end_and_parse(&b, &info);
     assert_non_null(info.mmap);
     assert_int_equal(info.mmap_count, 0);
 }
@@ -667,16 +546,15 @@ static void test_strings_without_nul(void **state)
 
     mbb_init(&b);
     t = mbb_module(&b, 0x1000, 0x2000, "name");
-    put32(&b, t + 4, 16 + 4); /* cut the NUL off */
+    mbb_put32(&b, t + 4, 16 + 4); /* cut the NUL off */
     mbb_end(&b);
     EXPECT_FAIL(&b, E_FORMAT, t, MB2_TAG_MODULE, "module string not NUL-terminated");
 
     /* an empty string is fine */
     mbb_init(&b);
     mbb_str(&b, MB2_TAG_CMDLINE, "");
-    mbb_end(&b);
     struct mb2_info info;
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
+    end_and_parse(&b, &info);
     assert_string_equal(info.cmdline, "");
 }
 
@@ -700,7 +578,7 @@ static void test_module_errors(void **state)
 static void test_elf_errors(void **state)
 {
     (void)state;
-    const struct shdr sh[3] = {{0}, {1, 1, 6, 0x100000, 0x1000, 0x100}, {9, 3, 0, 0, 0, 8}};
+    const struct mbb_shdr sh[3] = {{0}, {1, 1, 6, 0x100000, 0x1000, 0x100}, {9, 3, 0, 0, 0, 8}};
     struct mbb b;
 
     mbb_init(&b);
@@ -731,9 +609,8 @@ static void test_elf_errors(void **state)
     /* no sections, shndx 0: valid and empty */
     mbb_init(&b);
     mbb_elf(&b, 0, 64, 0, sh, 0);
-    mbb_end(&b);
     struct mb2_info info;
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
+    end_and_parse(&b, &info);
     assert_true(info.has_elf_sections);
     struct mb2_elf_section s;
     assert_false(mb2_elf_section(&info, 0, &s));
@@ -741,8 +618,7 @@ static void test_elf_errors(void **state)
     /* entsize 72 (larger than Elf64_Shdr): the stride is entsize */
     mbb_init(&b);
     mbb_elf(&b, 3, 72, 2, sh, 3);
-    mbb_end(&b);
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
+    end_and_parse(&b, &info);
     assert_true(mb2_elf_section(&info, 2, &s));
     assert_int_equal(s.name, 9);
     assert_int_equal(s.type, 3);
@@ -771,9 +647,8 @@ static void test_fixed_tag_min_sizes(void **state)
         /* the minimum itself is enough */
         mbb_init(&b);
         mbb_tag(&b, cases[i].type, body, cases[i].size - 7);
-        mbb_end(&b);
         struct mb2_info info;
-        assert_int_equal(parse(&b, &info, NULL), E_OK);
+        end_and_parse(&b, &info);
     }
 }
 
@@ -787,7 +662,7 @@ static void test_error_format(void **state)
     mbb_str(&b, MB2_TAG_CMDLINE, "0123456789abcdef0123456789abcdef0123456789abcdef01234567890a");
     size_t t = mbb_mmap(&b, bios_map, 2);
     assert_int_equal(t, 0x50);
-    put32(&b, t + 4, 4096);
+    mbb_put32(&b, t + 4, 4096);
     mbb_end(&b);
     struct mb2_info info;
     struct mb2_error err;
@@ -799,13 +674,13 @@ static void test_error_format(void **state)
                              "past total_size (got 4096)");
     assert_int_equal(n, (int)strlen(buf));
 
-    put32(&b, 0, 8);
+    mbb_put32(&b, 0, 8);
     e = parse(&b, &info, &err);
     mb2_error_format(&err, e, buf, sizeof(buf));
     assert_string_equal(buf, "mb2_parse: E_TRUNC at offset 0x0: total_size < 16 (got 8)");
 
-    put32(&b, 0, (uint32_t)b.len);
-    put32(&b, t + 4, 0xfffffff8);
+    mbb_put32(&b, 0, (uint32_t)b.len);
+    mbb_put32(&b, t + 4, 0xfffffff8);
     e = parse(&b, &info, &err);
     mb2_error_format(&err, e, buf, sizeof(buf));
     assert_string_equal(buf, "mb2_parse: E_TRUNC at offset 0x50 (tag 6, memory map): tag runs "
@@ -823,24 +698,12 @@ static void test_error_format(void **state)
     assert_null(mb2_mem_type_name(0));
 }
 
-static char out_buf[8192];
-static size_t out_len;
-static void capture(const char *s, size_t n, void *ctx)
-{
-    (void)ctx;
-    if (out_len + n < sizeof(out_buf)) {
-        memcpy(out_buf + out_len, s, n);
-        out_len += n;
-        out_buf[out_len] = '\0';
-    }
-}
-
 static void test_print_mmap(void **state)
 {
     (void)state;
     struct mbb b;
     mbb_init(&b);
-    const struct ent map[] = {
+    const struct mbb_ent map[] = {
         {0x100000000, 0x40000000, 1},
         {0x7e20000, 0x1000, 20},
         {0x9fc00, 0x400, 2},
@@ -848,14 +711,11 @@ static void test_print_mmap(void **state)
         {0xfffffffffffff000, 0x2000, 5},
     };
     mbb_mmap(&b, map, ARRAY_SIZE(map));
-    mbb_end(&b);
     struct mb2_info info;
-    assert_int_equal(parse(&b, &info, NULL), E_OK);
-    out_len = 0;
-    out_buf[0] = '\0';
-    kprintf_set_sink(capture, NULL);
+    end_and_parse(&b, &info);
+    capture_begin();
     mb2_print_mmap(&info);
-    kprintf_set_sink(NULL, NULL);
+    const char *out = capture_end();
     const char *expect =
         "multiboot2 memory map as given by the loader: 5 entries of 24 bytes\n"
         "    #  base                end (exclusive)           size  type\n"
@@ -864,17 +724,15 @@ static void test_print_mmap(void **state)
         "    2  0x000000000009fc00  0x00000000000a0000     1.0 KiB  reserved\n"
         "    3  0x0000000000005000  (empty)                    0 B  available\n"
         "    4  0xfffffffffffff000  (wraps past 2^64)      8.0 KiB  bad RAM\n";
-    assert_string_equal(out_buf, expect);
+    assert_string_equal(out, expect);
 
     struct mbb none;
     mbb_init(&none);
-    mbb_end(&none);
-    assert_int_equal(parse(&none, &info, NULL), E_OK);
-    out_len = 0;
-    kprintf_set_sink(capture, NULL);
+    end_and_parse(&none, &info);
+    capture_begin();
     mb2_print_mmap(&info);
-    kprintf_set_sink(NULL, NULL);
-    assert_string_equal(out_buf, "multiboot2: no memory map tag\n");
+    out = capture_end();
+    assert_string_equal(out, "multiboot2: no memory map tag\n");
 }
 
 int main(void)

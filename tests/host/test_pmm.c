@@ -2,8 +2,8 @@
  * Host tests for mm/pmm.c: allocation over maps with holes and reservations, RAM above
  * 4 GiB, exhaustion, LIFO reuse, lazy init, every misuse panic, fault injection, stats.
  *
- * Physical memory is simulated by one 64 GiB MAP_NORESERVE mapping: phys_to_virt(p) is
- * sim + p, and a page costs real memory only once touched.
+ * Physical memory is simulated (tests/host/sim_phys.h) by one 64 GiB MAP_NORESERVE
+ * mapping: phys_to_virt(p) is sim_phys + p, and a page costs real memory only once touched.
  */
 #include "support.h"
 
@@ -13,36 +13,14 @@
 
 #include "mm/phys.h"
 #include "mm/pmm.h"
+#include "sim_phys.h"
 
 #define SIM_SIZE (64 * GiB)
-static uint8_t *sim;
-
-void *phys_to_virt(paddr_t p)
-{
-    if (pa_val(p) >= SIM_SIZE)
-        fail_msg("phys_to_virt(0x%llx): outside simulated RAM", (unsigned long long)pa_val(p));
-    return sim + pa_val(p);
-}
 
 static int sim_setup(void **state)
 {
     (void)state;
-    sim = mmap(NULL, SIM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-               -1, 0);
-    return sim == MAP_FAILED ? -1 : 0;
-}
-
-static int sim_teardown(void **state)
-{
-    (void)state;
-    return munmap(sim, SIM_SIZE);
-}
-
-/* Each test starts with all-zero, non-resident simulated RAM. */
-static int sim_reset(void **state)
-{
-    (void)state;
-    return madvise(sim, SIM_SIZE, MADV_DONTNEED);
+    return sim_phys_map(SIM_SIZE);
 }
 
 /* ---- building normalised maps by hand (mm/memmap.c is not used here) ---- */
@@ -121,8 +99,9 @@ static void check_stats(const struct pmm *p, uint64_t total, uint64_t used, uint
     assert_int_equal(s.reserved, reserved);
 }
 
-/* A BIOS-like map: low memory, reservations, ACPI, a hole, NVS. */
-static void holey_map(struct memmap *m)
+/* p over a BIOS-like map m (low memory, reservations, ACPI, a hole, NVS), with its
+ * metadata at 0x500000. */
+static void holey_pmm(struct pmm *p, struct memmap *m)
 {
     memset(m, 0, sizeof(*m));
     add(m, 0x0, 0x9f000, MB2_MEM_AVAILABLE, "first 1 MiB");
@@ -136,6 +115,24 @@ static void holey_map(struct memmap *m)
     add(m, 0x900000, 0x902000, 20, NULL); /* a type the firmware made up */
     usable(m, 0x902000, 0xa00000);
     reserve(m, 0x100000, 0x140000, "kernel image");
+    init_at(p, m, 0x500000);
+}
+
+/* holey_pmm, then one frame allocated from p (the lowest usable, 0x140000): returns it. */
+static paddr_t holey_pmm_one_frame(struct pmm *p, struct memmap *m)
+{
+    holey_pmm(p, m);
+    paddr_t a;
+    assert_int_equal(pmm_alloc(p, &a), E_OK);
+    return a;
+}
+
+/* p over one usable MiB at 1 MiB, its first frame holding the metadata: 255 frames. */
+static void one_mib_pmm(struct pmm *p, struct memmap *m)
+{
+    memset(m, 0, sizeof(*m));
+    usable(m, 0x100000, 0x200000);
+    init_at(p, m, 0x100000); /* metadata: the first frame */
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -170,9 +167,8 @@ static void test_holes_exhaust_and_refill(void **state)
 {
     (void)state;
     struct memmap m;
-    holey_map(&m);
     struct pmm p;
-    init_at(&p, &m, 0x500000);
+    holey_pmm(&p, &m);
     uint64_t total = usable_frames(&m);
     uint64_t span = 0xa00000 / PAGE_SIZE; /* from 0: "first 1 MiB" is reserved RAM */
     check_stats(&p, total, 0, span - total);
@@ -244,7 +240,7 @@ static size_t resident_pages(uint64_t start, uint64_t end)
     size_t n = (end - start) / pg;
     unsigned char *vec = malloc(n);
     assert_non_null(vec);
-    assert_int_equal(mincore(sim + start, end - start, vec), 0);
+    assert_int_equal(mincore(sim_phys + start, end - start, vec), 0);
     size_t r = 0;
     for (size_t i = 0; i < n; i++)
         r += vec[i] & 1;
@@ -288,10 +284,9 @@ static void test_lazy_init_64g(void **state)
 static void test_lifo_reuse(void **state)
 {
     (void)state;
-    struct memmap m = {0};
-    usable(&m, 0x100000, 0x200000);
+    struct memmap m;
     struct pmm p;
-    init_at(&p, &m, 0x100000); /* metadata: the first frame */
+    one_mib_pmm(&p, &m);
     paddr_t a, b, c, x;
     assert_int_equal(pmm_alloc(&p, &a), E_OK);
     assert_int_equal(pmm_alloc(&p, &b), E_OK);
@@ -314,11 +309,8 @@ static void test_misuse_panics(void **state)
 {
     (void)state;
     struct memmap m;
-    holey_map(&m);
     struct pmm p;
-    init_at(&p, &m, 0x500000);
-    paddr_t a;
-    assert_int_equal(pmm_alloc(&p, &a), E_OK);
+    paddr_t a = holey_pmm_one_frame(&p, &m);
 
     EXPECT_PANIC(pmm_free(&p, pa(pa_val(a) + 8)), "pmm_free: 0x140008 is not page-aligned");
     EXPECT_PANIC(pmm_free(&p, pa(0x1000)), "pmm_free: 0x1000 is reserved (first 1 MiB)");
@@ -364,10 +356,9 @@ static void test_reserved_reason_in_span(void **state)
 static void test_fail_after(void **state)
 {
     (void)state;
-    struct memmap m = {0};
-    usable(&m, 0x100000, 0x200000);
+    struct memmap m;
     struct pmm p;
-    init_at(&p, &m, 0x100000);
+    one_mib_pmm(&p, &m);
     paddr_t f[4];
     pmm_fail_after(&p, 3);
     for (int i = 0; i < 3; i++)
@@ -485,11 +476,8 @@ static void test_is_allocated(void **state)
 {
     (void)state;
     struct memmap m;
-    holey_map(&m);
     struct pmm p;
-    init_at(&p, &m, 0x500000);
-    paddr_t a;
-    assert_int_equal(pmm_alloc(&p, &a), E_OK);
+    paddr_t a = holey_pmm_one_frame(&p, &m);
     assert_true(pmm_is_allocated(&p, a));
     assert_true(pmm_is_allocated(&p, pa(pa_val(a) + 0xfff)));
     assert_false(pmm_is_allocated(&p, pa(pa_val(a) + PAGE_SIZE)));
@@ -540,9 +528,8 @@ static void test_mixed_random(void **state)
 {
     (void)state;
     struct memmap m;
-    holey_map(&m);
     struct pmm p;
-    init_at(&p, &m, 0x500000);
+    holey_pmm(&p, &m);
     uint64_t total = usable_frames(&m);
     static uint64_t held[4096];
     size_t n = 0;
@@ -575,19 +562,20 @@ static void test_mixed_random(void **state)
 
 int main(void)
 {
+    /* Each test starts with all-zero, non-resident simulated RAM. */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_holes_exhaust_and_refill, sim_reset),
-        cmocka_unit_test_setup(test_above_4g, sim_reset),
-        cmocka_unit_test_setup(test_lazy_init_64g, sim_reset),
-        cmocka_unit_test_setup(test_lifo_reuse, sim_reset),
-        cmocka_unit_test_setup(test_misuse_panics, sim_reset),
-        cmocka_unit_test_setup(test_reserved_reason_in_span, sim_reset),
-        cmocka_unit_test_setup(test_fail_after, sim_reset),
-        cmocka_unit_test_setup(test_alloc_below, sim_reset),
-        cmocka_unit_test_setup(test_release, sim_reset),
-        cmocka_unit_test_setup(test_is_allocated, sim_reset),
-        cmocka_unit_test_setup(test_init_errors, sim_reset),
-        cmocka_unit_test_setup(test_mixed_random, sim_reset),
+        cmocka_unit_test_setup(test_holes_exhaust_and_refill, sim_phys_reset),
+        cmocka_unit_test_setup(test_above_4g, sim_phys_reset),
+        cmocka_unit_test_setup(test_lazy_init_64g, sim_phys_reset),
+        cmocka_unit_test_setup(test_lifo_reuse, sim_phys_reset),
+        cmocka_unit_test_setup(test_misuse_panics, sim_phys_reset),
+        cmocka_unit_test_setup(test_reserved_reason_in_span, sim_phys_reset),
+        cmocka_unit_test_setup(test_fail_after, sim_phys_reset),
+        cmocka_unit_test_setup(test_alloc_below, sim_phys_reset),
+        cmocka_unit_test_setup(test_release, sim_phys_reset),
+        cmocka_unit_test_setup(test_is_allocated, sim_phys_reset),
+        cmocka_unit_test_setup(test_init_errors, sim_phys_reset),
+        cmocka_unit_test_setup(test_mixed_random, sim_phys_reset),
     };
-    return cmocka_run_group_tests(tests, sim_setup, sim_teardown);
+    return cmocka_run_group_tests(tests, sim_setup, sim_phys_teardown);
 }

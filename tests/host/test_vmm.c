@@ -3,7 +3,8 @@
  * table reclamation, E_NOMEM at every level leaving the tree unchanged, flush on every
  * live change, protect, walk, destroy, a random model check, and the pmm as frame source.
  *
- * Physical memory is simulated by a MAP_NORESERVE mapping (phys_to_virt(p) = sim + p).
+ * Physical memory is simulated by a MAP_NORESERVE mapping (tests/host/sim_phys.h:
+ * phys_to_virt(p) = sim_phys + p).
  * Table frames come from a test pool that tracks which frames are in use, can fail on
  * demand, and checks that the vmm frees only frames it got and only empty tables.
  * Leaf frames are just numbers: the vmm never touches them.
@@ -11,24 +12,15 @@
 #include "support.h"
 
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "mm/phys.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
+#include "sim_phys.h"
 
 #define SIM_SIZE (2 * GiB)
 #define POOL_BASE (1 * GiB)
 #define POOL_FRAMES 4096
-
-static uint8_t *sim;
-
-void *phys_to_virt(paddr_t p)
-{
-    if (pa_val(p) >= SIM_SIZE)
-        fail_msg("phys_to_virt(0x%llx): outside simulated RAM", (unsigned long long)pa_val(p));
-    return sim + pa_val(p);
-}
 
 /* ---- the test's frame pool and flush recorder (the vmm_ops context) ---- */
 
@@ -57,7 +49,7 @@ static err_t pool_alloc(void *ctx, paddr_t *out)
             p->in_use++;
             p->next = i + 1;
             /* Dirty it: the vmm must zero the tables it gets. */
-            memset(sim + POOL_BASE + i * PAGE_SIZE, 0xa5, PAGE_SIZE);
+            memset(sim_phys + POOL_BASE + i * PAGE_SIZE, 0xa5, PAGE_SIZE);
             *out = pa(POOL_BASE + i * PAGE_SIZE);
             return E_OK;
         }
@@ -99,22 +91,14 @@ static struct vmm_space sp;
 static int sim_setup(void **state)
 {
     (void)state;
-    sim = mmap(NULL, SIM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-               -1, 0);
-    return sim == MAP_FAILED ? -1 : 0;
-}
-
-static int sim_teardown(void **state)
-{
-    (void)state;
-    return munmap(sim, SIM_SIZE);
+    return sim_phys_map(SIM_SIZE);
 }
 
 /* Fresh pool and a fresh space for every test. */
 static int space_setup(void **state)
 {
     (void)state;
-    madvise(sim, SIM_SIZE, MADV_DONTNEED);
+    sim_phys_clear();
     memset(&pool, 0, sizeof(pool));
     pool.fail_in = -1;
     pool.expect_empty = true;
@@ -376,7 +360,7 @@ static void snap(struct snapshot *s)
     s->mem = malloc(POOL_FRAMES * PAGE_SIZE);
     for (size_t i = 0; i < POOL_FRAMES; i++)
         if (pool.used[i])
-            memcpy(s->mem + i * PAGE_SIZE, sim + POOL_BASE + i * PAGE_SIZE, PAGE_SIZE);
+            memcpy(s->mem + i * PAGE_SIZE, sim_phys + POOL_BASE + i * PAGE_SIZE, PAGE_SIZE);
 }
 
 static void expect_same(struct snapshot *s)
@@ -385,7 +369,8 @@ static void expect_same(struct snapshot *s)
     assert_memory_equal(pool.used, s->used, sizeof(s->used));
     for (size_t i = 0; i < POOL_FRAMES; i++)
         if (pool.used[i])
-            assert_memory_equal(s->mem + i * PAGE_SIZE, sim + POOL_BASE + i * PAGE_SIZE, PAGE_SIZE);
+            assert_memory_equal(s->mem + i * PAGE_SIZE, sim_phys + POOL_BASE + i * PAGE_SIZE,
+                                PAGE_SIZE);
     free(s->mem);
 }
 
@@ -651,5 +636,5 @@ int main(void)
         cmocka_unit_test_setup(test_random_model, space_setup),
         cmocka_unit_test_setup(test_with_pmm, space_setup),
     };
-    return cmocka_run_group_tests(tests, sim_setup, sim_teardown);
+    return cmocka_run_group_tests(tests, sim_setup, sim_phys_teardown);
 }
