@@ -95,7 +95,8 @@ static void heap_setup(void)
                 alloc_global()->name);
         return;
     }
-    err_t e = kheap_init(opts.heap_max, MBHEAP_DEBUG_BUILD);
+    bool debug = MBHEAP_DEBUG_BUILD || opts.heap_debug;
+    err_t e = kheap_init(opts.heap_max, debug);
     if (e != E_OK) {
         struct pmm_stats st;
         pmm_stats(kmem_pmm(), &st);
@@ -109,7 +110,7 @@ static void heap_setup(void)
     kprintf("[ok] heap at 0x%lx: %zu KiB mapped (grows to %zu KiB), %zu bytes free; global "
             "allocator: %s%s\n",
             (uint64_t)kheap_start(), hs.heap_size / 1024, kheap_max() / 1024, hs.bytes_free,
-            alloc_global()->name, MBHEAP_DEBUG_BUILD ? " (debug: poisoning on)" : "");
+            alloc_global()->name, debug ? " (debug: poisoning on)" : "");
 }
 
 static void print_heap_stats(const char *when)

@@ -33,6 +33,9 @@ void options_parse(struct boot_options *o, const char *cmdline)
             ok = parse_size(&w, &o->heap_max);
         } else if (cmdline_key_is(&w, "pmm_fail_after")) {
             ok = parse_size(&w, &o->pmm_fail_after);
+        } else if (cmdline_key_is(&w, "heap_debug")) {
+            o->heap_debug = true;
+            ok = w.val == NULL;
         } else if (cmdline_key_is(&w, "allocator")) {
             char name[16];
             ok = cmdline_val_copy(&w, name, sizeof(name)) == E_OK;
@@ -44,7 +47,7 @@ void options_parse(struct boot_options *o, const char *cmdline)
                 ok = false;
         } else {
             kprintf("options: unknown option '%.*s' (known: test= heap_max= allocator= "
-                    "pmm_fail_after=)\n",
+                    "heap_debug pmm_fail_after=)\n",
                     (int)(w.key_len + (w.val ? w.val_len + 1 : 0)), w.key);
             o->unknown++;
             continue;

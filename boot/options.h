@@ -7,6 +7,8 @@
  *   test=<suite>.<name>   run one in-kernel test instead of the demo
  *   heap_max=<size>       the most the kernel heap may grow to (K/M/G suffixes)
  *   allocator=heap|dummy  the global allocator (dummy: every allocation fails)
+ *   heap_debug            poison freed heap memory and check it on reuse, record callers
+ *                         (always on in Debug builds)
  *   pmm_fail_after=<n>    fault injection: the frame allocator fails after n more frames
  * An unknown option, or a malformed value, is reported on the console and ignored.
  */
@@ -22,6 +24,7 @@ struct boot_options {
     char test[OPTIONS_TEST_NAME_MAX]; /* "" = the demo */
     uint64_t heap_max;                /* 0 = default */
     bool dummy_allocator;
+    bool heap_debug;
     uint64_t pmm_fail_after; /* UINT64_MAX = never */
     unsigned unknown;        /* how many words were not understood */
 };

@@ -863,3 +863,62 @@ KTEST_SHOULD_PANIC(heap, init_fails, "heap initialization failed: E_NOMEM")
                "the heap was set up despite pmm_fail_after= (global allocator: %s)",
                alloc_global()->name);
 }
+
+/* ---- debug mode (heap_debug on the command line, or a Debug build) ------------------ */
+
+/* A write into freed memory is caught when the block is handed out again. */
+KTEST_SHOULD_PANIC(heap, use_after_free, "use after free detected in block")
+{
+    struct layout l = {200, 16};
+    volatile uint8_t *p = galloc(l);
+    KT_ASSERT(p != NULL);
+    gdealloc((void *)p, l);
+    p[50] = 0x42; /* the bug: a write through a dangling pointer */
+    kprintf("use_after_free: wrote into freed block %p; allocating again\n", (void *)p);
+    void *q = galloc(l);
+    ktest_fail(__FILE__, __LINE__, "reallocated %p without noticing the write", q);
+}
+
+static __attribute__((noinline)) void *leaky_alloc(size_t size)
+{
+    void *p = kmalloc(size);
+    __asm__ volatile("" ::: "memory"); /* no tail call: kmalloc returns into leaky_alloc */
+    return p;
+}
+
+/* Counts the "from 0x..." callers in the newest `len` bytes of the kernel log that lie
+ * within [lo, lo + 256). */
+static unsigned callers_within(uintptr_t lo, size_t len)
+{
+    static char log[4096];
+    size_t n = klog_copy(log, MIN(len, sizeof(log) - 1));
+    log[n] = '\0';
+    unsigned hits = 0;
+    for (const char *p = log; (p = strstr(p, "from 0x")) != NULL;) {
+        uint64_t a = 0;
+        for (p += 7; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+            a = a * 16 + (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+        if (a >= lo && a < lo + 256)
+            hits++;
+    }
+    return hits;
+}
+
+/* The leak report lists each live block with its size and, in debug mode, the code that
+ * allocated it (here: the return address of kmalloc's call inside leaky_alloc). */
+KTEST(heap, leak_report)
+{
+    struct heap_stats before;
+    kheap_stats(&before);
+    void *a = leaky_alloc(100), *b = leaky_alloc(2000), *c = leaky_alloc(24);
+    KT_ASSERT(a && b && c);
+    kprintf("leak_report: leaky_alloc is at %p\n", (void *)leaky_alloc);
+    KT_ASSERT_EQ(kheap_leak_report(), before.live_allocs + 3);
+    KT_ASSERT_EQ(callers_within((uintptr_t)leaky_alloc, 400), 3);
+    kfree(b);
+    KT_ASSERT_EQ(kheap_leak_report(), before.live_allocs + 2);
+    kfree(a);
+    kfree(c);
+    KT_ASSERT_EQ(kheap_leak_report(), before.live_allocs);
+    kheap_check();
+}

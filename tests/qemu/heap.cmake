@@ -36,3 +36,13 @@ mbheap_qemu_test(heap.irq_stress KTEST heap.irq_stress ARGS --expect "irq_stress
 mbheap_qemu_test(heap.init_fails KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=5"
     --expect "kmain: heap mapping failed after giving back its frames"
     --expect "PANIC: heap initialization failed: E_NOMEM")
+
+# Debug mode (heap_debug): freed memory is poisoned and checked on reuse; callers are kept.
+mbheap_qemu_test(heap.use_after_free KTEST heap.use_after_free ARGS --cmdline "heap_debug"
+    --expect "(debug: poisoning on)")
+mbheap_qemu_test(heap.leak_report KTEST heap.leak_report ARGS --cmdline "heap_debug"
+    --expect "heap: 3 live blocks" --expect "(requested 2016) from 0x")
+mbheap_qemu_test(heap.random_100k@debug KTEST heap.random_100k ARGS --cmdline "heap_debug"
+    --expect "(debug: poisoning on)")
+mbheap_qemu_test(heap.irq_stress@debug KTEST heap.irq_stress ARGS --cmdline "heap_debug"
+    --expect "(debug: poisoning on)" --reject "recursive lock")
