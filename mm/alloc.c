@@ -66,6 +66,12 @@ void *allocator_alloc(const struct allocator *a, struct layout l)
     return a->alloc(a->self, l);
 }
 
+void *allocator_alloc_at(const struct allocator *a, struct layout l, const void *caller)
+{
+    check_layout("allocator_alloc", l); /* the same operation, the same message */
+    return a->alloc_at ? a->alloc_at(a->self, l, caller) : a->alloc(a->self, l);
+}
+
 void allocator_dealloc(const struct allocator *a, void *p, struct layout l)
 {
     if (!p)
@@ -143,7 +149,12 @@ const struct allocator *alloc_global(void)
 
 void *galloc(struct layout l)
 {
-    return allocator_alloc(global_allocator, l);
+    return allocator_alloc_at(global_allocator, l, __builtin_return_address(0));
+}
+
+void *galloc_at(struct layout l, const void *caller)
+{
+    return allocator_alloc_at(global_allocator, l, caller);
 }
 
 void gdealloc(void *p, struct layout l)
@@ -197,7 +208,7 @@ noreturn void handle_alloc_error(struct layout l)
 
 void *alloc_or_die(struct layout l)
 {
-    void *p = galloc(l);
+    void *p = galloc_at(l, __builtin_return_address(0));
     if (!p)
         handle_alloc_error(l);
     return p;
@@ -251,20 +262,31 @@ static struct kmalloc_hdr *hdr_of(const char *func, const void *p)
     return h;
 }
 
-void *kmalloc(size_t size)
+/* kmalloc's work, recording caller (the return address of the kmalloc-family call). */
+static void *kmalloc_at(size_t size, bool zero, const void *caller)
 {
     struct layout l;
     if (!kmalloc_layout(size, &l))
         return NULL;
-    return hdr_init(galloc(l), size);
+    void *p;
+    if (zero && global_allocator->alloc_zeroed) {
+        p = galloc_zeroed(l); /* the allocator's own may know the memory is already zero */
+    } else {
+        p = galloc_at(l, caller);
+        if (p && zero)
+            memset(p, 0, l.size);
+    }
+    return hdr_init(p, size);
+}
+
+void *kmalloc(size_t size)
+{
+    return kmalloc_at(size, false, __builtin_return_address(0));
 }
 
 void *kzalloc(size_t size)
 {
-    struct layout l;
-    if (!kmalloc_layout(size, &l))
-        return NULL;
-    return hdr_init(galloc_zeroed(l), size);
+    return kmalloc_at(size, true, __builtin_return_address(0));
 }
 
 void *kcalloc(size_t n, size_t size)
@@ -272,14 +294,14 @@ void *kcalloc(size_t n, size_t size)
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return NULL;
-    return kzalloc(total);
+    return kmalloc_at(total, true, __builtin_return_address(0));
 }
 
 void *krealloc(void *p, size_t new_size)
 {
     struct layout old, nl;
     if (!p)
-        return kmalloc(new_size);
+        return kmalloc_at(new_size, false, __builtin_return_address(0));
     struct kmalloc_hdr *h = hdr_of(__func__, p);
     if (!kmalloc_layout(new_size, &nl))
         return NULL;

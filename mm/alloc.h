@@ -72,6 +72,9 @@ struct allocator {
     void *(*alloc_zeroed)(void *self, struct layout l);
     void *(*realloc)(void *self, void *p, struct layout old, size_t new_size);
     void *self;
+    /* Optional: alloc that also records `caller`, the code that asked (a return address,
+     * shown by leak reports). NULL: alloc is used and the caller is not recorded. */
+    void *(*alloc_at)(void *self, struct layout l, const void *caller);
 };
 
 /* Dispatch to a's ops, filling in the defaults for missing optional ops. Misuse
@@ -79,6 +82,8 @@ struct allocator {
  * layout, dealloc of NULL. allocator_realloc returns NULL (p intact) when new_size
  * rounded up to old.align overflows. */
 void *allocator_alloc(const struct allocator *a, struct layout l);
+/* allocator_alloc recording `caller` (through alloc_at when a has it). */
+void *allocator_alloc_at(const struct allocator *a, struct layout l, const void *caller);
 void allocator_dealloc(const struct allocator *a, void *p, struct layout l);
 void *allocator_alloc_zeroed(const struct allocator *a, struct layout l);
 void *allocator_realloc(const struct allocator *a, void *p, struct layout old, size_t new_size);
@@ -98,7 +103,8 @@ void alloc_set_global(const struct allocator *a);
 const struct allocator *alloc_global(void);
 
 /* allocator_*() on the global allocator; same contracts and panics. */
-void *galloc(struct layout l);
+void *galloc(struct layout l); /* records its own caller */
+void *galloc_at(struct layout l, const void *caller);
 void gdealloc(void *p, struct layout l);
 void *galloc_zeroed(struct layout l);
 void *grealloc(void *p, struct layout old, size_t new_size);

@@ -93,13 +93,18 @@ err_t kheap_init(uint64_t heap_max, bool debug)
     return E_OK;
 }
 
-static void *kheap_alloc(void *self, struct layout l)
+static void *kheap_alloc_at(void *self, struct layout l, const void *caller)
 {
     (void)self;
     irq_flags_t f = spin_lock_irqsave(&kheap_lock);
-    void *p = heap_alloc_from(&kheap, l.size, l.align, __builtin_return_address(0));
+    void *p = heap_alloc_from(&kheap, l.size, l.align, caller);
     spin_unlock_irqrestore(&kheap_lock, f);
     return p;
+}
+
+static void *kheap_alloc(void *self, struct layout l)
+{
+    return kheap_alloc_at(self, l, __builtin_return_address(0));
 }
 
 static void kheap_dealloc(void *self, void *p, struct layout l)
@@ -126,6 +131,7 @@ const struct allocator kheap_allocator = {
     .alloc_zeroed = NULL, /* alloc + memset, outside the lock */
     .realloc = kheap_realloc,
     .self = NULL,
+    .alloc_at = kheap_alloc_at, /* leak reports show who allocated */
 };
 
 void kheap_check(void)

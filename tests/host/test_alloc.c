@@ -115,6 +115,59 @@ static void test_dispatch_misuse_panics(void **state)
     gdealloc(p, LAYOUT_OF(int));
 }
 
+/* An allocator with alloc_at learns who asked: kmalloc's and galloc's callers. */
+static const void *seen_caller;
+static int at_calls;
+
+static void *at_alloc_at(void *self, struct layout l, const void *caller)
+{
+    (void)self;
+    seen_caller = caller;
+    at_calls++;
+    return aligned_alloc(l.align < sizeof(void *) ? sizeof(void *) : l.align,
+                         (l.size + l.align - 1) & ~(l.align - 1));
+}
+
+static void *at_alloc(void *self, struct layout l)
+{
+    return at_alloc_at(self, l, NULL);
+}
+
+static void at_dealloc(void *self, void *p, struct layout l)
+{
+    (void)self, (void)l;
+    free(p);
+}
+
+static __attribute__((noinline)) void *call_kmalloc(size_t n)
+{
+    void *p = kmalloc(n);
+    __asm__ volatile("" ::: "memory"); /* no tail call: kmalloc returns here */
+    return p;
+}
+
+static void test_alloc_at_records_caller(void **state)
+{
+    (void)state;
+    static const struct allocator at = {
+        .name = "at", .alloc = at_alloc, .dealloc = at_dealloc, .alloc_at = at_alloc_at};
+    alloc_set_global(&at);
+    void *p = call_kmalloc(40);
+    assert_non_null(p);
+    assert_int_equal(at_calls, 1);
+    /* The recorded return address lies inside call_kmalloc, not in mm/alloc.c. */
+    assert_true((uintptr_t)seen_caller > (uintptr_t)call_kmalloc);
+    assert_true((uintptr_t)seen_caller < (uintptr_t)call_kmalloc + 256);
+    kfree(p);
+    struct layout l = {24, 8};
+    void *q = allocator_alloc_at(&at, l, (const void *)0x1234);
+    assert_ptr_equal(seen_caller, (const void *)0x1234);
+    allocator_dealloc(&at, q, l);
+    EXPECT_PANIC(allocator_alloc_at(&at, (struct layout){0, 8}, NULL),
+                 "allocator_alloc: zero-size layout (align 8)");
+    alloc_set_global(NULL);
+}
+
 static void test_default_alloc_zeroed(void **state)
 {
     (void)state;
@@ -474,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_layout_new),
         cmocka_unit_test(test_layout_array),
         T(test_dispatch_misuse_panics),
+        cmocka_unit_test(test_alloc_at_records_caller),
         T(test_default_alloc_zeroed),
         T(test_default_realloc),
         T(test_custom_realloc),
