@@ -96,12 +96,18 @@ static void heap_setup(void)
         return;
     }
     bool debug = MBHEAP_DEBUG_BUILD || opts.heap_debug;
+    struct pmm_stats before, after;
+    pmm_stats(kmem_pmm(), &before);
     err_t e = kheap_init(opts.heap_max, debug);
     if (e != E_OK) {
-        struct pmm_stats st;
-        pmm_stats(kmem_pmm(), &st);
-        kprintf("kmain: heap mapping failed after giving back its frames (%lu frames in use)\n",
-                st.used);
+        /* kheap_init promises to undo its work: every frame it took must be back. */
+        pmm_stats(kmem_pmm(), &after);
+        if (after.used != before.used)
+            panic("kheap_init: failed with %s and kept %ld frames (%lu in use before, %lu after)",
+                  err_name(e), (long)(after.used - before.used), before.used, after.used);
+        kprintf("kmain: heap mapping failed after giving back its frames (%lu frames in use, "
+                "as before)\n",
+                after.used);
         panic("heap initialization failed: %s (%s)", err_name(e), err_str(e));
     }
     alloc_set_global(&kheap_allocator);

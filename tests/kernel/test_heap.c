@@ -28,6 +28,7 @@
 #include "mm/alloc.h"
 #include "mm/heap.h"
 #include "mm/kheap.h"
+#include "mm/kmem.h"
 #include "mm/kphys.h"
 #include "tests/kernel/ktest.h"
 
@@ -920,5 +921,24 @@ KTEST(heap, leak_report)
     kfree(a);
     kfree(c);
     KT_ASSERT_EQ(kheap_leak_report(), before.live_allocs);
+    kheap_check();
+}
+
+/* kheap_init over a region that is already mapped (the live heap) refuses with E_EXISTS
+ * and leaves the mappings, the frames and the heap as they were. */
+KTEST(heap, init_already_mapped)
+{
+    void *p = kmalloc(1000);
+    KT_ASSERT(p != NULL);
+    memset(p, 0x5a, 1000);
+    struct pmm_stats before, after;
+    pmm_stats(kmem_pmm(), &before);
+    KT_ASSERT_EQ(kheap_init(0, false), E_EXISTS);
+    pmm_stats(kmem_pmm(), &after);
+    KT_ASSERT_EQ(after.used, before.used);
+    KT_ASSERT_EQ(vmm_translate(kmem_space(), va(HEAP_START), NULL, NULL), E_OK);
+    for (size_t i = 0; i < 1000; i++)
+        KT_ASSERT_EQ(((uint8_t *)p)[i], 0x5a);
+    kfree(p);
     kheap_check();
 }

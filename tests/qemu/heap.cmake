@@ -12,7 +12,8 @@ mbheap_ktests(
     heap.grow
     heap.realloc_in_place
     heap.align_sweep
-    heap.random_100k)
+    heap.random_100k
+    heap.init_already_mapped)
 
 # The Dummy allocator: an infallible box ends in the default alloc-error handler.
 mbheap_qemu_test(heap.dummy_allocator KTEST heap.dummy_allocator ARGS --cmdline "allocator=dummy"
@@ -34,7 +35,7 @@ mbheap_qemu_test(heap.irq_stress KTEST heap.irq_stress ARGS --expect "irq_stress
 
 # The frame allocator fails a few pages into the heap's initial mapping.
 mbheap_qemu_test(heap.init_fails KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=5"
-    --expect "kmain: heap mapping failed after giving back its frames"
+    --expect "kmain: heap mapping failed after giving back its frames" --expect "as before)"
     --expect "PANIC: heap initialization failed: E_NOMEM")
 
 # Debug mode (heap_debug): freed memory is poisoned and checked on reuse; callers are kept.
@@ -46,3 +47,6 @@ mbheap_qemu_test(heap.random_100k@debug KTEST heap.random_100k ARGS --cmdline "h
     --expect "(debug: poisoning on)")
 mbheap_qemu_test(heap.irq_stress@debug KTEST heap.irq_stress ARGS --cmdline "heap_debug"
     --expect "(debug: poisoning on)" --reject "recursive lock")
+# ... and at the last possible point: the 25th page of the 100 KiB (after 3 page tables).
+mbheap_qemu_test(heap.init_fails@27 KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=27"
+    --expect "as before)" --expect "PANIC: heap initialization failed: E_NOMEM")
