@@ -85,6 +85,7 @@ struct heap {
     heap_grow_fn grow;
     void *grow_ctx;
     unsigned flags;
+    size_t fast_lim;                    /* HEAP_MAX_REQUEST + 1, or 0 with any flag set */
     uint64_t secret;                    /* per-heap canary key */
     uint64_t top_map;                   /* bit w set iff class_map[w] != 0 */
     uint64_t class_map[HEAP_MAP_WORDS]; /* bit c set iff lists[c] != NULL */

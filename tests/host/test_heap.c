@@ -475,6 +475,33 @@ static void test_double_free(void **state)
     assert_one_free_block();
 }
 
+/* A large request first tries its own class (first fit there) before the guaranteed
+ * class: a free 2096-byte block holds a 2064-byte need although its class also has
+ * blocks too small for it, and is preferred to the big tail block. */
+static void test_own_class_first_fit(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 2080, 16); /* block 2096: class [2048, 2112) */
+    char *s1 = heap_alloc(&H, 16, 16);
+    char *t = heap_alloc(&H, 2040, 16); /* block 2064 (a spacer) */
+    char *s2 = heap_alloc(&H, 16, 16);
+    char *u = heap_alloc(&H, 2032, 16); /* block 2048: same class, too small below */
+    char *s3 = heap_alloc(&H, 16, 16);
+    assert_non_null(s3);
+    heap_free(&H, a);
+    heap_free(&H, u); /* LIFO/ordered either way, the 2096 block is the one that fits */
+    char *p = heap_alloc(&H, 2048, 16); /* need 2064 */
+    assert_ptr_equal(p, a);
+    heap_check(&H);
+    heap_free(&H, p);
+    heap_free(&H, t);
+    heap_free(&H, s1);
+    heap_free(&H, s2);
+    heap_free(&H, s3);
+    assert_one_free_block();
+}
+
 /* heap_dealloc: the GlobalAlloc-style free checks the layout against the block. */
 static void test_dealloc_layout(void **state)
 {
@@ -806,6 +833,7 @@ int main(void)
         cmocka_unit_test(test_leak_report_and_dump),
         cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_two_heaps),
+        cmocka_unit_test(test_own_class_first_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
