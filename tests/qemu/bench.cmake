@@ -1,4 +1,5 @@
 # In-kernel benchmarks (tests/kernel/test_bench.c): rdtsc tables printed to the serial log,
-# for information (label bench: not in the default run; `ctest -L bench -V` shows them).
-mbheap_qemu_test(bench.pmm_vmm LABELS bench KTEST bench.pmm_vmm)
-mbheap_qemu_test(bench.heap LABELS bench KTEST bench.heap)
+# for information (label bench: not in the default run). The ctest names end in .qemu to
+# tell them from the host benchmarks of the same cores; `ctest -L bench -V` shows the tables.
+mbheap_qemu_test(bench.pmm_vmm.qemu LABELS bench KTEST bench.pmm_vmm ARGS --show-log)
+mbheap_qemu_test(bench.heap.qemu LABELS bench KTEST bench.heap ARGS --show-log)

@@ -46,6 +46,7 @@ def parse_args():
     p.add_argument("--check-ram", action="store_true",
                    help="require the frame allocator's usable RAM (boot output) to agree with "
                         "--mem: at least 90%% of it and no more")
+    p.add_argument("--show-log", action="store_true", help="print the serial log on success too")
     p.add_argument("--print-command", action="store_true")
     return p.parse_args()
 
@@ -164,6 +165,8 @@ def main():
             print("---- QEMU output ----\n" + qemu_output.rstrip())
         print("---- serial log %s ----\n%s\n---- end of serial log ----" % (a.log, log.rstrip()))
         return 1
+    if a.show_log:
+        print(log.rstrip())
     print("run_qemu: PASS (%.1f s, log %s)" % (elapsed, a.log))
     return 0
 
