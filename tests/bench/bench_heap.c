@@ -28,17 +28,7 @@
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/heap.h"
-
-noreturn void panic_at(const char *file, int line, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "heap_bench: panic at %s:%d: %s\n", file, line, msg);
-    abort();
-}
+#include "tests/bench/arena_heap.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Traces (a port of abtrace.py)                                                      */
@@ -396,40 +386,12 @@ static int compare_abt(const struct trace *t, const char *path)
 /* Allocators                                                                         */
 /* ---------------------------------------------------------------------------------- */
 
-static struct heap bench_heap; /* outside the arena: the footprint counts blocks only */
 static uintptr_t arena_lo, arena_hi;
-
-static size_t bench_grow(void *ctx, uintptr_t end, size_t min_bytes)
-{
-    (void)ctx;
-    size_t step = (end - arena_lo) / 8; /* as the allocbench adapter: max(64 KiB, heap/8) */
-    step = step > 64 * KiB ? step & ~(size_t)4095 : 64 * KiB;
-    size_t want = min_bytes > step ? min_bytes : step;
-    if (want > arena_hi - end)
-        want = (arena_hi - end) & ~(size_t)4095;
-    return want >= min_bytes ? want : 0;
-}
 
 static void mb_init(void)
 {
-    if (heap_init(&bench_heap, (void *)arena_lo, 64 * KiB, bench_grow, NULL, arena_hi - arena_lo,
-                  0) != E_OK)
+    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo) != 0)
         abort();
-}
-static void *mb_alloc(size_t s, size_t a)
-{
-    return heap_alloc(&bench_heap, s, a);
-}
-static void mb_free(void *p, size_t s, size_t a)
-{
-    (void)s;
-    (void)a;
-    heap_free(&bench_heap, p);
-}
-static void *mb_realloc(void *p, size_t old, size_t ns, size_t a)
-{
-    (void)old;
-    return heap_realloc(&bench_heap, p, ns, a);
 }
 
 /* glibc as allocbench's adapter uses it: posix_memalign only for align > 16 */
@@ -468,7 +430,8 @@ struct allocator {
     bool arena;
 };
 
-static const struct allocator A_MB = {"mbheap", mb_init, mb_alloc, mb_free, mb_realloc, true};
+static const struct allocator A_MB = {
+    "mbheap", mb_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
 static const struct allocator A_GLIBC = {"glibc", g_init, g_alloc, g_free, g_realloc, false};
 
 /* ---------------------------------------------------------------------------------- */
@@ -571,7 +534,7 @@ static void replay(const struct allocator *A, const struct trace *t, struct slot
             S[id].p = NULL;
         }
     if (check && A->arena)
-        heap_check(&bench_heap);
+        arena_heap_check();
 }
 
 static double now_ns(void)

@@ -26,17 +26,6 @@
 
 static _Alignas(4096) unsigned char arena[ARENA];
 
-noreturn void panic_at(const char *file, int line, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "fuzz_heap: panic at %s:%d: %s\n", file, line, msg);
-    abort();
-}
-
 static size_t grow(void *ctx, uintptr_t end, size_t min_bytes)
 {
     (void)ctx;

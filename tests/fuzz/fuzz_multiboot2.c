@@ -21,17 +21,6 @@
 #include "mm/memmap.h"
 #include "mm/multiboot2.h"
 
-noreturn void panic_at(const char *file, int line, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "panic at %s:%d: %s\n", file, line, msg);
-    abort();
-}
-
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \

@@ -1,5 +1,6 @@
 #!/bin/sh
-# tests/bench/allocbench/build.sh OUT.so [extra cc args, e.g. -DHEAP_HARDENED=0]
+# tests/bench/allocbench/build.sh OUT.so [extra cc args, e.g. -DHEAP_HARDENED=0 or
+#                                        -DARENA_HEAP_GROW_DIV=4]
 #
 # Builds the allocbench plugin for mm/heap.c with allocbench's own mkadapter.sh (from
 # ../shared/allocbench, beside the repository), from the same mm/heap.c and lib/ sources
@@ -17,5 +18,6 @@ if [ ! -x "$ab/mkadapter.sh" ]; then
 fi
 out=$1; shift
 case $out in /*) ;; *) out=$PWD/$out ;; esac
-exec "$ab/mkadapter.sh" "$out" "$here/adapter.c" "$repo/mm/heap.c" "$repo/lib/kprintf.c" \
+exec "$ab/mkadapter.sh" "$out" "$here/adapter.c" "$repo/tests/bench/arena_heap.c" \
+    "$repo/tests/common/panic_abort.c" "$repo/mm/heap.c" "$repo/lib/kprintf.c" \
     "$repo/lib/error.c" -I"$repo" "$@"
