@@ -37,11 +37,11 @@
  * block. A request above 1 KiB first looks for a first fit in its own class (the class
  * below the guaranteed one; at most OWN_SCAN_BUDGET blocks): those blocks are the
  * closest fits, and using them keeps the larger free blocks whole (T3: frag 0.247 ->
- * 0.234, and 0.252 -> 0.236 averaged over a dozen growth rules). Only when no such list exists does it fall back to a first-fit scan, in list
- * order, of the classes between the request's own class and the guaranteed one, then
- * to growing the heap. So: first fit within each list, good fit across lists. Aligned
- * requests (align > 16) first try the classes below the guaranteed one, largest first,
- * examining at most ALIGNED_SCAN_BUDGET blocks: a block smaller than need + align often
+ * 0.234, and 0.252 -> 0.236 averaged over a dozen growth rules). Only when no such list exists does
+ * it fall back to a first-fit scan, in list order, of the classes between the request's own class
+ * and the guaranteed one, then to growing the heap. So: first fit within each list, good fit across
+ * lists. Aligned requests (align > 16) first try the classes below the guaranteed one, largest
+ * first, examining at most ALIGNED_SCAN_BUDGET blocks: a block smaller than need + align often
  * holds the aligned request, and using it keeps aligned blocks from carving up large
  * free blocks (this halves T3's fragmentation).
  *
@@ -359,6 +359,26 @@ static inline void debug_trailer(uintptr_t a, size_t size, const void *caller, s
     t[1] = req;
 }
 
+/* x could be a block of h: inside [base, sentinel) and 16-aligned. */
+static inline bool link_ok(const struct heap *h, const blk_t *x)
+{
+    return A(x) >= h->base && A(x) < h->end - HDR && !(A(x) & 15);
+}
+
+/* Free block b (class c) is about to be unlinked or reused: its links, the first 16
+ * bytes of the freed payload (the one part poisoning cannot cover), must still be a
+ * consistent list entry, or unlinking it would write through whatever a use after free
+ * left there. Debug mode only. */
+static void links_verify(const struct heap *h, const blk_t *b, unsigned c, const char *fn)
+{
+    const blk_t *n = b->next, *p = b->prev;
+    bool ok = p ? link_ok(h, p) && p->next == b : h->lists[c] == b;
+    if (!ok || (n && (!link_ok(h, n) || n->prev != b)))
+        panic("%s: use after free detected in block %p (free-list links overwritten: next %p, "
+              "prev %p)",
+              fn, (void *)(A(b) + HDR), (const void *)n, (const void *)p);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Diagnostics for bad pointers and corrupted headers (error paths only)              */
 /* ---------------------------------------------------------------------------------- */
@@ -420,8 +440,8 @@ static ALWAYS_INLINE blk_t *block_of(const struct heap *h, const void *p, const 
     uintptr_t off = a - h->base;
     off = (off >> 4) | (off << 60);
     blk_t *b = B(a);
-    if (UNLIKELY(off >= (h->end - h->base - 2 * HDR) >> 4 ||
-                 b->canary != canary_of(h, a, b->sf) || (b->sf & F_FREE)))
+    if (UNLIKELY(off >= (h->end - h->base - 2 * HDR) >> 4 || b->canary != canary_of(h, a, b->sf) ||
+                 (b->sf & F_FREE)))
         bad_pointer(h, p, fn);
     return b;
 }
@@ -517,8 +537,10 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, unsigned c, size_t bs,
         need += rem;
         rem = 0;
     }
-    if (dbg)
+    if (dbg) {
+        links_verify(h, b, c, "heap_alloc");
         poison_verify(a, bs, a + gap + HDR, a + gap + need, "heap_alloc");
+    }
     uintptr_t u = a + gap;
     if (LIKELY(gap == 0)) {
         if (rem) {
@@ -611,6 +633,8 @@ static bool extend(struct heap *h, size_t add_min)
     if (B(s)->sf & F_PREV_FREE) {
         size_t t = *(size_t *)(s - 8);
         fb = s - t;
+        if (dbg)
+            links_verify(h, B(fb), class_of(t), "heap_alloc");
         list_remove(h, B(fb), class_of(t));
         if (dbg)
             poison(s - 8, s);
@@ -821,6 +845,8 @@ static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
     size_t nsf = n->sf;
     if (HEAP_HARDENED && UNLIKELY(n->canary != canary_of(h, A(n), nsf)))
         bad_neighbour(h, n, p, "heap_free");
+    if (dbg && (nsf & F_FREE))
+        links_verify(h, n, class_of(nsf & ~F_MASK), "heap_free");
     h->bytes_used -= size;
     h->total_frees++;
     if (dbg)
@@ -851,6 +877,8 @@ static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
     if (UNLIKELY(ps > a - h->base || pb->sf != (ps | F_FREE) ||
                  (HEAP_HARDENED && pb->canary != canary_of(h, A(pb), ps | F_FREE))))
         panic("heap_free: corrupted free block before %p (footer %zu)", p, ps);
+    if (dbg)
+        links_verify(h, pb, class_of(ps), "heap_free");
     size_t msize = ps + size;
     if (nsf & F_FREE) {
         size_t ns = nsf & ~F_MASK;
@@ -898,7 +926,7 @@ void heap_dealloc(struct heap *h, void *p, size_t size, size_t align)
     if (!p)
         return;
     const blk_t *b = block_of(h, p, "heap_dealloc");
-    size_t usable = bsize(b) - HDR;
+    size_t usable = payload_room(h, bsize(b));
     if (UNLIKELY(size > usable || align == 0 || (align & (align - 1)) ||
                  ((uintptr_t)p & (align - 1))))
         panic("heap_dealloc: layout { size: %zu, align: %zu } does not match the block at %p "
@@ -950,6 +978,8 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
         size_t nsf = n->sf;
         if (HEAP_HARDENED && UNLIKELY(n->canary != canary_of(h, A(n), nsf)))
             bad_neighbour(h, n, p, "heap_realloc");
+        if (dbg && (nsf & F_FREE))
+            links_verify(h, n, class_of(nsf & ~F_MASK), "heap_realloc");
         if (need <= size) {
             /* shrink: give the tail back when it can form or join a free block */
             size_t rem = size - need;
@@ -1048,8 +1078,11 @@ void heap_check(const struct heap *h)
             unsigned c = class_of(size);
             const blk_t *e = h->lists[c];
             size_t steps = 0;
-            while (e && e != b && steps++ <= h->free_blocks)
+            while (e && e != b && steps++ <= h->free_blocks) {
+                if (!link_ok(h, e))
+                    panic("heap_check: list link outside the heap at %p (class %u)", (void *)e, c);
                 e = e->next;
+            }
             if (e != b)
                 panic("heap_check: free block not on its list at %p (size %zu, class %u)",
                       (void *)x, size, c);
@@ -1088,7 +1121,7 @@ void heap_check(const struct heap *h)
             panic("heap_check: bitmap disagrees with list at %p (class %u, bit %d)", (void *)e, c,
                   (int)bit);
         for (; e; pv = e, e = e->next) {
-            if (A(e) < h->base || A(e) >= s || (A(e) & 15))
+            if (!link_ok(h, e))
                 panic("heap_check: list link outside the heap at %p (class %u)", (void *)e, c);
             if (!canary_ok(h, e) || !(e->sf & F_FREE) || class_of(bsize(e)) != c)
                 panic("heap_check: bad list entry at %p (class %u, size_flags %#zx)", (void *)e, c,

@@ -524,6 +524,22 @@ static void test_dealloc_layout(void **state)
     assert_one_free_block();
 }
 
+/* In debug mode the block also holds the 16-byte trailer: a layout larger than the
+ * usable size is still a mismatch, even when it fits in the block minus its header. */
+static void test_dealloc_layout_debug(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+                     E_OK);
+    char *a = heap_alloc(&H, 32, 16);
+    size_t usable = heap_usable_size(&H, a);
+    EXPECT_PANIC(heap_dealloc(&H, a, usable + 1, 16), "does not match the block");
+    EXPECT_PANIC(heap_dealloc(&H, a, usable + 16, 16), "does not match the block");
+    heap_check(&H);
+    heap_dealloc(&H, a, usable, 16);
+    assert_one_free_block();
+}
+
 static void test_invalid_pointers(void **state)
 {
     (void)state;
@@ -623,6 +639,71 @@ static void test_debug_double_free(void **state)
     heap_free(&H, b); /* merged into a's block: its header is poisoned */
     EXPECT_PANIC(heap_free(&H, b), "heap_free: double free of");
     heap_free(&H, c);
+    assert_one_free_block();
+}
+
+/* A use after free that overwrites the first 16 bytes of a freed payload (the free-list
+ * links, which poisoning cannot cover) is reported when the block is reused or merged,
+ * before anything is written through the overwritten links. */
+static void test_debug_uaf_links(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+                     E_OK);
+    char *a = heap_alloc(&H, 200, 16);
+    char *b = heap_alloc(&H, 200, 16);
+    char *c = heap_alloc(&H, 200, 16);
+    char *d = heap_alloc(&H, 200, 16);
+    heap_free(&H, b);
+    uint64_t saved[2];
+    memcpy(saved, b, sizeof(saved));
+    memset(b, 0x41, 8); /* use after free: b's next link */
+    EXPECT_PANIC(heap_alloc(&H, 200, 16), "heap_alloc: use after free detected in block");
+    EXPECT_PANIC(heap_free(&H, a), "heap_free: use after free detected in block");
+    EXPECT_PANIC(heap_realloc(&H, a, 300, 16), "heap_realloc: use after free detected");
+    EXPECT_PANIC(heap_realloc(&H, a, 150, 16), "heap_realloc: use after free detected");
+    memset(b + 8, 0x42, 8); /* and its prev link */
+    memcpy(b, saved, 8);
+    EXPECT_PANIC(heap_alloc(&H, 200, 16), "(free-list links overwritten");
+    memcpy(b, saved, sizeof(saved)); /* repaired: the heap was left untouched */
+    heap_check(&H);
+    heap_free(&H, a);
+    heap_free(&H, c);
+    heap_free(&H, d);
+    assert_one_free_block();
+    /* merging with a free predecessor whose links were overwritten (the last check: this
+     * panic comes after c's own free has begun) */
+    a = heap_alloc(&H, 200, 16);
+    b = heap_alloc(&H, 200, 16);
+    c = heap_alloc(&H, 200, 16);
+    heap_free(&H, a);
+    memset(a + 8, 0x43, 8);
+    EXPECT_PANIC(heap_free(&H, b), "heap_free: use after free detected in block");
+}
+
+/* heap_check diagnoses a free-list link that points outside the heap (it must not
+ * follow it). */
+static void test_check_wild_link(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    char *a = heap_alloc(&H, 200, 16);
+    char *b = heap_alloc(&H, 200, 16);
+    char *c = heap_alloc(&H, 200, 16);
+    char *d = heap_alloc(&H, 200, 16);
+    heap_free(&H, a);
+    heap_free(&H, c); /* same class, LIFO: c is the head and links to a */
+    uintptr_t saved;
+    memcpy(&saved, c, sizeof(saved));
+    const uintptr_t wild[] = {0x1000, (uintptr_t)arena + 128u * 1024u, (uintptr_t)b + 8};
+    for (size_t i = 0; i < ARRAY_SIZE(wild); i++) {
+        memcpy(c, &wild[i], sizeof(wild[i]));
+        EXPECT_PANIC(heap_check(&H), "heap_check: list link outside the heap at 0x");
+    }
+    memcpy(c, &saved, sizeof(saved));
+    heap_check(&H);
+    heap_free(&H, b);
+    heap_free(&H, d);
     assert_one_free_block();
 }
 
@@ -825,6 +906,9 @@ int main(void)
         cmocka_unit_test(test_canary_overwrite_one_bit),
         cmocka_unit_test(test_debug_poison),
         cmocka_unit_test(test_debug_double_free),
+        cmocka_unit_test(test_debug_uaf_links),
+        cmocka_unit_test(test_check_wild_link),
+        cmocka_unit_test(test_dealloc_layout_debug),
         cmocka_unit_test(test_debug_mode_works),
         cmocka_unit_test(test_debug_callers_and_leaks),
         cmocka_unit_test(test_size_overflow),
