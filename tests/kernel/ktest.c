@@ -91,6 +91,10 @@ void ktest_run(const struct ktest *t)
 {
     if (current != t)
         ktest_arm(t);
+    /* The harness requires this line (unless the test expects a boot-stage panic), so
+     * that a should-panic test cannot pass on a panic of the boot sequence it never
+     * reached: tests/qemu/run_qemu.py --boot-panic. */
+    kprintf("ktest: started %s\n", t->name);
     t->fn();
     if (t->should_panic)
         verdict(false, "returned without the expected panic");

@@ -75,8 +75,9 @@ const struct ktest *ktest_find(const char *name);
  * heap.init_fails). Prints "ktest: running <name>". */
 void ktest_arm(const struct ktest *t);
 
-/* Runs one test (arming it first unless ktest_arm(t) was called) and exits QEMU with
- * its verdict (never returns). The caller has set up everything the test may use. */
+/* Runs one test (arming it first unless ktest_arm(t) was called), printing "ktest:
+ * started <name>" just before its body, and exits QEMU with its verdict (never
+ * returns). The caller has set up everything the test may use. */
 _Noreturn void ktest_run(const struct ktest *t);
 
 /* Lists every registered test on the console. */

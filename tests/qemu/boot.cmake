@@ -14,3 +14,8 @@ mbheap_qemu_test(boot.no_long_mode TIMEOUT 60 ARGS --cpu qemu32 --no-exit
     --expect "mbheap: boot error: the CPU does not support long mode")
 mbheap_qemu_test(boot.unknown_option ARGS --cmdline "frobnicate=1"
     --expect "options: unknown option 'frobnicate=1'" --expect "mbheap: demo done")
+# The runner itself: a should-panic test whose expected panic comes from the boot sequence
+# (here heap.init_fails' text, via pmm_fail_after=5) must not pass unless the ctest line says
+# so with --boot-panic: the test's body never ran. WILL_FAIL: this run must fail.
+mbheap_qemu_test(boot.runner_rejects_boot_panic KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=5")
+set_tests_properties(boot.runner_rejects_boot_panic PROPERTIES WILL_FAIL TRUE)

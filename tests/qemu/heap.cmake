@@ -34,7 +34,7 @@ mbheap_qemu_test(heap.irq_stress KTEST heap.irq_stress ARGS --expect "irq_stress
     --reject "recursive lock")
 
 # The frame allocator fails a few pages into the heap's initial mapping.
-mbheap_qemu_test(heap.init_fails KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=5"
+mbheap_qemu_test(heap.init_fails KTEST heap.init_fails ARGS --boot-panic --cmdline "pmm_fail_after=5"
     --expect "kmain: heap mapping failed after giving back its frames" --expect "as before)"
     --expect "PANIC: heap initialization failed: E_NOMEM")
 
@@ -48,5 +48,6 @@ mbheap_qemu_test(heap.random_100k@debug KTEST heap.random_100k ARGS --cmdline "h
 mbheap_qemu_test(heap.irq_stress@debug KTEST heap.irq_stress ARGS --cmdline "heap_debug"
     --expect "(debug: poisoning on)" --reject "recursive lock")
 # ... and at the last possible point: the 25th page of the 100 KiB (after 3 page tables).
-mbheap_qemu_test(heap.init_fails@27 KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=27"
+mbheap_qemu_test(heap.init_fails@27 KTEST heap.init_fails ARGS --boot-panic
+    --cmdline "pmm_fail_after=27"
     --expect "as before)" --expect "PANIC: heap initialization failed: E_NOMEM")
