@@ -11,6 +11,17 @@
 #include <stdint.h>
 
 #include "lib/string.h"
+#include "lib/types.h"
+
+/* Widths and precisions saturate here: a runaway "%99999999999d" must not overflow int. */
+#define FIELD_MAX 4096
+
+/* n * 10 + digit, saturated at FIELD_MAX. */
+static int saturating_digit(int n, char digit)
+{
+    int v = n * 10 + (digit - '0'); /* n <= FIELD_MAX: no overflow */
+    return v < FIELD_MAX ? v : FIELD_MAX;
+}
 
 struct fmt_spec {
     bool left, zero, plus, space, alt;
@@ -122,15 +133,16 @@ int kvformat(kprintf_sink_fn out, void *ctx, const char *fmt, va_list ap)
                 break;
         }
         if (*fmt == '*') {
-            sp.width = va_arg(args, int);
-            if (sp.width < 0) {
+            int w = va_arg(args, int);
+            if (w < 0) {
                 sp.left = true;
-                sp.width = -sp.width;
+                w = w < -FIELD_MAX ? FIELD_MAX : -w; /* -INT_MIN would overflow */
             }
+            sp.width = MIN(w, FIELD_MAX);
             fmt++;
         } else {
             while (*fmt >= '0' && *fmt <= '9')
-                sp.width = sp.width * 10 + (*fmt++ - '0');
+                sp.width = saturating_digit(sp.width, *fmt++);
         }
         if (*fmt == '.') {
             fmt++;
@@ -139,10 +151,11 @@ int kvformat(kprintf_sink_fn out, void *ctx, const char *fmt, va_list ap)
                 sp.prec = va_arg(args, int);
                 if (sp.prec < 0)
                     sp.prec = -1;
+                sp.prec = MIN(sp.prec, FIELD_MAX);
                 fmt++;
             } else {
                 while (*fmt >= '0' && *fmt <= '9')
-                    sp.prec = sp.prec * 10 + (*fmt++ - '0');
+                    sp.prec = saturating_digit(sp.prec, *fmt++);
             }
         }
         /* length: 0 int, 1 char, 2 short, 3 long, 4 long long, 5 size_t/ptrdiff/intmax */
@@ -326,7 +339,10 @@ void kprintf_set_sink(kprintf_sink_fn sink, void *ctx)
     console_ctx = ctx;
 }
 
-int kvprintf(const char *fmt, va_list ap) { return kvformat(kprintf_sink, NULL, fmt, ap); }
+int kvprintf(const char *fmt, va_list ap)
+{
+    return kvformat(kprintf_sink, NULL, fmt, ap);
+}
 
 int kprintf(const char *fmt, ...)
 {

@@ -128,6 +128,20 @@ static void test_length_modifiers(void **state)
 
 /* Cross-checks every combination of the flags with widths and precisions against libc,
  * for the conversions where C defines the result and kprintf follows it. */
+/* Absurd widths and precisions saturate (at 4096) instead of overflowing an int. */
+static void test_huge_fields(void **state)
+{
+    (void)state;
+    char small[8];
+    assert_int_equal(ksnprintf(small, sizeof(small), "%99999999999d", 1), 4096);
+    assert_string_equal(small, "       ");
+    assert_int_equal(ksnprintf(small, sizeof(small), "%.99999999999d", 1), 4096);
+    assert_string_equal(small, "0000000");
+    assert_int_equal(ksnprintf(small, sizeof(small), "%*d|", INT_MIN, 7), 4097);
+    assert_string_equal(small, "7      ");
+    assert_int_equal(ksnprintf(small, sizeof(small), "%.*d", INT_MAX, 7), 4096);
+}
+
 static void test_against_libc(void **state)
 {
     (void)state;
@@ -330,11 +344,12 @@ static void test_klog_wraparound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_conversions),        cmocka_unit_test(test_flags_width_precision),
-        cmocka_unit_test(test_length_modifiers),   cmocka_unit_test(test_against_libc),
-        cmocka_unit_test(test_unknown_conversion), cmocka_unit_test(test_snprintf_truncation),
-        cmocka_unit_test(test_kvsnprintf),         cmocka_unit_test(test_kprintf_sink),
-        cmocka_unit_test(test_klog_newest),        cmocka_unit_test(test_klog_wraparound),
+        cmocka_unit_test(test_conversions),         cmocka_unit_test(test_flags_width_precision),
+        cmocka_unit_test(test_length_modifiers),    cmocka_unit_test(test_against_libc),
+        cmocka_unit_test(test_huge_fields),         cmocka_unit_test(test_unknown_conversion),
+        cmocka_unit_test(test_snprintf_truncation), cmocka_unit_test(test_kvsnprintf),
+        cmocka_unit_test(test_kprintf_sink),        cmocka_unit_test(test_klog_newest),
+        cmocka_unit_test(test_klog_wraparound),
     };
     return cmocka_run_group_tests_name("kprintf", tests, NULL, NULL);
 }
