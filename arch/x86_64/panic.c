@@ -20,7 +20,10 @@ static panic_hook_fn panic_hook;
 static int panic_depth;
 static char panic_msg[512];
 
-void panic_set_hook(panic_hook_fn hook) { panic_hook = hook; }
+void panic_set_hook(panic_hook_fn hook)
+{
+    panic_hook = hook;
+}
 
 static void backtrace_print(uint64_t rbp)
 {
@@ -37,8 +40,7 @@ static void backtrace_print(uint64_t rbp)
         kprintf("    #%-2d 0x%016lx\n", depth, ret);
         /* Frames get older towards higher addresses on one stack; an exception handler
          * on an IST stack links back to the interrupted stack, which may lie anywhere. */
-        if (frame[0] != 0 && frame[0] <= rbp &&
-            arch_stack_name(frame[0]) == arch_stack_name(rbp)) {
+        if (frame[0] != 0 && frame[0] <= rbp && arch_stack_name(frame[0]) == arch_stack_name(rbp)) {
             kprintf("    (frame chain goes backwards: stop)\n");
             return;
         }
@@ -50,7 +52,9 @@ noreturn void panic_at(const char *file, int line, const char *fmt, ...)
 {
     irq_disable();
     if (panic_depth++) {
-        kprintf("\nPANIC while panicking (%s:%d): giving up\n", file, line);
+        /* Say so once; if that very print faults again, stop without printing. */
+        if (panic_depth == 2)
+            kprintf("\nPANIC while panicking (%s:%d): giving up\n", file, line);
         qemu_exit(QEMU_EXIT_FAILURE);
         cpu_halt_forever();
     }
