@@ -73,13 +73,13 @@ static void cmdline_init(void)
     }
     char fw[CMDLINE_MAX];
     long fw_len = qemu_fw_cfg_read_file("opt/mbheap/cmdline", fw, sizeof(fw));
-    if (fw_len > 0 && n + 1 + (size_t)fw_len < CMDLINE_MAX) {
+    if (fw_len == QEMU_FW_CFG_TOO_LONG || (fw_len > 0 && n + 1 + (size_t)fw_len >= CMDLINE_MAX)) {
+        kprintf("kmain: fw_cfg command line ignored: longer than %d bytes\n", CMDLINE_MAX - 1);
+    } else if (fw_len > 0) {
         if (n)
             cmdline[n++] = ' ';
         memcpy(cmdline + n, fw, (size_t)fw_len);
         n += (size_t)fw_len;
-    } else if (fw_len > 0) {
-        kprintf("kmain: fw_cfg command line ignored: longer than %d bytes\n", CMDLINE_MAX);
     }
     cmdline[n] = '\0';
     options_defaults(&opts);
@@ -162,7 +162,9 @@ static void demo(void)
         kprintf("basic meminfo: %u KiB lower, %u KiB upper\n", mb2.mem_lower_kib,
                 mb2.mem_upper_kib);
     kprintf("modules: %zu, ELF sections: %u, ACPI RSDP: %s\n", mb2.module_count, mb2.elf_num,
-            mb2.rsdp_v2 ? "v2" : mb2.rsdp_v1 ? "v1" : "none");
+            mb2.rsdp_v2   ? "v2"
+            : mb2.rsdp_v1 ? "v1"
+                          : "none");
     if (mb2.has_framebuffer)
         kprintf("framebuffer: %ux%u, %u bpp, type %u (%s) at 0x%lx\n", mb2.fb.width, mb2.fb.height,
                 mb2.fb.bpp, mb2.fb.type, mb2.fb.type == MB2_FB_EGA_TEXT ? "EGA text" : "graphics",
@@ -184,7 +186,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
         panic("kmain: bad multiboot2 magic 0x%x (expected 0x%x)", magic, MB2_BOOTLOADER_MAGIC);
     gdt_init();
     idt_init();
-    kprintf("[ok] GDT, TSS (IST stacks for #DF, NMI, #MC), IDT (32 exceptions, 16 PIC IRQs masked)\n");
+    kprintf(
+        "[ok] GDT, TSS (IST stacks for #DF, NMI, #MC), IDT (32 exceptions, 16 PIC IRQs masked)\n");
     boot_info_init(mbi_pa);
     cmdline_init();
 

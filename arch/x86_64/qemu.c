@@ -17,7 +17,10 @@
 #define FW_CFG_SIGNATURE 0x0000
 #define FW_CFG_FILE_DIR 0x0019
 
-void qemu_exit(uint32_t code) { outl(DEBUG_EXIT_PORT, code); }
+void qemu_exit(uint32_t code)
+{
+    outl(DEBUG_EXIT_PORT, code);
+}
 
 static void fw_cfg_read(void *buf, size_t n)
 {
@@ -52,7 +55,7 @@ long qemu_fw_cfg_read_file(const char *name, char *buf, size_t size)
         uint32_t len = be32(entry);
         uint16_t select = (uint16_t)(entry[4] << 8 | entry[5]);
         if (size == 0 || len > size - 1)
-            return -1;
+            return QEMU_FW_CFG_TOO_LONG;
         outw(FW_CFG_SELECTOR, select);
         fw_cfg_read(buf, len);
         buf[len] = '\0';

@@ -19,9 +19,10 @@ void qemu_exit(uint32_t code);
 /*
  * Reads the fw_cfg file `name` (e.g. "opt/mbheap/cmdline", given to QEMU with
  * -fw_cfg name=opt/mbheap/cmdline,string=...) into buf as a NUL-terminated string.
- * Returns its length, or -1 when there is no fw_cfg device, no such file, or it does
- * not fit in size - 1 bytes.
+ * Returns its length, -1 when there is no fw_cfg device or no such file, or
+ * QEMU_FW_CFG_TOO_LONG when it does not fit in size - 1 bytes (buf is then untouched).
  */
+#define QEMU_FW_CFG_TOO_LONG (-2)
 long qemu_fw_cfg_read_file(const char *name, char *buf, size_t size);
 
 #endif

@@ -19,3 +19,9 @@ mbheap_qemu_test(boot.unknown_option ARGS --cmdline "frobnicate=1"
 # so with --boot-panic: the test's body never ran. WILL_FAIL: this run must fail.
 mbheap_qemu_test(boot.runner_rejects_boot_panic KTEST heap.init_fails ARGS --cmdline "pmm_fail_after=5")
 set_tests_properties(boot.runner_rejects_boot_panic PROPERTIES WILL_FAIL TRUE)
+
+# A command line longer than the kernel's buffer is refused with a message, not truncated.
+string(REPEAT "x" 600 mbheap_long_word)
+mbheap_qemu_test(boot.long_cmdline ARGS --cmdline "${mbheap_long_word}"
+    --expect "kmain: fw_cfg command line ignored: longer than 511 bytes"
+    --expect "mbheap: demo done")
