@@ -14,7 +14,7 @@ if(NOT MBHEAP_KERNEL_COMPILER)
 endif()
 
 set(MBHEAP_KERNEL_CFLAGS
-    "-ffreestanding -fno-builtin -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common")
+    "-ffreestanding -fno-builtin -fno-strict-aliasing -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common")
 set(MBHEAP_KERNEL_LDFLAGS "-nostdlib -static -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none")
 
 if(MBHEAP_KERNEL_COMPILER STREQUAL "clang")
