@@ -51,3 +51,7 @@ mbheap_qemu_test(heap.irq_stress@debug KTEST heap.irq_stress ARGS --cmdline "hea
 mbheap_qemu_test(heap.init_fails@27 KTEST heap.init_fails ARGS --boot-panic
     --cmdline "pmm_fail_after=27"
     --expect "as before)" --expect "PANIC: heap initialization failed: E_NOMEM")
+
+# The timer-driven stress test under OVMF too (the PIC and PIT as UEFI leaves them).
+mbheap_qemu_test(heap.irq_stress.uefi LABELS uefi KTEST heap.irq_stress ARGS --uefi
+    --expect "irq_stress: " --reject "recursive lock")
