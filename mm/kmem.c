@@ -100,7 +100,8 @@ static void reserve(uint64_t start, uint64_t end, const char *reason)
               err_name(e));
 }
 
-static void memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
+/* Builds kmap with the kernel's reservations; returns where the pmm metadata goes. */
+static paddr_t memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
 {
     err_t e = memmap_from_mb2(&kmap, mb2);
     if (e == E_OK)
@@ -123,6 +124,7 @@ static void memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
     if (!memmap_find_free(&kmap, meta, PAGE_SIZE, 4 * GiB, &at))
         panic("kmem_init: no room below 4 GiB for the frame allocator's %lu bytes of metadata", meta);
     reserve(at, at + meta, PMM_METADATA_REASON);
+    return pa(at);
 }
 
 /* Direct-maps [start, end) (page-aligned), 2 MiB pages where the range allows. */
@@ -266,16 +268,11 @@ static uint64_t release_boot_tables(void)
 
 void kmem_init(const struct mb2_info *mb2, uint32_t mbi_pa, uint64_t fail_after)
 {
-    memmap_setup(mb2, mbi_pa);
+    paddr_t metadata = memmap_setup(mb2, mbi_pa);
     kprintf("\nphysical memory map (normalised, with the kernel's reservations):\n");
     memmap_print(&kmap);
 
-    uint64_t meta_at = 0;
-    for (size_t i = 0; i < kmap.n; i++) {
-        if (kmap.r[i].reason && strcmp(kmap.r[i].reason, PMM_METADATA_REASON) == 0)
-            meta_at = kmap.r[i].start;
-    }
-    err_t e = pmm_init(&kpmm, &kmap, pa(meta_at));
+    err_t e = pmm_init(&kpmm, &kmap, metadata);
     if (e != E_OK)
         panic("kmem_init: pmm_init failed: %s", err_name(e));
     struct pmm_stats st;
