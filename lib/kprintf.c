@@ -34,7 +34,7 @@ static void emit_pad(kprintf_sink_fn out, void *ctx, char c, int n, int *count)
     char pad[16];
     memset(pad, c, sizeof(pad));
     while (n > 0) {
-        int k = n > (int)sizeof(pad) ? (int)sizeof(pad) : n;
+        int k = MIN(n, (int)sizeof(pad));
         out(pad, (size_t)k, ctx);
         *count += k;
         n -= k;
@@ -272,7 +272,7 @@ static void snbuf_sink(const char *s, size_t n, void *ctx)
     struct snbuf *b = ctx;
     if (b->size && b->used < b->size - 1) {
         size_t room = b->size - 1 - b->used;
-        size_t k = n < room ? n : room;
+        size_t k = MIN(n, room);
         memcpy(b->buf + b->used, s, k);
         b->used += k;
     }
@@ -315,9 +315,9 @@ static void klog_write(const char *s, size_t n)
 
 size_t klog_copy(char *dst, size_t cap)
 {
-    uint64_t kept = klog_head < KLOG_SIZE ? klog_head : KLOG_SIZE;
+    uint64_t kept = MIN(klog_head, (uint64_t)KLOG_SIZE);
     uint64_t start = klog_head - kept;
-    size_t n = kept < cap ? (size_t)kept : cap;
+    size_t n = (size_t)MIN(kept, (uint64_t)cap);
     /* Keep the newest bytes when the destination is smaller than the log. */
     start += kept - n;
     for (size_t i = 0; i < n; i++)

@@ -32,7 +32,7 @@ struct krc_hdr {
 /* The header's offset from the block start for objects aligned to align. */
 static size_t hdr_room(size_t align)
 {
-    return align > sizeof(struct krc_hdr) ? align : sizeof(struct krc_hdr);
+    return MAX(align, sizeof(struct krc_hdr));
 }
 
 static err_t block_layout(size_t size, size_t align, struct layout *out)

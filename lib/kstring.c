@@ -106,16 +106,6 @@ static err_t vappendf(const char *func, struct kstring *s, bool die, const char 
     return E_OK;
 }
 
-void kstring_vappendf(struct kstring *s, const char *fmt, va_list ap)
-{
-    vappendf(__func__, s, true, fmt, ap);
-}
-
-err_t kstring_try_vappendf(struct kstring *s, const char *fmt, va_list ap)
-{
-    return vappendf(__func__, s, false, fmt, ap);
-}
-
 void kstring_appendf(struct kstring *s, const char *fmt, ...)
 {
     va_list ap;

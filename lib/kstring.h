@@ -10,7 +10,6 @@
 #ifndef MBHEAP_LIB_KSTRING_H
 #define MBHEAP_LIB_KSTRING_H
 
-#include <stdarg.h>
 #include <stddef.h>
 
 #include "lib/error.h"
@@ -48,8 +47,6 @@ err_t kstring_try_append_n(struct kstring *s, const char *str, size_t n);
 void kstring_appendf(struct kstring *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 err_t kstring_try_appendf(struct kstring *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void kstring_vappendf(struct kstring *s, const char *fmt, va_list ap);
-err_t kstring_try_vappendf(struct kstring *s, const char *fmt, va_list ap);
 
 /* Makes s empty; keeps the capacity. */
 void kstring_clear(struct kstring *s);

@@ -39,6 +39,12 @@ static char *elem_at(const struct kvec *v, size_t i)
     return (char *)v->data + i * v->elem_size;
 }
 
+/* The layout of the current buffer (cap elements). */
+static struct layout buf_layout(const struct kvec *v)
+{
+    return (struct layout){v->cap * v->elem_size, v->elem_align};
+}
+
 /* Sets the capacity to new_cap (>= len). On failure the vec is unchanged and *failed
  * holds the layout that could not be allocated (E_NOMEM). */
 static err_t resize(struct kvec *v, size_t new_cap, struct layout *failed)
@@ -51,12 +57,12 @@ static err_t resize(struct kvec *v, size_t new_cap, struct layout *failed)
         return E_OK;
     void *p;
     if (new_cap == 0) {
-        gdealloc(v->data, (struct layout){v->cap * v->elem_size, v->elem_align});
+        gdealloc(v->data, buf_layout(v));
         p = NULL;
     } else if (v->cap == 0) {
         p = galloc(nl);
     } else {
-        p = grealloc(v->data, (struct layout){v->cap * v->elem_size, v->elem_align}, nl.size);
+        p = grealloc(v->data, buf_layout(v), nl.size);
     }
     if (new_cap != 0 && !p) {
         *failed = nl;
@@ -214,7 +220,7 @@ void kvec_clear(struct kvec *v)
 void kvec_drop(struct kvec *v)
 {
     if (v->cap)
-        gdealloc(v->data, (struct layout){v->cap * v->elem_size, v->elem_align});
+        gdealloc(v->data, buf_layout(v));
     v->data = NULL;
     v->len = v->cap = 0;
 }
@@ -234,7 +240,5 @@ void kvec_push_sized(struct kvec *v, const void *elem, size_t elem_size)
 void *kvec_get_sized(const struct kvec *v, size_t i, size_t elem_size)
 {
     check_size(__func__, v, elem_size);
-    if (i >= v->len)
-        panic("kvec_get: index %zu out of bounds (len %zu)", i, v->len);
-    return elem_at(v, i);
+    return kvec_get(v, i);
 }

@@ -8,8 +8,6 @@
 #ifndef MBHEAP_LIB_SPINLOCK_H
 #define MBHEAP_LIB_SPINLOCK_H
 
-#include <stdbool.h>
-
 #include "arch/x86_64/irq.h"
 #include "lib/panic.h"
 
@@ -33,7 +31,5 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, irq_flags_t f)
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
     irq_restore(f);
 }
-
-static inline bool spin_is_locked(const struct spinlock *l) { return l->locked != 0; }
 
 #endif

@@ -26,7 +26,6 @@ static inline vaddr_t va(uint64_t a) { return (vaddr_t){a}; }
 static inline uint64_t pa_val(paddr_t p) { return p.addr; }
 static inline uint64_t va_val(vaddr_t v) { return v.addr; }
 static inline vaddr_t va_from_ptr(const void *p) { return (vaddr_t){(uint64_t)(uintptr_t)p}; }
-static inline void *va_ptr(vaddr_t v) { return (void *)(uintptr_t)v.addr; }
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE ((uint64_t)1 << PAGE_SHIFT)
@@ -40,8 +39,8 @@ static inline void *va_ptr(vaddr_t v) { return (void *)(uintptr_t)v.addr; }
 /* True when x is a non-zero power of two. */
 static inline bool is_pow2(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
-/* Round down / up to a power-of-two alignment. align_up saturates: the caller
- * checks overflow with align_up_checked when the value can be near UINT64_MAX. */
+/* Round down / up to a power-of-two alignment; align_up_checked returns false (and
+ * leaves *out alone) when rounding up would pass UINT64_MAX. */
 static inline uint64_t align_down(uint64_t x, uint64_t align) { return x & ~(align - 1); }
 static inline bool align_up_checked(uint64_t x, uint64_t align, uint64_t *out)
 {

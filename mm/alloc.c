@@ -20,17 +20,13 @@
 
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "lib/types.h"
 
 /* ---- layouts ------------------------------------------------------------------------- */
 
-static bool align_ok(size_t align)
-{
-    return align != 0 && (align & (align - 1)) == 0;
-}
-
 err_t layout_new(size_t size, size_t align, struct layout *out)
 {
-    if (!align_ok(align))
+    if (!is_pow2(align))
         return E_INVAL;
     if (size > SIZE_MAX - (align - 1))
         return E_RANGE;
@@ -41,7 +37,7 @@ err_t layout_new(size_t size, size_t align, struct layout *out)
 err_t layout_array(size_t elem_size, size_t n, size_t align, struct layout *out)
 {
     size_t size;
-    if (!align_ok(align))
+    if (!is_pow2(align))
         return E_INVAL;
     if (__builtin_mul_overflow(elem_size, n, &size))
         return E_RANGE;
@@ -106,7 +102,7 @@ void *allocator_realloc(const struct allocator *a, void *p, struct layout old, s
     void *q = a->alloc(a->self, nl);
     if (!q)
         return NULL;
-    memcpy(q, p, old.size < new_size ? old.size : new_size);
+    memcpy(q, p, MIN(old.size, new_size));
     a->dealloc(a->self, p, old);
     return q;
 }

@@ -216,7 +216,7 @@ static ALWAYS_INLINE size_t need_of(size_t size, bool dbg)
 
 static inline bool align_ok(size_t align)
 {
-    return align != 0 && (align & (align - 1)) == 0 && align <= HEAP_MAX_ALIGN;
+    return is_pow2(align) && align <= HEAP_MAX_ALIGN;
 }
 
 static inline size_t payload_room(const struct heap *h, size_t size)
@@ -927,8 +927,7 @@ void heap_dealloc(struct heap *h, void *p, size_t size, size_t align)
         return;
     const blk_t *b = block_of(h, p, "heap_dealloc");
     size_t usable = payload_room(h, bsize(b));
-    if (UNLIKELY(size > usable || align == 0 || (align & (align - 1)) ||
-                 ((uintptr_t)p & (align - 1))))
+    if (UNLIKELY(size > usable || !is_pow2(align) || ((uintptr_t)p & (align - 1))))
         panic("heap_dealloc: layout { size: %zu, align: %zu } does not match the block at %p "
               "(%zu usable bytes)",
               size, align, p, usable);
@@ -1035,8 +1034,7 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
         return NULL;
     size_t old = payload_room(h, size);
     size_t keep = old < new_size ? old : ((new_size + 15) & ~(size_t)15);
-    if (keep > payload_room(h, bsize(B((uintptr_t)q - HDR))))
-        keep = payload_room(h, bsize(B((uintptr_t)q - HDR)));
+    keep = MIN(keep, payload_room(h, bsize(B((uintptr_t)q - HDR))));
     copy_payload(q, p, keep);
     heap_free(h, p);
     return q;

@@ -151,13 +151,6 @@ void kheap_stats(struct heap_stats *out)
     spin_unlock_irqrestore(&kheap_lock, f);
 }
 
-void kheap_dump(void)
-{
-    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
-    heap_dump(&kheap);
-    spin_unlock_irqrestore(&kheap_lock, f);
-}
-
 size_t kheap_leak_report(void)
 {
     irq_flags_t f = spin_lock_irqsave(&kheap_lock);

@@ -30,7 +30,6 @@ extern const struct allocator kheap_allocator;
 /* Locked wrappers around the core's inspection functions. */
 void kheap_check(void);
 void kheap_stats(struct heap_stats *out);
-void kheap_dump(void);
 size_t kheap_leak_report(void);
 
 /* The heap's current region [start, end) and its growth cap. */

@@ -55,15 +55,6 @@ const struct memmap *kmem_map(void)
     return &kmap;
 }
 
-const struct memmap_range *kmem_range_of(uint64_t a)
-{
-    for (size_t i = 0; i < kmap.n; i++) {
-        if (a >= kmap.r[i].start && a < kmap.r[i].end)
-            return &kmap.r[i];
-    }
-    return NULL;
-}
-
 static err_t frame_alloc(void *ctx, paddr_t *out)
 {
     (void)ctx;
@@ -122,7 +113,8 @@ static paddr_t memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
     if (meta == 0)
         panic("kmem_init: the memory map has no usable RAM");
     if (!memmap_find_free(&kmap, meta, PAGE_SIZE, 4 * GiB, &at))
-        panic("kmem_init: no room below 4 GiB for the frame allocator's %lu bytes of metadata", meta);
+        panic("kmem_init: no room below 4 GiB for the frame allocator's %lu bytes of metadata",
+              meta);
     reserve(at, at + meta, PMM_METADATA_REASON);
     return pa(at);
 }

@@ -25,7 +25,4 @@ struct pmm *kmem_pmm(void);
 struct vmm_space *kmem_space(void);
 const struct memmap *kmem_map(void);
 
-/* The memory-map range containing physical address a, or NULL in a hole. */
-const struct memmap_range *kmem_range_of(uint64_t a);
-
 #endif

@@ -10,8 +10,3 @@ void *phys_to_virt(paddr_t p)
 {
     return (void *)(uintptr_t)(DIRECT_MAP_BASE + pa_val(p));
 }
-
-paddr_t kphys_virt_to_phys_direct(const void *v)
-{
-    return pa((uint64_t)(uintptr_t)v - DIRECT_MAP_BASE);
-}

@@ -12,7 +12,4 @@
 #define HEAP_START 0x0000444444440000ull
 #define HEAP_SIZE (100 * 1024ull)
 
-/* The physical address behind a direct-map pointer. */
-paddr_t kphys_virt_to_phys_direct(const void *v);
-
 #endif

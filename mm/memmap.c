@@ -64,11 +64,6 @@ static bool beats(const struct memmap_range *a, const struct memmap_range *b)
     return strcmp(a->reason, b->reason) > 0;
 }
 
-bool memmap_is_usable(const struct memmap_range *r)
-{
-    return r->type == MB2_MEM_AVAILABLE && r->reason == NULL;
-}
-
 void memmap_init(struct memmap *m)
 {
     m->n = 0;

@@ -99,8 +99,21 @@ err_t memmap_normalize(struct memmap *m);
  */
 err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, const char *reason);
 
-/* True for a range the frame allocator may hand out: type available and no reason. */
-bool memmap_is_usable(const struct memmap_range *r);
+/* True for a range the frame allocator may hand out: type available and no reason.
+ * Inline, like the helpers below, so that mm/pmm.c uses it without linking this module. */
+static inline bool memmap_is_usable(const struct memmap_range *r)
+{
+    return r->type == MB2_MEM_AVAILABLE && r->reason == NULL;
+}
+
+/* The range of m containing address a, or NULL (a hole). */
+static inline const struct memmap_range *memmap_range_of(const struct memmap *m, uint64_t a)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (a >= m->r[i].start && a < m->r[i].end)
+            return &m->r[i];
+    return NULL;
+}
 
 /*
  * Finds the lowest address a, a multiple of align (a power of two), such that

@@ -43,11 +43,6 @@
 
 typedef unsigned long long ull; /* for printf's %llx */
 
-static bool range_usable(const struct memmap_range *r)
-{
-    return r->type == MB2_MEM_AVAILABLE && r->reason == NULL;
-}
-
 /* Usable, or a kernel reservation of usable RAM that pmm_release may give back. */
 static bool range_ram(const struct memmap_range *r)
 {
@@ -80,7 +75,7 @@ static bool ram_span(const struct memmap *m, uint64_t *base, uint64_t *limit)
         if (!any || ram_end(r) > *limit)
             *limit = ram_end(r);
         any = true;
-        usable |= range_usable(r);
+        usable |= memmap_is_usable(r);
     }
     return usable;
 }
@@ -122,7 +117,8 @@ static bool map_normalised(const struct memmap *m)
             return false;
         if (i > 0 && m->r[i - 1].end > r->start)
             return false;
-        if (range_usable(r) && (!is_aligned(r->start, PAGE_SIZE) || !is_aligned(r->end, PAGE_SIZE)))
+        if (memmap_is_usable(r) &&
+            (!is_aligned(r->start, PAGE_SIZE) || !is_aligned(r->end, PAGE_SIZE)))
             return false;
     }
     return true;
@@ -138,20 +134,20 @@ err_t pmm_init(struct pmm *p, const struct memmap *m, paddr_t metadata)
     if ((limit - base) >> PAGE_SHIFT > PMM_MAX_FRAMES)
         return E_RANGE;
     uint64_t meta = pa_val(metadata);
-    uint64_t size = pmm_metadata_size(m);
+    uint64_t size = pmm_metadata_size(m), words = bitmap_words(base, limit);
     uint64_t meta_end;
     if (!is_aligned(meta, 8) || __builtin_add_overflow(meta, size, &meta_end))
         return E_INVAL;
     for (size_t i = 0; i < m->n; i++) {
         const struct memmap_range *r = &m->r[i];
-        if (range_usable(r) && meta < r->end && r->start < meta_end)
+        if (memmap_is_usable(r) && meta < r->end && r->start < meta_end)
             return E_INVAL; /* the metadata was not reserved */
     }
 
     memset(p, 0, sizeof(*p));
     p->map = *m;
     for (size_t i = 0; i < m->n; i++) {
-        if (!range_usable(&m->r[i]))
+        if (!memmap_is_usable(&m->r[i]))
             continue;
         p->usable[p->nusable++] = (struct pmm_range){m->r[i].start, m->r[i].end};
         p->total += (m->r[i].end - m->r[i].start) >> PAGE_SHIFT;
@@ -161,13 +157,10 @@ err_t pmm_init(struct pmm *p, const struct memmap *m, paddr_t metadata)
     p->meta = meta;
     p->meta_end = meta_end;
     p->bitmap = phys_to_virt(metadata);
-    memset(p->bitmap, 0, bitmap_words(base, limit) * 8);
-    p->stack = (uint32_t *)(p->bitmap + bitmap_words(base, limit));
-    p->stack_top = 0;
+    memset(p->bitmap, 0, words * 8);
+    p->stack = (uint32_t *)(p->bitmap + words);
     p->stack_cap = ram_frames(m);
-    p->cursor_range = 0;
     p->cursor = p->usable[0].start;
-    p->used = 0;
     p->fail_after = UINT64_MAX;
     return E_OK;
 }
@@ -204,12 +197,17 @@ static uint64_t stack_frame(const struct pmm *p, uint64_t i, const char *func)
     return f;
 }
 
+static bool fits_below(uint64_t f, uint64_t limit)
+{
+    return f < limit && limit - f >= PAGE_SIZE;
+}
+
 /* Takes the never-used frame at the cursor if it lies entirely below limit. */
 static bool cursor_take(struct pmm *p, uint64_t limit, uint64_t *f)
 {
     while (p->cursor_range < p->nusable) {
         if (p->cursor < p->usable[p->cursor_range].end) {
-            if (p->cursor >= limit || limit - p->cursor < PAGE_SIZE)
+            if (!fits_below(p->cursor, limit))
                 return false;
             *f = p->cursor;
             p->cursor += PAGE_SIZE;
@@ -244,11 +242,6 @@ err_t pmm_alloc(struct pmm *p, paddr_t *out)
     }
     hand_out(p, f, out);
     return E_OK;
-}
-
-static bool fits_below(uint64_t f, uint64_t limit)
-{
-    return f < limit && limit - f >= PAGE_SIZE;
 }
 
 err_t pmm_alloc_below(struct pmm *p, uint64_t limit, paddr_t *out)
@@ -289,15 +282,6 @@ static const char *type_name(uint32_t type)
     }
 }
 
-/* The map range holding address a, or NULL. */
-static const struct memmap_range *range_of(const struct pmm *p, uint64_t a)
-{
-    for (size_t i = 0; i < p->map.n; i++)
-        if (a >= p->map.r[i].start && a < p->map.r[i].end)
-            return &p->map.r[i];
-    return NULL;
-}
-
 static bool on_stack(const struct pmm *p, uint64_t f)
 {
     uint32_t idx = (uint32_t)frame_index(p, f);
@@ -310,9 +294,9 @@ static bool on_stack(const struct pmm *p, uint64_t f)
 /* Explains why frame f (inside the span, bit clear) cannot be freed. */
 static noreturn void free_misuse(const struct pmm *p, uint64_t f)
 {
-    const struct memmap_range *r = range_of(p, f);
+    const struct memmap_range *r = memmap_range_of(&p->map, f);
     if (r) {
-        if (range_usable(r) || (r->type == MB2_MEM_AVAILABLE && on_stack(p, f)))
+        if (memmap_is_usable(r) || (r->type == MB2_MEM_AVAILABLE && on_stack(p, f)))
             panic("pmm_free: double free of frame 0x%llx", (ull)f);
         if (r->reason)
             panic("pmm_free: 0x%llx is reserved (%s)", (ull)f, r->reason);
@@ -328,7 +312,7 @@ void pmm_release(struct pmm *p, paddr_t frame)
     uint64_t f = pa_val(frame);
     if (!is_aligned(f, PAGE_SIZE))
         panic("pmm_release: 0x%llx is not page-aligned", (ull)f);
-    const struct memmap_range *r = range_of(p, f);
+    const struct memmap_range *r = memmap_range_of(&p->map, f);
     if (!r)
         panic("pmm_release: 0x%llx is outside RAM", (ull)f);
     if (r->type != MB2_MEM_AVAILABLE) {

@@ -54,10 +54,34 @@ static void flush(const struct vmm_space *s, uint64_t v)
         s->ops->flush(s->ctx, va(v));
 }
 
+/* v with bits 63..48 copied from bit 47. */
+static uint64_t sign_extend48(uint64_t v)
+{
+    return (uint64_t)((int64_t)(v << 16) >> 16);
+}
+
+/* True when present entry e at `level` maps memory itself: a PT entry, or a PD/PDPT
+ * entry with VMM_HUGE. */
+static bool is_leaf(pte_t e, int level)
+{
+    return level == 1 || (level < 4 && (e & VMM_HUGE));
+}
+
+/* The frame a leaf entry at `level` maps. */
+static uint64_t leaf_frame(pte_t e, int level)
+{
+    return e & (level == 3 ? ADDR_MASK_1G : level == 2 ? ADDR_MASK_2M : ADDR_MASK);
+}
+
+/* A leaf entry's flag bits as vmm_translate reports them (VMM_HUGE only on huge leaves). */
+static uint64_t leaf_flags(pte_t e, int level)
+{
+    return e & FLAG_MASK & (level == 1 ? ~VMM_HUGE : ~0ull);
+}
+
 bool vmm_is_canonical(vaddr_t v)
 {
-    uint64_t a = va_val(v);
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+    return sign_extend48(va_val(v)) == va_val(v);
 }
 
 /* Checks the arguments of a map/protect at leaf level `leaf` (1: 4 KiB, 2: 2 MiB). */
@@ -88,7 +112,7 @@ static void destroy_table(const struct vmm_space *s, uint64_t t, int level)
     if (level > 1) {
         const pte_t *tab = table_at(t);
         for (unsigned i = 0; i < ENTRIES; i++) {
-            if ((tab[i] & VMM_PRESENT) && !(level < 4 && (tab[i] & VMM_HUGE)))
+            if ((tab[i] & VMM_PRESENT) && !is_leaf(tab[i], level))
                 destroy_table(s, tab[i] & ADDR_MASK, level - 1);
         }
     }
@@ -115,7 +139,7 @@ static int walk(const struct vmm_space *s, uint64_t v, int leaf, pte_t *path[5],
         pte_t e = path[level][pt_index(v, level)];
         if (!(e & VMM_PRESENT))
             return level;
-        if (level < 4 && (e & VMM_HUGE)) {
+        if (is_leaf(e, level)) {
             *err = E_HUGEPAGE;
             return level;
         }
@@ -228,7 +252,7 @@ static err_t unmap_leaf(struct vmm_space *s, uint64_t v, int leaf, paddr_t *fram
         return err;
     pte_t *slot = &path[leaf][pt_index(v, leaf)];
     if (frame_out)
-        *frame_out = pa(*slot & (leaf > 1 ? ADDR_MASK_2M : ADDR_MASK));
+        *frame_out = pa(leaf_frame(*slot, leaf));
     *slot = 0;
 
     /* Unlink the tables that became empty, bottom-up; never the PML4. */
@@ -296,13 +320,11 @@ err_t vmm_translate(const struct vmm_space *s, vaddr_t addr, paddr_t *out, uint6
         pte_t e = t[pt_index(v, level)];
         if (!(e & VMM_PRESENT))
             return E_NOENT;
-        bool huge = (level == 3 || level == 2) && (e & VMM_HUGE);
-        if (level == 1 || huge) {
-            uint64_t mask = level == 3 ? ADDR_MASK_1G : level == 2 ? ADDR_MASK_2M : ADDR_MASK;
+        if (is_leaf(e, level)) {
             if (out)
-                *out = pa((e & mask) | (v & (level_size(level) - 1)));
+                *out = pa(leaf_frame(e, level) | (v & (level_size(level) - 1)));
             if (flags_out)
-                *flags_out = e & FLAG_MASK & (huge ? ~0ull : ~VMM_HUGE);
+                *flags_out = leaf_flags(e, level);
             return E_OK;
         }
         t = table_at(e & ADDR_MASK);
@@ -319,11 +341,9 @@ static void walk_table(const struct vmm_space *s, const pte_t *t, int level, uin
             continue;
         uint64_t v = base + (uint64_t)i * level_size(level);
         if (level == 4)
-            v = (uint64_t)((int64_t)(v << 16) >> 16); /* sign-extend bit 47 */
-        if (level == 1 || (level < 4 && (e & VMM_HUGE))) {
-            uint64_t mask = level == 3 ? ADDR_MASK_1G : level == 2 ? ADDR_MASK_2M : ADDR_MASK;
-            uint64_t fl = e & FLAG_MASK & (level == 1 ? ~VMM_HUGE : ~0ull);
-            fn(arg, va(v), pa(e & mask), level_size(level), fl);
+            v = sign_extend48(v);
+        if (is_leaf(e, level)) {
+            fn(arg, va(v), pa(leaf_frame(e, level)), level_size(level), leaf_flags(e, level));
         } else {
             walk_table(s, table_at(e & ADDR_MASK), level - 1, v, fn, arg);
         }

@@ -23,7 +23,7 @@ struct frame_tag {
 
 static bool frame_is_usable(uint64_t a)
 {
-    const struct memmap_range *r = kmem_range_of(a);
+    const struct memmap_range *r = memmap_range_of(kmem_map(), a);
     return r && memmap_is_usable(r) && r->end - a >= PAGE_SIZE;
 }
 
