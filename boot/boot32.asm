@@ -11,7 +11,7 @@
 ;                8 MiB with 4 KiB pages so that the kernel stack's guard page stays
 ;                unmapped, the rest with 2 MiB pages
 ; then enable PAE, EFER.LME|NXE, paging, load a 64-bit GDT and far-jump to boot64.asm.
-; The C kernel replaces all of this with its own tables (mm/kpaging.c).
+; The C kernel replaces all of this with its own tables (mm/kmem.c).
 ;
 ; This code runs at its physical address: everything here is in the low .boot sections.
 
@@ -128,10 +128,7 @@ build_boot_tables:
     mov eax, ecx
     shl eax, 21
     or eax, PTE_P | PTE_W | PTE_PS
-    mov edx, ecx
-    shr edx, 11                     ; high dword of index * 2 MiB (0 below 4 GiB)
-    mov [boot_pd_low + ecx * 8], eax
-    mov [boot_pd_low + ecx * 8 + 4], edx
+    mov [boot_pd_low + ecx * 8], eax  ; the high dword stays 0 (.boot.bss, below 4 GiB)
     inc ecx
     cmp ecx, 2048
     jb .pd_low

@@ -11,6 +11,12 @@ void options_defaults(struct boot_options *o)
     o->pmm_fail_after = UINT64_MAX;
 }
 
+/* The length of the whole word, "key" or "key=value", for printing it. */
+static int word_len(const struct cmdline_opt *w)
+{
+    return (int)(w->key_len + (w->val ? w->val_len + 1 : 0));
+}
+
 static bool parse_size(const struct cmdline_opt *w, uint64_t *out)
 {
     if (!w->val || cmdline_parse_u64(w->val, w->val_len, out) != E_OK) {
@@ -48,14 +54,10 @@ void options_parse(struct boot_options *o, const char *cmdline)
         } else {
             kprintf("options: unknown option '%.*s' (known: test= heap_max= allocator= "
                     "heap_debug pmm_fail_after=)\n",
-                    (int)(w.key_len + (w.val ? w.val_len + 1 : 0)), w.key);
-            o->unknown++;
+                    word_len(&w), w.key);
             continue;
         }
-        if (!ok) {
-            kprintf("options: ignoring malformed option '%.*s'\n",
-                    (int)(w.key_len + (w.val ? w.val_len + 1 : 0)), w.key);
-            o->unknown++;
-        }
+        if (!ok)
+            kprintf("options: ignoring malformed option '%.*s'\n", word_len(&w), w.key);
     }
 }

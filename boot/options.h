@@ -26,7 +26,6 @@ struct boot_options {
     bool dummy_allocator;
     bool heap_debug;
     uint64_t pmm_fail_after; /* UINT64_MAX = never */
-    unsigned unknown;        /* how many words were not understood */
 };
 
 /* Parses the words of `cmdline` (may be NULL) into *o, which must have been set up

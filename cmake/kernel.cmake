@@ -10,7 +10,7 @@ if(NOT MBHEAP_OUT_DIR)
     set(MBHEAP_OUT_DIR ${CMAKE_BINARY_DIR})
 endif()
 
-# Kernel sources, by owner (DESIGN.md section 3). mm/ cores are the very same files the
+# Kernel sources, by owner (README.md, Layout). mm/ cores are the very same files the
 # host tests build; tests/kernel/ holds the in-kernel test suites (one kernel serves the
 # demo and every test; the command line selects).
 set(MBHEAP_BOOT_SOURCES
@@ -61,7 +61,7 @@ add_executable(mbheap.elf
     ${MBHEAP_MM_SOURCES} ${MBHEAP_KTEST_SOURCES})
 target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_options(mbheap.elf PRIVATE
-    $<$<COMPILE_LANGUAGE:C>:-std=gnu11 -Wall -Wextra -Werror -Wno-error=unused-function>)
+    $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror>)
 # Debug builds turn on the heap's poisoning and caller tracking (mm/kheap.c).
 target_compile_definitions(mbheap.elf PRIVATE MBHEAP_DEBUG_BUILD=$<IF:$<CONFIG:Debug>,1,0>)
 target_link_options(mbheap.elf PRIVATE -T ${MBHEAP_LINKER_SCRIPT} -Wl,-n)

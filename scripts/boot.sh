@@ -9,15 +9,10 @@
 set -euo pipefail
 build=${1:?usage: scripts/boot.sh BUILD_DIR [KERNEL OPTION...]}
 shift
-args=(-cdrom "$build/mbheap.iso" -m "${MBHEAP_MEM:-128M}" -serial stdio -no-reboot
-      -device isa-debug-exit,iobase=0xf4,iosize=0x04)
-[ -n "${MBHEAP_DISPLAY:-}" ] || args+=(-display none)
-if [ $# -gt 0 ]; then
-    cmdline="$*"
-    args+=(-fw_cfg "name=opt/mbheap/cmdline,string=${cmdline//,/,,}")
-fi
+. "$(dirname "$0")/qemu_args.sh"
+mbheap_qemu_args "$build" stdio "$@"
 set +e
-qemu-system-x86_64 "${args[@]}"
+qemu-system-x86_64 "${qemu_args[@]}"
 rc=$?
 set -e
 # The kernel exits QEMU with 0x10 (status 33) on success and 0x11 (35) on failure.

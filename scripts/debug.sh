@@ -3,7 +3,8 @@
 #
 # Starts QEMU halted (-S) with a GDB stub on a free local port, in the background,
 # then GDB with the kernel's symbols, connected and stopped at kmain. QEMU's serial
-# output goes to BUILD_DIR/qemu-logs/debug.log. Quitting GDB stops QEMU.
+# output goes to BUILD_DIR/qemu-logs/debug.log. Quitting GDB stops QEMU. MBHEAP_MEM and
+# MBHEAP_DISPLAY as for scripts/boot.sh.
 #   cmake --build build --target debug           (the demo)
 #   scripts/debug.sh build "test=heap.grow"      (one in-kernel test)
 set -euo pipefail
@@ -13,11 +14,9 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$build/qemu-logs"
-qemu_args=(-cdrom "$build/mbheap.iso" -m 128M -serial "file:$build/qemu-logs/debug.log"
-           -no-reboot -S -gdb "tcp:127.0.0.1:$port"
-           -device isa-debug-exit,iobase=0xf4,iosize=0x04)
-[ -n "$cmdline" ] && qemu_args+=(-fw_cfg "name=opt/mbheap/cmdline,string=${cmdline//,/,,}")
-[ -n "${MBHEAP_DEBUG_DISPLAY:-}" ] || qemu_args+=(-display none)
+. "$src/scripts/qemu_args.sh"
+mbheap_qemu_args "$build" "file:$build/qemu-logs/debug.log" "$cmdline"
+qemu_args+=(-S -gdb "tcp:127.0.0.1:$port")
 qemu-system-x86_64 "${qemu_args[@]}" &
 qemu_pid=$!
 trap 'kill $qemu_pid 2>/dev/null || true' EXIT

@@ -67,33 +67,32 @@ void gdt_init(void)
                      : "rax", "memory");
 }
 
-bool arch_on_kernel_stack(uint64_t addr, uint64_t len)
+/* The name of the kernel stack holding all of [addr, addr + len] (a stack's top address
+ * counts as on it), or NULL when none does. */
+static const char *stack_holding(uint64_t addr, uint64_t len)
 {
+    static const char *const names[3] = {"IST1 (double fault)", "IST2 (NMI)",
+                                         "IST3 (machine check)"};
     uint64_t end;
     if (__builtin_add_overflow(addr, len, &end))
-        return false;
+        return NULL;
     if (addr >= (uint64_t)(uintptr_t)kernel_stack_bottom &&
         end <= (uint64_t)(uintptr_t)kernel_stack_top)
-        return true;
+        return "kernel stack";
     for (int i = 0; i < 3; i++) {
         uint64_t lo = (uint64_t)(uintptr_t)ist_stacks[i];
         if (addr >= lo && end <= lo + IST_STACK_SIZE)
-            return true;
+            return names[i];
     }
-    return false;
+    return NULL;
+}
+
+bool arch_on_kernel_stack(uint64_t addr, uint64_t len)
+{
+    return stack_holding(addr, len) != NULL;
 }
 
 const char *arch_stack_name(uint64_t addr)
 {
-    static const char *const names[3] = {"IST1 (double fault)", "IST2 (NMI)",
-                                         "IST3 (machine check)"};
-    if (addr >= (uint64_t)(uintptr_t)kernel_stack_bottom &&
-        addr <= (uint64_t)(uintptr_t)kernel_stack_top)
-        return "kernel stack";
-    for (int i = 0; i < 3; i++) {
-        uint64_t lo = (uint64_t)(uintptr_t)ist_stacks[i];
-        if (addr >= lo && addr <= lo + IST_STACK_SIZE)
-            return names[i];
-    }
-    return NULL;
+    return stack_holding(addr, 0);
 }

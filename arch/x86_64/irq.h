@@ -8,21 +8,23 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/cpu.h"
+
 typedef uint64_t irq_flags_t;
 
 /* Disables interrupts and returns the previous state for irq_restore(). */
 static inline irq_flags_t irq_save(void)
 {
-    irq_flags_t f;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
+    irq_flags_t f = read_rflags();
+    irq_disable();
     return f;
 }
 
 /* Re-enables interrupts if they were enabled when irq_save() was called. */
 static inline void irq_restore(irq_flags_t f)
 {
-    if (f & (1u << 9))
-        __asm__ volatile("sti" ::: "memory");
+    if (f & RFLAGS_IF)
+        irq_enable();
 }
 
 #endif

@@ -12,6 +12,10 @@ import socket
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+from run_qemu import qemu_command  # noqa: E402  (the one QEMU command line of the runners)
+
 
 def main():
     p = argparse.ArgumentParser()
@@ -19,7 +23,6 @@ def main():
     p.add_argument("--elf", required=True)
     p.add_argument("--iso", required=True)
     p.add_argument("--log", required=True)
-    p.add_argument("--cmdline", default="")
     p.add_argument("--gdb-cmd", action="append", default=[])
     p.add_argument("--expect", action="append", default=[])
     p.add_argument("--timeout", type=float, default=120)
@@ -30,12 +33,7 @@ def main():
     port = s.getsockname()[1]
     s.close()
     os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
-    qemu = ["qemu-system-x86_64", "-cdrom", a.iso, "-m", "128M", "-serial", "file:" + a.log,
-            "-display", "none", "-no-reboot", "-monitor", "none", "-S",
-            "-gdb", "tcp:127.0.0.1:%d" % port,
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    if a.cmdline:
-        qemu += ["-fw_cfg", "name=opt/mbheap/cmdline,string=" + a.cmdline.replace(",", ",,")]
+    qemu = qemu_command(a.iso, a.log, extra=["-S", "-gdb", "tcp:127.0.0.1:%d" % port])
     q = subprocess.Popen(qemu, stdin=subprocess.DEVNULL)
     gdb = ["gdb", "-batch", "-nx", a.elf, "-x", os.path.join(a.src, "scripts/gdb/mbheap.gdb"),
            "-ex", "target remote 127.0.0.1:%d" % port]

@@ -32,10 +32,6 @@
 #include "mm/kphys.h"
 #include "tests/kernel/ktest.h"
 
-#ifndef MBHEAP_DEBUG_BUILD
-#define MBHEAP_DEBUG_BUILD 0
-#endif
-
 #define BLOCK_HDR 16u /* heap.c: every block starts with { size_flags, canary } */
 #define BLOCK_OVERHEAD (BLOCK_HDR + (MBHEAP_DEBUG_BUILD ? 16u : 0u)) /* + debug trailer */
 #define BLOCK_MIN 48u
@@ -710,18 +706,26 @@ static void workload_check(struct workload *w, const struct heap_stats *before)
     w->checks++;
 }
 
-static void workload_free_all(struct workload *w)
+/* Checks and frees every live block of slots[0, n); returns how many there were. */
+static uint64_t slots_free(struct slot *slots, size_t n)
 {
-    for (size_t i = 0; i < RANDOM_SLOTS; i++) {
-        struct slot *s = &w->slots[i];
+    uint64_t freed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct slot *s = &slots[i];
         if (!s->p)
             continue;
         PAT_CHECK(s->p, 0, s->size, s->seed);
         gdealloc(s->p, (struct layout){s->size, s->align});
         s->p = NULL;
-        w->live--;
+        freed++;
     }
-    KT_ASSERT_EQ(w->live, 0);
+    return freed;
+}
+
+static void workload_free_all(struct workload *w)
+{
+    KT_ASSERT_EQ(slots_free(w->slots, RANDOM_SLOTS), w->live);
+    w->live = 0;
 }
 
 static struct workload random_wl = {.rng = 0x6d6268656170ull};
@@ -840,14 +844,7 @@ KTEST(heap, irq_stress)
 
     kheap_check();
     KT_ASSERT_EQ(stats().live_allocs, before.live_allocs + w->live + MIN(runs, IRQ_RING));
-    for (size_t i = 0; i < IRQ_RING; i++) {
-        struct slot *s = &irq_state.ring[i];
-        if (!s->p)
-            continue;
-        PAT_CHECK(s->p, 0, s->size, s->seed);
-        gdealloc(s->p, (struct layout){s->size, s->align});
-        s->p = NULL;
-    }
+    slots_free(irq_state.ring, IRQ_RING);
     workload_free_all(w);
     heap_all_free();
 }

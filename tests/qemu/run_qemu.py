@@ -45,12 +45,10 @@ def parse_args():
                    help="the kernel is not expected to exit QEMU: pass when every --expect "
                         "text is in the log (--stop-on ends the run early)")
     p.add_argument("--stop-on", default=None, help="kill QEMU as soon as this text is logged")
-    p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
     p.add_argument("--check-ram", action="store_true",
                    help="require the frame allocator's usable RAM (boot output) to agree with "
                         "--mem: at least 90%% of it and no more")
     p.add_argument("--show-log", action="store_true", help="print the serial log on success too")
-    p.add_argument("--print-command", action="store_true")
     return p.parse_args()
 
 
@@ -61,18 +59,17 @@ def find_ovmf():
     sys.exit("run_qemu: OVMF firmware not found (apt-get install ovmf)")
 
 
-def qemu_command(a, cmdline):
-    cmd = [a.qemu, "-cdrom", a.iso, "-m", a.mem, "-serial", "file:" + a.log,
+def qemu_command(iso, log, mem="128M", cmdline="", extra=(), qemu="qemu-system-x86_64"):
+    """The QEMU command line of every test runner (tests/gdb/run_gdb_test.py too): headless,
+    serial output to the file `log`, no reboot, the isa-debug-exit device, the kernel
+    command line through fw_cfg, then `extra`. (scripts/qemu_args.sh is the shell twin.)"""
+    cmd = [qemu, "-cdrom", iso, "-m", mem, "-serial", "file:" + log,
            "-display", "none", "-no-reboot", "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    if a.cpu:
-        cmd += ["-cpu", a.cpu]
-    if a.uefi:
-        cmd += ["-bios", find_ovmf()]
     if cmdline:
         # fw_cfg option values separate with ',': a literal comma is written twice.
         cmd += ["-fw_cfg", "name=opt/mbheap/cmdline,string=" + cmdline.replace(",", ",,")]
-    return cmd + a.qemu_arg
+    return cmd + list(extra)
 
 
 def mem_mib(text):
@@ -119,9 +116,8 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
     if os.path.exists(a.log):
         os.remove(a.log)
-    cmd = qemu_command(a, cmdline)
-    if a.print_command:
-        print(" ".join(cmd))
+    extra = (["-cpu", a.cpu] if a.cpu else []) + (["-bios", find_ovmf()] if a.uefi else [])
+    cmd = qemu_command(a.iso, a.log, a.mem, cmdline, extra, a.qemu)
 
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
