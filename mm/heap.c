@@ -836,17 +836,27 @@ static void release_tail(struct heap *h, uintptr_t a, size_t size, bool dbg)
     }
 }
 
+/* The block after p's block (at a + size), checked before it is read or merged: its
+ * canary (release builds too) and, in debug mode, a free neighbour's list links. */
+static ALWAYS_INLINE blk_t *checked_next(const struct heap *h, uintptr_t a, size_t size,
+                                         const void *p, bool dbg, const char *fn)
+{
+    blk_t *n = B(a + size);
+    size_t nsf = n->sf;
+    if (HEAP_HARDENED && UNLIKELY(n->canary != canary_of(h, A(n), nsf)))
+        bad_neighbour(h, n, p, fn);
+    if (dbg && (nsf & F_FREE))
+        links_verify(h, n, class_of(nsf & ~F_MASK), fn);
+    return n;
+}
+
 static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
 {
     blk_t *b = block_of(h, p, "heap_free");
     size_t sf = b->sf, size = sf & ~F_MASK;
     uintptr_t a = A(b);
-    blk_t *n = B(a + size);
+    blk_t *n = checked_next(h, a, size, p, dbg, "heap_free");
     size_t nsf = n->sf;
-    if (HEAP_HARDENED && UNLIKELY(n->canary != canary_of(h, A(n), nsf)))
-        bad_neighbour(h, n, p, "heap_free");
-    if (dbg && (nsf & F_FREE))
-        links_verify(h, n, class_of(nsf & ~F_MASK), "heap_free");
     h->bytes_used -= size;
     h->total_frees++;
     if (dbg)
@@ -973,12 +983,8 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
     const void *caller = dbg ? *(const void *const *)(a + size - DEBUG_TRAILER) : NULL;
 
     if (LIKELY(!((uintptr_t)p & (align - 1)))) {
-        blk_t *n = B(a + size);
+        blk_t *n = checked_next(h, a, size, p, dbg, "heap_realloc");
         size_t nsf = n->sf;
-        if (HEAP_HARDENED && UNLIKELY(n->canary != canary_of(h, A(n), nsf)))
-            bad_neighbour(h, n, p, "heap_realloc");
-        if (dbg && (nsf & F_FREE))
-            links_verify(h, n, class_of(nsf & ~F_MASK), "heap_realloc");
         if (need <= size) {
             /* shrink: give the tail back when it can form or join a free block */
             size_t rem = size - need;
