@@ -1,0 +1,421 @@
+/*
+ * tests/realworld/malloc_shim.c - the heap core as a process's malloc (libmbheap_malloc.so,
+ * loaded with LD_PRELOAD), so that programs nobody here wrote run on mm/heap.c.
+ *
+ * Owns the glue only: one struct heap over one large virtual reservation, a mutex, the C and
+ * POSIX entry points with their argument checks and errno, the MBHEAP_* options, fork
+ * safety and the messages on stderr. It must not contain allocator logic (every block comes
+ * from heap_alloc/heap_realloc/heap_free of the very same mm/heap.c the kernel runs) and it
+ * must never call malloc itself, directly or through stdio: messages are formatted with
+ * lib/kprintf.c into stack buffers and written with write(2).
+ *
+ * Memory. The first call reserves up to SHIM_RESERVE_MAX of address space with
+ * mmap(PROT_NONE, MAP_NORESERVE) (halving down to SHIM_RESERVE_MIN if the system refuses),
+ * makes its first SHIM_INIT_SIZE bytes read-write for heap_init, and the heap's growth hook
+ * makes exactly [end, end + n) read-write, n = max(what the heap asks, SHIM_GROW_MIN,
+ * heap / 8). Nothing is ever returned to the system.
+ *
+ * Locking. One statically initialised mutex around every heap call (and the lazy init,
+ * which may happen before any constructor has run: the dynamic loader and libc allocate
+ * early). pthread_atfork: prepare takes the mutex, parent and child release it, so a child
+ * forked while another thread is inside malloc finds a consistent, unlocked heap.
+ *
+ * Options (read from the environment at the first call and again by the constructor, when
+ * libc's environment is certainly set up):
+ *   MBHEAP_CHECK=N  heap_check() every N operations (malloc-family calls that allocate, free
+ *                   or reallocate) and a final heap_check() at exit, which prints
+ *                   "mbheap: final heap_check ok: ..." on stderr;
+ *   MBHEAP_STATS=1  heap statistics on stderr at exit;
+ *   MBHEAP_DEBUG=1  the heap's debug mode (HEAP_F_DEBUG: freed memory poisoned and checked).
+ * Misuse (double free, a pointer the heap never returned, an overwritten header) ends in
+ * the heap's panic: "mbheap: heap_free: double free of 0x... (size 32)" and abort().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "mm/heap.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define SHIM_RESERVE_MAX ((size_t)64 << 30) /* address space reserved (not memory used) */
+#define SHIM_RESERVE_MIN ((size_t)256 << 20)
+#define SHIM_INIT_SIZE ((size_t)1 << 20)
+#define SHIM_GROW_MIN ((size_t)1 << 20)
+#define SHIM_PAGE ((size_t)4096)
+
+static pthread_mutex_t shim_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct heap heap;
+static bool heap_ready;      /* heap_init succeeded */
+static bool heap_failed;     /* the reservation or heap_init failed: every allocation fails */
+static uintptr_t region_end; /* end of the reservation */
+static unsigned long check_every;   /* MBHEAP_CHECK (0: off) */
+static unsigned long ops, checks;   /* operations counted, periodic heap_check() calls run */
+static unsigned long since_check;   /* operations since the last periodic check */
+static bool stats_at_exit;          /* MBHEAP_STATS */
+static bool debug_mode;             /* MBHEAP_DEBUG */
+
+/* ---------------------------------------------------------------------------------- */
+/* Output without malloc                                                              */
+/* ---------------------------------------------------------------------------------- */
+
+static void write_all(const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(2, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* kprintf's sink (heap_dump, heap_leak_report): stderr. */
+static void stderr_sink(const char *s, size_t n, void *ctx)
+{
+    (void)ctx;
+    write_all(s, n);
+}
+
+/* Formats one message (at most 511 bytes) and writes it to stderr; keeps errno. */
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+    int saved = errno;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    write_all(buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    errno = saved;
+}
+
+/* The heap core's panic: "mbheap: <message> [file:line]" on stderr, then abort(). The shim's
+ * mutex stays held: the heap is broken, nothing may use it any more. */
+noreturn void panic_at(const char *file, int line, const char *fmt, ...)
+{
+    char msg[448];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    say("mbheap: %s [%s:%d]\n", msg, file, line);
+    abort();
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Options, reservation, growth                                                       */
+/* ---------------------------------------------------------------------------------- */
+
+/* Parses a decimal option; unset or empty is 0, garbage is reported and taken as 0. */
+static unsigned long env_number(const char *name)
+{
+    const char *s = getenv(name);
+    if (!s || !*s)
+        return 0;
+    unsigned long v = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c < '0' || *c > '9' || __builtin_mul_overflow(v, 10ul, &v) ||
+            __builtin_add_overflow(v, (unsigned long)(*c - '0'), &v)) {
+            say("mbheap: ignoring %s=%s (not a decimal number)\n", name, s);
+            return 0;
+        }
+    }
+    return v;
+}
+
+static void read_options(void)
+{
+    check_every = env_number("MBHEAP_CHECK");
+    stats_at_exit = env_number("MBHEAP_STATS") != 0;
+    debug_mode = env_number("MBHEAP_DEBUG") != 0;
+}
+
+/* The heap's growth hook (called with shim_lock held): makes [end, end + n) read-write. */
+static size_t shim_grow(void *ctx, uintptr_t end, size_t min_bytes)
+{
+    (void)ctx;
+    size_t room = region_end - end;
+    size_t want = (end - heap.base) / 8;
+    if (want < SHIM_GROW_MIN)
+        want = SHIM_GROW_MIN;
+    if (want < min_bytes)
+        want = min_bytes;
+    want = (want + SHIM_PAGE - 1) & ~(SHIM_PAGE - 1);
+    if (want > room)
+        want = room & ~(SHIM_PAGE - 1);
+    if (want < min_bytes)
+        return 0;
+    int saved = errno;
+    if (mprotect((void *)end, want, PROT_READ | PROT_WRITE) != 0) {
+        want = min_bytes; /* the large step was refused: try just what is needed */
+        if (mprotect((void *)end, want, PROT_READ | PROT_WRITE) != 0)
+            want = 0;
+    }
+    errno = saved;
+    return want;
+}
+
+/* Reserves the address space and starts the heap; with shim_lock held. Returns false
+ * (and stays failed) when the system gives no memory. */
+static bool ensure_heap_locked(void)
+{
+    if (__builtin_expect(heap_ready, 1))
+        return true;
+    if (heap_failed)
+        return false;
+    int saved = errno;
+    read_options();
+    kprintf_set_sink(stderr_sink, NULL);
+    void *base = MAP_FAILED;
+    size_t size = SHIM_RESERVE_MAX;
+    for (; size >= SHIM_RESERVE_MIN; size /= 2) {
+        base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (base != MAP_FAILED)
+            break;
+    }
+    if (base == MAP_FAILED || mprotect(base, SHIM_INIT_SIZE, PROT_READ | PROT_WRITE) != 0 ||
+        heap_init(&heap, base, SHIM_INIT_SIZE, shim_grow, NULL, size,
+                  debug_mode ? HEAP_F_DEBUG : 0) != E_OK) {
+        say("mbheap: cannot reserve the heap's address space: every allocation will fail\n");
+        heap_failed = true;
+        errno = saved;
+        return false;
+    }
+    region_end = (uintptr_t)base + size;
+    heap_ready = true;
+    errno = saved;
+    return true;
+}
+
+/* Counts one operation and runs the periodic heap_check(); with shim_lock held. */
+static inline void count_op_locked(void)
+{
+    ops++;
+    if (check_every && ++since_check >= check_every) {
+        since_check = 0;
+        checks++;
+        heap_check(&heap);
+    }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Entry points                                                                       */
+/* ---------------------------------------------------------------------------------- */
+
+/* Allocates size bytes aligned to align (a power of two <= HEAP_MAX_ALIGN, or anything
+ * else, which fails); NULL with errno ENOMEM on failure. */
+static void *shim_alloc(size_t size, size_t align, const void *caller)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&shim_lock);
+    if (ensure_heap_locked()) {
+        p = heap_alloc_from(&heap, size, align, caller);
+        count_op_locked();
+    }
+    pthread_mutex_unlock(&shim_lock);
+    if (!p)
+        errno = ENOMEM;
+    return p;
+}
+
+/* memalign's alignment rule, as glibc 2.36 applies it to memalign, aligned_alloc, valloc
+ * and pvalloc: up to 16 is plain malloc, a value that is not a power of two is rounded up
+ * to the next one, above SIZE_MAX / 2 + 1 is EINVAL. Alignments above HEAP_MAX_ALIGN
+ * (2 MiB) fail with ENOMEM: the heap core does not provide them (glibc does). */
+static void *shim_memalign(size_t align, size_t size, const void *caller)
+{
+    if (align <= HEAP_ALIGN)
+        return shim_alloc(size, HEAP_ALIGN, caller);
+    if (align > SIZE_MAX / 2 + 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (align & (align - 1)) {
+        size_t a = 2 * HEAP_ALIGN;
+        while (a < align)
+            a <<= 1;
+        align = a;
+    }
+    return shim_alloc(size, align, caller);
+}
+
+EXPORT void *malloc(size_t size)
+{
+    return shim_alloc(size, HEAP_ALIGN, __builtin_return_address(0));
+}
+
+EXPORT void free(void *p)
+{
+    if (!p)
+        return;
+    int saved = errno; /* free never changes errno (POSIX.1-2024) */
+    pthread_mutex_lock(&shim_lock);
+    /* a pointer given to free before the heap exists cannot be ours: starting the heap
+     * lets heap_free report it as the invalid pointer it is */
+    if (!ensure_heap_locked())
+        panic("free: invalid pointer %p (the heap could not be created)", p);
+    heap_free(&heap, p);
+    count_op_locked();
+    pthread_mutex_unlock(&shim_lock);
+    errno = saved;
+}
+
+EXPORT void *calloc(size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = shim_alloc(total, HEAP_ALIGN, __builtin_return_address(0));
+    if (p)
+        memset(p, 0, total); /* a reused block holds old data */
+    return p;
+}
+
+EXPORT void *realloc(void *p, size_t size)
+{
+    if (!p)
+        return shim_alloc(size, HEAP_ALIGN, __builtin_return_address(0));
+    if (size == 0) { /* glibc: frees p and returns NULL */
+        free(p);
+        return NULL;
+    }
+    void *q = NULL;
+    pthread_mutex_lock(&shim_lock);
+    if (!ensure_heap_locked())
+        panic("realloc: invalid pointer %p (the heap could not be created)", p);
+    q = heap_realloc(&heap, p, size, HEAP_ALIGN);
+    count_op_locked();
+    pthread_mutex_unlock(&shim_lock);
+    if (!q)
+        errno = ENOMEM; /* p is untouched and still valid */
+    return q;
+}
+
+EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+EXPORT void *memalign(size_t align, size_t size)
+{
+    return shim_memalign(align, size, __builtin_return_address(0));
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+    return shim_memalign(align, size, __builtin_return_address(0));
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+    if (align % sizeof(void *) != 0 || align == 0 || (align & (align - 1)))
+        return EINVAL;
+    int saved = errno;
+    void *p = shim_memalign(align, size, __builtin_return_address(0));
+    errno = saved;
+    if (!p)
+        return ENOMEM; /* *out is left alone */
+    *out = p;
+    return 0;
+}
+
+EXPORT void *valloc(size_t size)
+{
+    return shim_memalign(SHIM_PAGE, size, __builtin_return_address(0));
+}
+
+EXPORT void *pvalloc(size_t size)
+{
+    size_t rounded;
+    if (__builtin_add_overflow(size, SHIM_PAGE - 1, &rounded)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return shim_memalign(SHIM_PAGE, rounded & ~(SHIM_PAGE - 1), __builtin_return_address(0));
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&shim_lock);
+    if (!ensure_heap_locked())
+        panic("malloc_usable_size: invalid pointer %p (the heap could not be created)", p);
+    size_t n = heap_usable_size(&heap, p);
+    pthread_mutex_unlock(&shim_lock);
+    return n;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Fork, start and exit                                                               */
+/* ---------------------------------------------------------------------------------- */
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&shim_lock);
+}
+
+static void fork_release(void)
+{
+    pthread_mutex_unlock(&shim_lock);
+}
+
+/* Runs after libc's own initialisation: the environment is certainly readable now. */
+__attribute__((constructor)) static void shim_start(void)
+{
+    pthread_mutex_lock(&shim_lock);
+    if (ensure_heap_locked())
+        read_options();
+    pthread_mutex_unlock(&shim_lock);
+    /* outside the mutex: registering may allocate */
+    pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
+static void print_stats_locked(void)
+{
+    struct heap_stats st;
+    heap_get_stats(&heap, &st);
+    say("mbheap: stats: heap %zu bytes (grew %zu times), used %zu, free %zu in %zu blocks "
+        "(largest %zu), live %zu, high water %zu, allocs %zu, frees %zu, operations %lu\n",
+        st.heap_size, st.grow_events, st.bytes_used, st.bytes_free, st.free_blocks,
+        st.largest_free, st.live_allocs, st.high_water, st.total_allocs, st.total_frees, ops);
+}
+
+/* Runs at exit after the program's atexit handlers and later destructors (this library
+ * was initialised before the program). Threads still running may still allocate. */
+__attribute__((destructor)) static void shim_exit(void)
+{
+    pthread_mutex_lock(&shim_lock);
+    if (ensure_heap_locked()) {
+        if (check_every) {
+            heap_check(&heap);
+            struct heap_stats st;
+            heap_get_stats(&heap, &st);
+            say("mbheap: final heap_check ok: %lu operations, %zu live blocks, %lu periodic "
+                "checks (every %lu)\n",
+                ops, st.live_allocs, checks, check_every);
+        }
+        if (stats_at_exit)
+            print_stats_locked();
+    }
+    pthread_mutex_unlock(&shim_lock);
+}

@@ -1,0 +1,69 @@
+/*
+ * tests/realworld/misuse.c - one deliberate misuse of the malloc API per run, so that the
+ * runner can check that the shim dies with SIGABRT and the heap's own message naming the
+ * pointer. Usage: misuse double-free|invalid-free|interior-free|foreign-free|canary
+ *
+ * Before the misuse it prints "pointer 0x<16 hex digits>" (the format of the heap's %p)
+ * on stdout, flushed, so the runner knows which pointer the message must name. Exit status
+ * 0 means the misuse went unnoticed (a failure for the runner).
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Hides where a pointer came from, so that the compiler neither warns nor optimises. */
+static void *opaque(void *p)
+{
+    __asm__ volatile("" : "+r"(p));
+    return p;
+}
+
+static void announce(const void *p)
+{
+    printf("pointer 0x%016llx\n", (unsigned long long)(uintptr_t)p);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s double-free|invalid-free|interior-free|foreign-free|canary\n",
+                argv[0]);
+        return 2;
+    }
+    const char *mode = argv[1];
+    char *keep = malloc(64); /* a live neighbour */
+    char *p = malloc(100);
+    memset(p, 1, 100);
+    if (strcmp(mode, "double-free") == 0) {
+        announce(p);
+        free(p);
+        free(opaque(p));
+    } else if (strcmp(mode, "invalid-free") == 0) { /* a stack address */
+        char local[64];
+        announce(local);
+        free(opaque(local));
+    } else if (strcmp(mode, "interior-free") == 0) { /* inside a live block */
+        announce(p + 48);
+        free(opaque(p + 48));
+    } else if (strcmp(mode, "foreign-free") == 0) { /* memory the heap never owned */
+        void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return 3;
+        announce((char *)m + 64);
+        free(opaque((char *)m + 64));
+    } else if (strcmp(mode, "canary") == 0) { /* overwrite the block header, then free */
+        announce(p);
+        memset(opaque(p - 16), 0x41, 16);
+        free(p);
+    } else {
+        fprintf(stderr, "misuse: unknown mode %s\n", mode);
+        return 2;
+    }
+    printf("misuse %s went unnoticed\n", mode);
+    free(keep);
+    return 0;
+}
