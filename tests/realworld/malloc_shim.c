@@ -32,6 +32,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/kprintf.h"
@@ -68,10 +70,42 @@ static bool debug_mode;             /* MBHEAP_DEBUG */
 /* Output without malloc                                                              */
 /* ---------------------------------------------------------------------------------- */
 
+/*
+ * The shim writes to the stderr the process had when the heap started, through a private
+ * close-on-exec duplicate: programs such as sort and awk close fd 2 before exit, and the
+ * exit report must still get out. Before each use the duplicate is checked to be the same
+ * file (a program may have closed it and reused the number); if not, fd 2 is used.
+ */
+static int err_fd = -1;
+static dev_t err_dev;
+static ino_t err_ino;
+
+static void keep_stderr(void)
+{
+    struct stat st;
+    int fd = fcntl(2, F_DUPFD_CLOEXEC, 200);
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        err_fd = fd;
+        err_dev = st.st_dev;
+        err_ino = st.st_ino;
+    } else if (fd >= 0) {
+        close(fd);
+    }
+}
+
+static int stderr_fd(void)
+{
+    struct stat st;
+    if (err_fd >= 0 && fstat(err_fd, &st) == 0 && st.st_dev == err_dev && st.st_ino == err_ino)
+        return err_fd;
+    return 2;
+}
+
 static void write_all(const char *s, size_t n)
 {
+    int fd = stderr_fd();
     while (n) {
-        ssize_t w = write(2, s, n);
+        ssize_t w = write(fd, s, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -177,6 +211,7 @@ static bool ensure_heap_locked(void)
         return false;
     int saved = errno;
     read_options();
+    keep_stderr();
     kprintf_set_sink(stderr_sink, NULL);
     void *base = MAP_FAILED;
     size_t size = SHIM_RESERVE_MAX;
