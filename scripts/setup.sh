@@ -11,6 +11,7 @@ PACKAGES=(
     qemu-system-x86 ovmf gdb
     libcmocka-dev libclang-rt-14-dev
     python3 valgrind
+    sqlite3
 )
 
 missing=()

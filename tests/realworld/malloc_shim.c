@@ -418,8 +418,12 @@ static void fork_release(void)
 __attribute__((constructor)) static void shim_start(void)
 {
     pthread_mutex_lock(&shim_lock);
-    if (ensure_heap_locked())
+    if (ensure_heap_locked()) {
         read_options();
+        if (debug_mode && !(heap.flags & HEAP_F_DEBUG))
+            say("mbheap: MBHEAP_DEBUG ignored: the heap started before the environment was "
+                "readable\n");
+    }
     pthread_mutex_unlock(&shim_lock);
     /* outside the mutex: registering may allocate */
     pthread_atfork(fork_prepare, fork_release, fork_release);

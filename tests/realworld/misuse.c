@@ -1,7 +1,8 @@
 /*
  * tests/realworld/misuse.c - one deliberate misuse of the malloc API per run, so that the
  * runner can check that the shim dies with SIGABRT and the heap's own message naming the
- * pointer. Usage: misuse double-free|invalid-free|interior-free|foreign-free|canary
+ * pointer. Usage: misuse double-free|invalid-free|interior-free|foreign-free|canary|
+ * use-after-free (the last needs MBHEAP_DEBUG=1: the heap poisons freed memory).
  *
  * Before the misuse it prints "pointer 0x<16 hex digits>" (the format of the heap's %p)
  * on stdout, flushed, so the runner knows which pointer the message must name. Exit status
@@ -30,7 +31,9 @@ static void announce(const void *p)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: %s double-free|invalid-free|interior-free|foreign-free|canary\n",
+        fprintf(stderr,
+                "usage: %s double-free|invalid-free|interior-free|foreign-free|canary|"
+                "use-after-free\n",
                 argv[0]);
         return 2;
     }
@@ -59,6 +62,12 @@ int main(int argc, char **argv)
         announce(p);
         memset(opaque(p - 16), 0x41, 16);
         free(p);
+    } else if (strcmp(mode, "use-after-free") == 0) { /* write to freed memory, reuse it */
+        announce(p);
+        free(p);
+        ((volatile char *)opaque(p))[20] = 7;
+        char *q = malloc(100); /* the same block again: its poison is checked */
+        printf("got %p back\n", (void *)q);
     } else {
         fprintf(stderr, "misuse: unknown mode %s\n", mode);
         return 2;

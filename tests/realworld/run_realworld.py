@@ -137,6 +137,10 @@ def programs(a):
         "threads": Program(
             "threads", lambda out: [os.path.join(a.bin, "rw_threads"), "42"], 20000,
             what="ours: 4 threads, random malloc/calloc/memalign/realloc/free, verified"),
+        "threads_debug": Program(
+            "threads_debug", lambda out: [os.path.join(a.bin, "rw_threads"), "7"], 20000,
+            env={"MBHEAP_DEBUG": "1"},
+            what="ours, on the heap's debug mode (MBHEAP_DEBUG=1: freed memory poisoned)"),
         "fork": Program(
             "fork", lambda out: [os.path.join(a.bin, "rw_fork")], 1000,
             what="ours: fork while 2 threads allocate (pthread_atfork)"),
@@ -271,12 +275,15 @@ MISUSE = {
     "interior-free": "heap_free: invalid pointer {p} (not a block start)",
     "foreign-free": "heap_free: invalid pointer {p} (outside the heap",
     "canary": "heap_free: corrupted block header at {p} (canary overwritten",
+    "use-after-free": "heap_alloc: use after free detected in block {p}",
 }
+MISUSE_ENV = {"use-after-free": {"MBHEAP_DEBUG": "1"}}
 
 
 def cmd_misuse(a, mode):
     env = clean_env()
     env["LD_PRELOAD"] = a.shim
+    env.update(MISUSE_ENV.get(mode, {}))
     r = subprocess.run([os.path.join(a.bin, "rw_misuse"), mode], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, env=env, timeout=60)
     out, err = r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
