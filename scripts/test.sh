@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/test.sh - install what is missing, build, and run every ctest test but the
-# benchmarks (labels host, qemu, uefi, gdb, fuzz). Exits non-zero on any failure.
+# benchmarks (labels host, qemu, uefi, gdb, fuzz, realworld). Exits non-zero on any failure.
 # Extra arguments go to ctest, e.g.  scripts/test.sh -L host   or   scripts/test.sh -R heap
 # Environment: BUILD_DIR (default build), JOBS (default: the number of CPUs).
 set -euo pipefail

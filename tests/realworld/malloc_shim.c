@@ -57,14 +57,14 @@
 
 static pthread_mutex_t shim_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct heap heap;
-static bool heap_ready;      /* heap_init succeeded */
-static bool heap_failed;     /* the reservation or heap_init failed: every allocation fails */
-static uintptr_t region_end; /* end of the reservation */
-static unsigned long check_every;   /* MBHEAP_CHECK (0: off) */
-static unsigned long ops, checks;   /* operations counted, periodic heap_check() calls run */
-static unsigned long since_check;   /* operations since the last periodic check */
-static bool stats_at_exit;          /* MBHEAP_STATS */
-static bool debug_mode;             /* MBHEAP_DEBUG */
+static bool heap_ready;           /* heap_init succeeded */
+static bool heap_failed;          /* the reservation or heap_init failed: every allocation fails */
+static uintptr_t region_end;      /* end of the reservation */
+static unsigned long check_every; /* MBHEAP_CHECK (0: off) */
+static unsigned long ops, checks; /* operations counted, periodic heap_check() calls run */
+static unsigned long since_check; /* operations since the last periodic check */
+static bool stats_at_exit;        /* MBHEAP_STATS */
+static bool debug_mode;           /* MBHEAP_DEBUG */
 
 /* ---------------------------------------------------------------------------------- */
 /* Output without malloc                                                              */
@@ -435,8 +435,8 @@ static void print_stats_locked(void)
     heap_get_stats(&heap, &st);
     say("mbheap: stats: heap %zu bytes (grew %zu times), used %zu, free %zu in %zu blocks "
         "(largest %zu), live %zu, high water %zu, allocs %zu, frees %zu, operations %lu\n",
-        st.heap_size, st.grow_events, st.bytes_used, st.bytes_free, st.free_blocks,
-        st.largest_free, st.live_allocs, st.high_water, st.total_allocs, st.total_frees, ops);
+        st.heap_size, st.grow_events, st.bytes_used, st.bytes_free, st.free_blocks, st.largest_free,
+        st.live_allocs, st.high_water, st.total_allocs, st.total_frees, ops);
 }
 
 /* Runs at exit after the program's atexit handlers and later destructors (this library

@@ -118,7 +118,8 @@ static void test_realloc(void)
     p = realloc(p, opaque(5)); /* shrinking keeps the prefix */
     CHECK(p && memcmp(p, "01234", 5) == 0);
     errno = 0;
-    char *q = realloc(opaque_ptr(p), opaque(SIZE_MAX - 64)); /* failure: NULL, ENOMEM, p still valid */
+    /* failure: NULL, ENOMEM, p still valid */
+    char *q = realloc(opaque_ptr(p), opaque(SIZE_MAX - 64));
     CHECK(q == NULL && errno == ENOMEM);
     CHECK(memcmp(p, "01234", 5) == 0);
     errno = 0;
@@ -133,7 +134,8 @@ static void test_realloc(void)
     CHECK(s != NULL && errno == 0);
     errno = 0;
     CHECK(reallocarray(opaque_ptr(s), opaque(SIZE_MAX / 2), opaque(3)) == NULL && errno == ENOMEM);
-    s[99] = 1; /* s survived the failed call */
+    /* s survived the failed call */
+    s[99] = 1;
     CHECK(reallocarray(s, opaque(0), opaque(3)) == NULL); /* = realloc(s, 0): freed */
 }
 

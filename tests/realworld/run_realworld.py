@@ -306,6 +306,7 @@ def cmd_misuse(a, mode):
 
 
 def cmd_bench(a):
+    a.work_root = os.path.join(a.work_root, "bench")  # apart from the tests: ctest may run both
     rows, failed = [], False
     for name in programs(a):
         prepare_inputs(a, name)

@@ -31,10 +31,19 @@ struct blk {
     uint64_t tag;
 };
 
-enum { OP_MALLOC, OP_CALLOC, OP_MEMALIGN, OP_POSIX_MEMALIGN, OP_ALIGNED_ALLOC, OP_REALLOC,
-       OP_FREE, OP_SWAP, OP_COUNT };
-static const char *const op_names[OP_COUNT] = {"malloc", "calloc", "memalign", "posix_memalign",
-                                               "aligned_alloc", "realloc", "free", "swap"};
+enum {
+    OP_MALLOC,
+    OP_CALLOC,
+    OP_MEMALIGN,
+    OP_POSIX_MEMALIGN,
+    OP_ALIGNED_ALLOC,
+    OP_REALLOC,
+    OP_FREE,
+    OP_SWAP,
+    OP_COUNT
+};
+static const char *const op_names[OP_COUNT] = {
+    "malloc", "calloc", "memalign", "posix_memalign", "aligned_alloc", "realloc", "free", "swap"};
 
 static struct blk mailbox[MAILBOX];
 static pthread_mutex_t mailbox_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -101,17 +110,12 @@ static int verify(const struct worker *w, const struct blk *b, size_t n, const c
 static size_t random_size(uint64_t *rng)
 {
     uint64_t r = next(rng);
-    switch (r % 20) {
-    case 0: /* 5%: large */
+    unsigned kind = (unsigned)(r % 20);
+    if (kind == 0) /* 5%: large */
         return 4096 + (size_t)((r >> 8) % 61440);
-    case 1:
-    case 2:
-    case 3:
-    case 4: /* 20%: medium */
+    if (kind <= 4) /* 20%: medium */
         return 256 + (size_t)((r >> 8) % 3840);
-    default: /* 75%: small, 0 included */
-        return (size_t)((r >> 8) % 257);
-    }
+    return (size_t)((r >> 8) % 257); /* 75%: small, 0 included */
 }
 
 static void new_block(struct worker *w, struct blk *b)
