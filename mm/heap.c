@@ -97,15 +97,24 @@
 #define HEAP_OWN_COPY 1
 #endif
 
-#define HDR 16u
-#define MIN_BLOCK 48u
-#define F_FREE ((size_t)1)
-#define F_PREV_FREE ((size_t)2)
-#define F_MASK ((size_t)15)
-#define HEAP_POISON 0xddu
+/*
+ * The block layout. An enum rather than macros so that the constants are in the debug
+ * information: the GDB helpers (scripts/gdb/mbheap.py) read them by name from the type
+ * `enum heap_layout` instead of copying numbers.
+ */
+enum heap_layout {
+    HDR = 16,            /* block header: size_flags, canary */
+    MIN_BLOCK = 48,      /* header, two list links, footer */
+    F_FREE = 1,          /* size_flags: this block is free */
+    F_PREV_FREE = 2,     /* size_flags: the block before this one is free */
+    F_MASK = 15,         /* size_flags: the flag bits (the size is a multiple of 16) */
+    HEAP_POISON = 0xdd,  /* debug mode: byte pattern of freed memory */
+    SMALL_LIMIT = 1024,  /* exact 16-byte classes below this block size */
+    DEBUG_TRAILER = 16,  /* debug mode: { caller, requested size } at an allocated block's end */
+    SL_BITS = HEAP_SL_BITS,
+    FLAG_DEBUG = HEAP_F_DEBUG, /* struct heap's flags: debug mode */
+};
 #define POISON64 0xddddddddddddddddull
-#define SMALL_LIMIT 1024u
-#define DEBUG_TRAILER 16u
 #ifndef SORTED_FROM
 #define SORTED_FROM 64u /* classes from here on (>= 1 KiB) are address-ordered */
 #endif
