@@ -940,16 +940,22 @@ void heap_free(struct heap *h, void *p)
         free_impl(h, p, false);
 }
 
+void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t align,
+                       const char *fn)
+{
+    const blk_t *b = block_of(h, p, fn);
+    size_t usable = payload_room(h, bsize(b));
+    if (UNLIKELY(size > usable || !is_pow2(align) || ((uintptr_t)p & (align - 1))))
+        panic("%s: layout { size: %zu, align: %zu } does not match the block at %p "
+              "(%zu usable bytes)",
+              fn, size, align, p, usable);
+}
+
 void heap_dealloc(struct heap *h, void *p, size_t size, size_t align)
 {
     if (!p)
         return;
-    const blk_t *b = block_of(h, p, "heap_dealloc");
-    size_t usable = payload_room(h, bsize(b));
-    if (UNLIKELY(size > usable || !is_pow2(align) || ((uintptr_t)p & (align - 1))))
-        panic("heap_dealloc: layout { size: %zu, align: %zu } does not match the block at %p "
-              "(%zu usable bytes)",
-              size, align, p, usable);
+    heap_layout_check(h, p, size, align, "heap_dealloc");
     heap_free(h, p);
 }
 
