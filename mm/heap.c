@@ -642,6 +642,10 @@ static bool extend(struct heap *h, size_t add_min)
     if (B(s)->sf & F_PREV_FREE) {
         size_t t = *(size_t *)(s - 8);
         fb = s - t;
+        if (UNLIKELY(t > s - h->base || (t & F_MASK) || B(fb)->sf != (t | F_FREE) ||
+                     B(fb)->canary != canary_of(h, fb, t | F_FREE)))
+            panic("heap_grow: corrupted free block before the end sentinel %p (footer %zu)",
+                  (void *)s, t);
         if (dbg)
             links_verify(h, B(fb), class_of(t), "heap_alloc");
         list_remove(h, B(fb), class_of(t));
@@ -891,9 +895,10 @@ static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
     /* merge with the predecessor (and the successor, if free) */
     size_t ps = *(size_t *)(a - 8);
     blk_t *pb = B(a - ps);
-    /* the range test keeps a corrupted footer from sending us outside the heap; a valid
-     * canary and the exact size then prove pb is the free predecessor */
-    if (UNLIKELY(ps > a - h->base || pb->sf != (ps | F_FREE) ||
+    /* the range and granule tests keep a corrupted footer from sending us outside the
+     * heap or to a misaligned header; a valid canary and the exact size then prove pb is
+     * the free predecessor */
+    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || pb->sf != (ps | F_FREE) ||
                  (HEAP_HARDENED && pb->canary != canary_of(h, A(pb), ps | F_FREE))))
         panic("heap_free: corrupted free block before %p (footer %zu)", p, ps);
     if (dbg)
