@@ -601,6 +601,15 @@ static inline blk_t *checked_head(const struct heap *h, unsigned c)
     return checked_block(h, h->lists[c]);
 }
 
+/* Debug mode: every block a list walk visits must be a free block with intact links,
+ * checked before the walk follows its next link (a use after free that overwrote them
+ * would otherwise send the walk anywhere). */
+static __attribute__((noinline, cold)) void walk_verify(const struct heap *h, blk_t *b, unsigned c)
+{
+    checked_block(h, b);
+    links_verify(h, b, c, "heap_alloc");
+}
+
 /* Size of the free block in front of the sentinel (0 if the last block is allocated). */
 static inline size_t tail_free(const struct heap *h)
 {
@@ -719,8 +728,9 @@ static inline int find_class_down(const struct heap *h, unsigned c)
 
 /* First fit in list order over classes [lo, hi), largest class first, for an aligned
  * request; examines at most ALIGNED_SCAN_BUDGET blocks. */
-static blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi, size_t need,
-                            size_t align, size_t *gap_out, unsigned *class_out)
+static ALWAYS_INLINE blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi,
+                                          size_t need, size_t align, size_t *gap_out,
+                                          unsigned *class_out, bool dbg)
 {
     size_t budget = ALIGNED_SCAN_BUDGET;
     int c = hi ? find_class_down(h, hi - 1) : -1;
@@ -728,6 +738,8 @@ static blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi, size
         for (blk_t *b = h->lists[c]; b; b = b->next) {
             if (!budget--)
                 return NULL;
+            if (UNLIKELY(dbg))
+                walk_verify(h, b, (unsigned)c);
             size_t gap = align_gap(A(b), align);
             if (gap + need <= bsize(b)) {
                 *gap_out = gap;
@@ -741,12 +753,14 @@ static blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi, size
 
 /* First fit in list order over classes [lo, hi), smallest class first; returns the
  * block, its gap and class. */
-static blk_t *scan_fit(const struct heap *h, unsigned lo, unsigned hi, size_t need, size_t align,
-                       size_t *gap_out, unsigned *class_out)
+static ALWAYS_INLINE blk_t *scan_fit(const struct heap *h, unsigned lo, unsigned hi, size_t need,
+                                     size_t align, size_t *gap_out, unsigned *class_out, bool dbg)
 {
     for (int c = find_class(h, lo); c >= 0 && (unsigned)c < hi;
          c = find_class(h, (unsigned)c + 1)) {
         for (blk_t *b = h->lists[c]; b; b = b->next) {
+            if (UNLIKELY(dbg))
+                walk_verify(h, b, (unsigned)c);
             size_t gap = align > HDR ? align_gap(A(b), align) : 0;
             if (gap + need <= bsize(b)) {
                 *gap_out = gap;
@@ -780,16 +794,23 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
     size_t gap;
     unsigned fc;
     if (slack) {
-        blk_t *b = scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap, &fc);
+        /* (two calls with constant dbg: the release walk carries no debug test) */
+        blk_t *b = dbg ? scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap,
+                                       &fc, true)
+                       : scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap,
+                                       &fc, false);
         if (b)
             return take_slow(h, b, fc, need, gap, caller, size);
     } else if (need > SMALL_LIMIT) {
         /* first fit in the request's own class: its blocks are the closest fits */
         unsigned oc = class_of(need - 1u);
         size_t budget = OWN_SCAN_BUDGET;
-        for (blk_t *b = h->lists[oc]; b && budget--; b = b->next)
+        for (blk_t *b = h->lists[oc]; b && budget--; b = b->next) {
+            if (UNLIKELY(dbg))
+                walk_verify(h, b, oc);
             if (bsize(b) >= need)
                 return take_slow(h, checked_block(h, b), oc, need, 0, caller, size);
+        }
     }
     int c = find_class(h, class_fit(search));
     if (c >= 0) {
@@ -798,7 +819,9 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
         return take_slow(h, b, (unsigned)c, need, gap, caller, size);
     }
     for (;;) {
-        blk_t *b = scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc);
+        blk_t *b = dbg ? scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc, true)
+                       : scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc,
+                                  false);
         if (b)
             return take_slow(h, b, fc, need, gap, caller, size);
         size_t t = tail_free(h);

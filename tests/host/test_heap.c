@@ -487,6 +487,23 @@ static void test_corrupted_footer(void **state)
                  "heap_grow: corrupted free block before the end sentinel 0x");
 }
 
+/* Debug mode: a use after free that overwrites a free block's list link is caught when an
+ * allocation's list walk visits that block, before the walk follows the link. Block A
+ * (1104 bytes) is alone in its size class; a request whose block (1120 bytes) falls in the
+ * same class visits A, finds it too small, and would follow A's next link. */
+static void test_debug_walk_checks_links(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+                     E_OK);
+    uintptr_t *a = heap_alloc(&H, 1072, 16); /* block 16 + 1072 + 16 (trailer) = 1104 */
+    assert_non_null(a);
+    assert_non_null(heap_alloc(&H, 16, 16)); /* keeps A from merging with the tail */
+    heap_free(&H, a);
+    a[0] = 0x10; /* the freed payload's first word is A's next link */
+    EXPECT_PANIC(heap_alloc(&H, 1088, 16), "heap_alloc: use after free detected in block 0x");
+}
+
 static void test_double_free(void **state)
 {
     (void)state;
@@ -930,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_growth_aligned),
         cmocka_unit_test(test_double_free),
         cmocka_unit_test(test_corrupted_footer),
+        cmocka_unit_test(test_debug_walk_checks_links),
         cmocka_unit_test(test_dealloc_layout),
         cmocka_unit_test(test_invalid_pointers),
         cmocka_unit_test(test_canary_overwrite),
