@@ -53,6 +53,7 @@ set(MBHEAP_KTEST_SOURCES
     tests/kernel/test_boot.c
     tests/kernel/test_heap.c
     tests/kernel/test_mm.c
+    tests/kernel/test_gdb.c
     tests/kernel/test_bench.c)
 
 set(MBHEAP_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)

@@ -97,15 +97,24 @@
 #define HEAP_OWN_COPY 1
 #endif
 
-#define HDR 16u
-#define MIN_BLOCK 48u
-#define F_FREE ((size_t)1)
-#define F_PREV_FREE ((size_t)2)
-#define F_MASK ((size_t)15)
-#define HEAP_POISON 0xddu
+/*
+ * The block layout. An enum rather than macros so that the constants are in the debug
+ * information: the GDB helpers (scripts/gdb/mbheap.py) read them by name from the type
+ * `enum heap_layout` instead of copying numbers.
+ */
+enum heap_layout {
+    HDR = 16,            /* block header: size_flags, canary */
+    MIN_BLOCK = 48,      /* header, two list links, footer */
+    F_FREE = 1,          /* size_flags: this block is free */
+    F_PREV_FREE = 2,     /* size_flags: the block before this one is free */
+    F_MASK = 15,         /* size_flags: the flag bits (the size is a multiple of 16) */
+    HEAP_POISON = 0xdd,  /* debug mode: byte pattern of freed memory */
+    SMALL_LIMIT = 1024,  /* exact 16-byte classes below this block size */
+    DEBUG_TRAILER = 16,  /* debug mode: { caller, requested size } at an allocated block's end */
+    SL_BITS = HEAP_SL_BITS,
+    FLAG_DEBUG = HEAP_F_DEBUG, /* struct heap's flags: debug mode */
+};
 #define POISON64 0xddddddddddddddddull
-#define SMALL_LIMIT 1024u
-#define DEBUG_TRAILER 16u
 #ifndef SORTED_FROM
 #define SORTED_FROM 64u /* classes from here on (>= 1 KiB) are address-ordered */
 #endif
@@ -592,6 +601,15 @@ static inline blk_t *checked_head(const struct heap *h, unsigned c)
     return checked_block(h, h->lists[c]);
 }
 
+/* Debug mode: every block a list walk visits must be a free block with intact links,
+ * checked before the walk follows its next link (a use after free that overwrote them
+ * would otherwise send the walk anywhere). */
+static __attribute__((noinline, cold)) void walk_verify(const struct heap *h, blk_t *b, unsigned c)
+{
+    checked_block(h, b);
+    links_verify(h, b, c, "heap_alloc");
+}
+
 /* Size of the free block in front of the sentinel (0 if the last block is allocated). */
 static inline size_t tail_free(const struct heap *h)
 {
@@ -633,6 +651,10 @@ static bool extend(struct heap *h, size_t add_min)
     if (B(s)->sf & F_PREV_FREE) {
         size_t t = *(size_t *)(s - 8);
         fb = s - t;
+        if (UNLIKELY(t > s - h->base || (t & F_MASK) || B(fb)->sf != (t | F_FREE) ||
+                     B(fb)->canary != canary_of(h, fb, t | F_FREE)))
+            panic("heap_grow: corrupted free block before the end sentinel %p (footer %zu)",
+                  (void *)s, t);
         if (dbg)
             links_verify(h, B(fb), class_of(t), "heap_alloc");
         list_remove(h, B(fb), class_of(t));
@@ -706,8 +728,9 @@ static inline int find_class_down(const struct heap *h, unsigned c)
 
 /* First fit in list order over classes [lo, hi), largest class first, for an aligned
  * request; examines at most ALIGNED_SCAN_BUDGET blocks. */
-static blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi, size_t need,
-                            size_t align, size_t *gap_out, unsigned *class_out)
+static ALWAYS_INLINE blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi,
+                                          size_t need, size_t align, size_t *gap_out,
+                                          unsigned *class_out, bool dbg)
 {
     size_t budget = ALIGNED_SCAN_BUDGET;
     int c = hi ? find_class_down(h, hi - 1) : -1;
@@ -715,6 +738,8 @@ static blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi, size
         for (blk_t *b = h->lists[c]; b; b = b->next) {
             if (!budget--)
                 return NULL;
+            if (UNLIKELY(dbg))
+                walk_verify(h, b, (unsigned)c);
             size_t gap = align_gap(A(b), align);
             if (gap + need <= bsize(b)) {
                 *gap_out = gap;
@@ -728,12 +753,14 @@ static blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi, size
 
 /* First fit in list order over classes [lo, hi), smallest class first; returns the
  * block, its gap and class. */
-static blk_t *scan_fit(const struct heap *h, unsigned lo, unsigned hi, size_t need, size_t align,
-                       size_t *gap_out, unsigned *class_out)
+static ALWAYS_INLINE blk_t *scan_fit(const struct heap *h, unsigned lo, unsigned hi, size_t need,
+                                     size_t align, size_t *gap_out, unsigned *class_out, bool dbg)
 {
     for (int c = find_class(h, lo); c >= 0 && (unsigned)c < hi;
          c = find_class(h, (unsigned)c + 1)) {
         for (blk_t *b = h->lists[c]; b; b = b->next) {
+            if (UNLIKELY(dbg))
+                walk_verify(h, b, (unsigned)c);
             size_t gap = align > HDR ? align_gap(A(b), align) : 0;
             if (gap + need <= bsize(b)) {
                 *gap_out = gap;
@@ -767,16 +794,23 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
     size_t gap;
     unsigned fc;
     if (slack) {
-        blk_t *b = scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap, &fc);
+        /* (two calls with constant dbg: the release walk carries no debug test) */
+        blk_t *b = dbg ? scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap,
+                                       &fc, true)
+                       : scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap,
+                                       &fc, false);
         if (b)
             return take_slow(h, b, fc, need, gap, caller, size);
     } else if (need > SMALL_LIMIT) {
         /* first fit in the request's own class: its blocks are the closest fits */
         unsigned oc = class_of(need - 1u);
         size_t budget = OWN_SCAN_BUDGET;
-        for (blk_t *b = h->lists[oc]; b && budget--; b = b->next)
+        for (blk_t *b = h->lists[oc]; b && budget--; b = b->next) {
+            if (UNLIKELY(dbg))
+                walk_verify(h, b, oc);
             if (bsize(b) >= need)
                 return take_slow(h, checked_block(h, b), oc, need, 0, caller, size);
+        }
     }
     int c = find_class(h, class_fit(search));
     if (c >= 0) {
@@ -785,7 +819,9 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
         return take_slow(h, b, (unsigned)c, need, gap, caller, size);
     }
     for (;;) {
-        blk_t *b = scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc);
+        blk_t *b = dbg ? scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc, true)
+                       : scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc,
+                                  false);
         if (b)
             return take_slow(h, b, fc, need, gap, caller, size);
         size_t t = tail_free(h);
@@ -882,9 +918,10 @@ static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
     /* merge with the predecessor (and the successor, if free) */
     size_t ps = *(size_t *)(a - 8);
     blk_t *pb = B(a - ps);
-    /* the range test keeps a corrupted footer from sending us outside the heap; a valid
-     * canary and the exact size then prove pb is the free predecessor */
-    if (UNLIKELY(ps > a - h->base || pb->sf != (ps | F_FREE) ||
+    /* the range and granule tests keep a corrupted footer from sending us outside the
+     * heap or to a misaligned header; a valid canary and the exact size then prove pb is
+     * the free predecessor */
+    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || pb->sf != (ps | F_FREE) ||
                  (HEAP_HARDENED && pb->canary != canary_of(h, A(pb), ps | F_FREE))))
         panic("heap_free: corrupted free block before %p (footer %zu)", p, ps);
     if (dbg)
@@ -931,16 +968,22 @@ void heap_free(struct heap *h, void *p)
         free_impl(h, p, false);
 }
 
+void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t align,
+                       const char *fn)
+{
+    const blk_t *b = block_of(h, p, fn);
+    size_t usable = payload_room(h, bsize(b));
+    if (UNLIKELY(size > usable || !is_pow2(align) || ((uintptr_t)p & (align - 1))))
+        panic("%s: layout { size: %zu, align: %zu } does not match the block at %p "
+              "(%zu usable bytes)",
+              fn, size, align, p, usable);
+}
+
 void heap_dealloc(struct heap *h, void *p, size_t size, size_t align)
 {
     if (!p)
         return;
-    const blk_t *b = block_of(h, p, "heap_dealloc");
-    size_t usable = payload_room(h, bsize(b));
-    if (UNLIKELY(size > usable || !is_pow2(align) || ((uintptr_t)p & (align - 1))))
-        panic("heap_dealloc: layout { size: %zu, align: %zu } does not match the block at %p "
-              "(%zu usable bytes)",
-              size, align, p, usable);
+    heap_layout_check(h, p, size, align, "heap_dealloc");
     heap_free(h, p);
 }
 

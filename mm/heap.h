@@ -119,6 +119,12 @@ void heap_free(struct heap *h, void *p);
  * allocated with that layout (size larger than the block, p not aligned to align). */
 void heap_dealloc(struct heap *h, void *p, size_t size, size_t align);
 
+/* The check heap_dealloc makes, for callers that take a layout elsewhere (a GlobalAlloc
+ * realloc): panics ("<fn>: layout { size: N, align: A } does not match the block ...")
+ * unless p is a live block of h that could have been allocated with that layout. */
+void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t align,
+                       const char *fn);
+
 /*
  * C realloc: p NULL -> heap_alloc. Grows in place into a following free block (or into
  * new memory when p's block is the last one), shrinks in place returning the tail;

@@ -122,6 +122,8 @@ static void *kheap_realloc(void *self, void *p, struct layout old, size_t new_si
 {
     (void)self;
     irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    if (p) /* the old layout must describe p's block, as for dealloc */
+        heap_layout_check(&kheap, p, old.size, old.align, "kheap_realloc");
     void *q = heap_realloc(&kheap, p, new_size, old.align);
     spin_unlock_irqrestore(&kheap_lock, f);
     return q;

@@ -1,111 +1,807 @@
-"""scripts/gdb/mbheap.py - GDB helpers for mbheap (loaded by scripts/gdb/mbheap.gdb).
+"""scripts/gdb/mbheap.py - GDB helpers for the mbheap kernel's memory stack.
 
-Commands (they read kernel memory through QEMU's GDB stub, so they work whenever the
-CPU is stopped, even after a panic):
-  mb-log              print the kernel log ring buffer (the last KLOG_SIZE bytes kprintf wrote)
-  mb-heap [blocks]    the kernel heap: region, statistics, and with "blocks" every block
-  mb-translate VADDR  walk the live page tables (CR3) for VADDR, level by level
+Load it into a GDB that has the kernel's symbols, from any directory:
 
-They know the layouts documented in lib/kprintf.c (klog_buf, klog_head), mm/heap.c (the
-block header: size_flags with FREE = bit 0, then a canary; a 16-byte end sentinel) and the
-x86_64 page-table format; the direct map at 0xffff800000000000 reaches physical memory.
+    gdb build/mbheap.elf -x scripts/gdb/mbheap.py -ex 'target remote localhost:1234'
+
+(`cmake --build build --target debug` and build/gdbinit do this for you.) Commands, each
+with `help <command>`:
+
+    mb-heap [--heap=EXPR] [blocks | free | check | find ADDR]  the heap core's blocks
+    mb-frames [PADDR]                                           the frame allocator
+    mb-pt [VADDR]                                               the live page tables
+    mb-mmap                                                     the normalised memory map
+    mb-log                                                      the kernel log ring buffer
+
+and pretty-printers for paddr_t, vaddr_t and struct heap_free_block (the heap's block
+header). Structures are read by name from the kernel's debug information: field offsets,
+array lengths and the heap's layout constants (enum heap_layout in mm/heap.c) come from
+DWARF, so the helpers follow the C code when it changes. What is copied here is the
+algorithm of a few pure functions (the heap's size classes and canary, which heap.c
+documents) and the x86_64 page-table format. The helpers only read memory: they work
+whenever the CPU is stopped, after a panic too. Page tables are read through QEMU's
+physical memory view (the gdbstub's PhyMemMode), or through the kernel's direct map on
+a stub without it.
 """
 import gdb
+import gdb.printing
 
+U64 = (1 << 64) - 1
+PAGE = 4096
+# mm/kphys.h: DIRECT_MAP_BASE (a macro, so not in DWARF); used only without PhyMemMode.
 DIRECT_MAP = 0xFFFF800000000000
-PTE_FLAGS = [(1 << 0, "P"), (1 << 1, "W"), (1 << 2, "U"), (1 << 7, "PS"), (1 << 63, "NX")]
-ADDR_MASK = 0x000FFFFFFFFFF000
+KERNEL_HEAP = "'mm/kheap.c'::kheap"
+KERNEL_PMM = "'mm/kmem.c'::kpmm"
+KERNEL_MAP = "'mm/kmem.c'::kmap"
+# Multiboot2 memory types (spec 3.6.8); anything else is reserved.
+MB2_TYPES = {1: "available", 2: "reserved", 3: "ACPI reclaimable", 4: "ACPI NVS", 5: "bad RAM"}
 
 
-def read_u64(addr):
-    return int.from_bytes(bytes(gdb.selected_inferior().read_memory(addr, 8)), "little")
+# ---------------------------------------------------------------------------------------
+# Reading memory and debug information
+# ---------------------------------------------------------------------------------------
+
+def inferior():
+    return gdb.selected_inferior()
 
 
-class MbLog(gdb.Command):
-    """Print the kernel log ring buffer (klog_buf / klog_head in lib/kprintf.c)."""
+def read(addr, n):
+    return bytes(inferior().read_memory(addr, n))
 
-    def __init__(self):
-        super().__init__("mb-log", gdb.COMMAND_USER)
 
-    def invoke(self, arg, from_tty):
-        buf = gdb.parse_and_eval("klog_buf")
-        size = int(buf.type.sizeof)
-        head = int(gdb.parse_and_eval("klog_head"))
-        kept = min(head, size)
-        start = head - kept
-        data = bytes(gdb.selected_inferior().read_memory(int(buf.address), size))
-        out = bytes(data[(start + i) % size] for i in range(kept))
-        gdb.write(out.decode("utf-8", "replace"))
-        if out and not out.endswith(b"\n"):
-            gdb.write("\n")
+def le(data, off=0, size=8):
+    return int.from_bytes(data[off:off + size], "little")
+
+
+def value(expr, what):
+    """The value of a C expression, or a clear error naming what is missing."""
+    try:
+        v = gdb.parse_and_eval(expr)
+    except gdb.error as e:
+        raise gdb.GdbError("%s: cannot evaluate %s (%s); are the kernel's symbols loaded?"
+                           % (what, expr, e))
+    if v.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+        v = v.dereference()
+    v.fetch_lazy()
+    return v
+
+
+def offsets(type_name):
+    """Field name -> byte offset of a struct, from DWARF."""
+    t = gdb.lookup_type(type_name).strip_typedefs()
+    return {f.name: f.bitpos // 8 for f in t.fields()}
+
+
+def enum_values(type_name):
+    return {f.name: f.enumval for f in gdb.lookup_type(type_name).fields()}
+
+
+def array_len(v):
+    lo, hi = v.type.strip_typedefs().range()
+    return hi - lo + 1
+
+
+def parse_addr(arg, what):
+    try:
+        return int(gdb.parse_and_eval(arg)) & U64
+    except gdb.error as e:
+        raise gdb.GdbError("%s: cannot evaluate %r: %s" % (what, arg, e))
+
+
+def human(n):
+    """A byte count like the kernel's memmap_size_str(): binary units, one decimal,
+    rounded down ("512 B", "636.0 KiB", "125.8 MiB")."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    u = 0
+    while u + 1 < len(units) and n >> (10 * (u + 1)):
+        u += 1
+    if u == 0:
+        return "%d B" % n
+    unit = 1 << (10 * u)
+    return "%d.%d %s" % (n // unit, n % unit * 10 // unit, units[u])
+
+
+class Window:
+    """Reads of [lo, hi) in large cached chunks: a heap walk costs a few remote packets
+    instead of one per block. Reads outside the window raise gdb.MemoryError."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi, self.cache = lo, hi, {}
+
+    def read(self, addr, n):
+        if addr < self.lo or addr + n > self.hi:
+            raise gdb.MemoryError("0x%x is outside [0x%x, 0x%x)" % (addr, self.lo, self.hi))
+        out = bytearray()
+        while n:
+            base = self.lo + (addr - self.lo) // self.CHUNK * self.CHUNK
+            chunk = self.cache.get(base)
+            if chunk is None:
+                chunk = self.cache[base] = read(base, min(self.CHUNK, self.hi - base))
+            take = min(n, base + len(chunk) - addr)
+            out += chunk[addr - base:addr - base + take]
+            addr, n = addr + take, n - take
+        return bytes(out)
+
+    def u64(self, addr):
+        return le(self.read(addr, 8))
+
+
+# ---------------------------------------------------------------------------------------
+# The heap core (mm/heap.c)
+# ---------------------------------------------------------------------------------------
+
+class Block:
+    __slots__ = ("addr", "sf", "canary", "size", "free", "prev_free", "canary_ok", "nxt", "prv")
+
+
+class HeapError(Exception):
+    """A broken invariant, described like heap_check()'s panic messages."""
+
+
+class HeapView:
+    """A struct heap and its region, read from the target."""
+
+    def __init__(self, expr=KERNEL_HEAP):
+        self.expr = expr
+        self.h = value(expr, "mb-heap")
+        L = enum_values("enum heap_layout")
+        self.HDR, self.MIN_BLOCK = L["HDR"], L["MIN_BLOCK"]
+        self.F_FREE, self.F_PREV_FREE, self.F_MASK = L["F_FREE"], L["F_PREV_FREE"], L["F_MASK"]
+        self.SMALL_LIMIT, self.SL_BITS = L["SMALL_LIMIT"], L["SL_BITS"]
+        self.DEBUG_TRAILER, self.POISON = L["DEBUG_TRAILER"], L["HEAP_POISON"]
+        self.off = offsets("struct heap_free_block")
+        self.free_hdr = gdb.lookup_type("struct heap_free_block").sizeof  # header + links
+        h = self.h
+        self.base, self.end = int(h["base"]), int(h["end"])
+        self.secret, self.flags = int(h["secret"]) & U64, int(h["flags"])
+        self.debug = bool(self.flags & L["FLAG_DEBUG"])
+        self.nclasses = array_len(h["lists"])
+        self.sentinel = self.end - self.HDR
+        self.mem = Window(self.base, self.end)
+
+    @property
+    def initialised(self):
+        return self.base != 0 and self.end > self.base
+
+    def stat(self, name):
+        return int(self.h[name])
+
+    def canary_of(self, addr, sf):
+        return (self.secret ^ addr ^ (sf & ~self.F_PREV_FREE)) & U64
+
+    def class_of(self, size):
+        if size < self.SMALL_LIMIT:
+            return size >> 4
+        fl = size.bit_length() - 1
+        return (size >> (fl - self.SL_BITS)) + ((fl - 9) << self.SL_BITS)
+
+    def class_range(self, c):
+        """[lo, hi) of the block sizes class c holds."""
+        if c < self.SMALL_LIMIT >> 4:
+            return c << 4, (c + 1) << 4
+        per = 1 << self.SL_BITS
+        fl, sl = c // per + 8, c % per
+        return (per + sl) << (fl - self.SL_BITS), (per + sl + 1) << (fl - self.SL_BITS)
+
+    def block(self, addr):
+        data = self.mem.read(addr, 32 if addr + 32 <= self.end else self.HDR)
+        b = Block()
+        b.addr, b.sf, b.canary = addr, le(data, self.off["sf"]), le(data, self.off["canary"])
+        b.size = b.sf & ~self.F_MASK
+        b.free = bool(b.sf & self.F_FREE)
+        b.prev_free = bool(b.sf & self.F_PREV_FREE)
+        b.canary_ok = b.canary == self.canary_of(addr, b.sf)
+        b.nxt = le(data, self.off["next"]) if len(data) >= 32 else 0
+        b.prv = le(data, self.off["prev"]) if len(data) >= 32 else 0
+        return b
+
+    def payload_room(self, size):
+        return size - self.HDR - (self.DEBUG_TRAILER if self.debug else 0)
+
+    def blocks(self, lenient=False):
+        """The blocks in address order; raises HeapError at the first one that breaks the
+        tiling (bad canary or size), like heap_check(). lenient: a block whose canary is
+        bad but whose size still fits is yielded too (b.canary_ok False), and the walk goes on."""
+        x, prev_free = self.base, False
+        while x < self.sentinel:
+            b = self.block(x)
+            plausible = self.MIN_BLOCK <= b.size <= self.sentinel - x and not b.sf & 12
+            if not b.canary_ok and not (lenient and plausible):
+                raise HeapError("bad canary at block 0x%x (payload 0x%x, size_flags 0x%x, canary "
+                                "0x%x, expected 0x%x)" % (x, x + self.HDR, b.sf, b.canary,
+                                                          self.canary_of(x, b.sf)))
+            if b.size < self.MIN_BLOCK or b.size > self.sentinel - x or b.sf & 12:
+                raise HeapError("bad block size at block 0x%x (size_flags 0x%x, %d bytes to the "
+                                "sentinel)" % (x, b.sf, self.sentinel - x))
+            if b.prev_free != prev_free and b.canary_ok:
+                raise HeapError("PREV_FREE bit wrong at block 0x%x (size_flags 0x%x, previous block "
+                                "%s)" % (x, b.sf, "free" if prev_free else "allocated"))
+            yield b
+            prev_free = b.free
+            x += b.size
+
+    def list_entries(self, c):
+        e, seen = int(self.h["lists"][c]), 0
+        while e:
+            if e < self.base or e + self.MIN_BLOCK > self.sentinel or e % 16:
+                raise HeapError("list link outside the heap at 0x%x (class %d)" % (e, c))
+            yield self.block(e)
+            seen += 1
+            if seen > self.nclasses + self.stat("free_blocks"):
+                raise HeapError("list of class %d does not end (a cycle?)" % c)
+            e = self.block(e).nxt
+
+    def check(self):
+        """heap_check() from outside: returns a summary, raises HeapError naming the first
+        broken block."""
+        used = freeb = nfree = nused = 0
+        prev_free = False
+        free_addrs = set()
+        for b in self.blocks():
+            if b.free:
+                if prev_free:
+                    raise HeapError("unmerged free neighbours at block 0x%x (size %d)"
+                                    % (b.addr, b.size))
+                foot = self.mem.u64(b.addr + b.size - 8)
+                if foot != b.size:
+                    raise HeapError("bad footer at block 0x%x (footer %d, size %d)"
+                                    % (b.addr, foot, b.size))
+                if self.debug:  # poison between the links and the footer
+                    lo, hi = b.addr + self.free_hdr, b.addr + b.size - 8
+                    body = self.mem.read(lo, hi - lo)
+                    bad = next((i for i, v in enumerate(body) if v != self.POISON), None)
+                    if bad is not None:
+                        raise HeapError("use after free detected in block 0x%x (payload 0x%x, "
+                                        "offset %d, byte 0x%02x)" % (
+                                            b.addr, b.addr + self.HDR,
+                                            lo + bad - b.addr - self.HDR, body[bad]))
+                free_addrs.add(b.addr)
+                freeb, nfree = freeb + b.size, nfree + 1
+            else:
+                if self.debug:
+                    req = self.mem.u64(b.addr + b.size - 8)
+                    if req > self.payload_room(b.size):
+                        raise HeapError("bad debug trailer at block 0x%x (requested %d, room %d)"
+                                        % (b.addr, req, self.payload_room(b.size)))
+                used, nused = used + b.size, nused + 1
+            prev_free = b.free
+        s = self.block(self.sentinel)
+        if not s.canary_ok or s.size != 0 or s.free or s.prev_free != prev_free:
+            raise HeapError("bad end sentinel at 0x%x (size_flags 0x%x)" % (self.sentinel, s.sf))
+
+        listed, top = set(), 0
+        words = [int(self.h["class_map"][w]) for w in range(array_len(self.h["class_map"]))]
+        for c in range(self.nclasses):
+            head = int(self.h["lists"][c])
+            bit = (words[c >> 6] >> (c & 63)) & 1
+            if bit != (head != 0):
+                raise HeapError("bitmap disagrees with list at 0x%x (class %d, bit %d)"
+                                % (head, c, bit))
+            pv = 0
+            for e in self.list_entries(c):
+                if not e.canary_ok or not e.free or self.class_of(e.size) != c:
+                    raise HeapError("bad list entry at block 0x%x (class %d, size_flags 0x%x)"
+                                    % (e.addr, c, e.sf))
+                if e.prv != pv:
+                    raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
+                                    % (e.addr, e.prv, pv))
+                if e.addr in listed:
+                    raise HeapError("block 0x%x is on the free lists twice (class %d)" % (e.addr, c))
+                listed.add(e.addr)
+                pv = e.addr
+        for w, word in enumerate(words):
+            if word:
+                top |= 1 << w
+        if top != int(self.h["top_map"]) & U64:
+            raise HeapError("top bitmap wrong (0x%x, expected 0x%x)" % (int(self.h["top_map"]), top))
+        if listed != free_addrs:
+            missing = sorted(free_addrs - listed)
+            if missing:
+                raise HeapError("free block not on its list at block 0x%x" % missing[0])
+            raise HeapError("list entry 0x%x is not a free block of the heap"
+                            % sorted(listed - free_addrs)[0])
+        live = self.stat("total_allocs") - self.stat("total_frees")
+        if (used != self.stat("bytes_used") or nfree != self.stat("free_blocks") or nused != live
+                or self.stat("high_water") < used or used + freeb + self.HDR != self.end - self.base):
+            raise HeapError("statistics disagree (used %d/%d, free blocks %d/%d, live %d/%d, high "
+                            "water %d, size %d)" % (used, self.stat("bytes_used"), nfree,
+                                                    self.stat("free_blocks"), nused, live,
+                                                    self.stat("high_water"), self.end - self.base))
+        return nused, nfree
+
+    def find(self, addr):
+        if not self.base <= addr < self.end:
+            return "0x%x is not in the heap [0x%x, 0x%x)" % (addr, self.base, self.end)
+        if addr >= self.sentinel:
+            return "0x%x is in the end sentinel at 0x%x" % (addr, self.sentinel)
+        for b in self.blocks():
+            if b.addr <= addr < b.addr + b.size:
+                state = "free" if b.free else "used"
+                if addr < b.addr + self.HDR:
+                    return ("0x%x is in the header of %s block 0x%x (payload 0x%x, size %d)"
+                            % (addr, state, b.addr, b.addr + self.HDR, b.size))
+                return ("0x%x is in %s block 0x%x (payload 0x%x, offset %d of %d usable bytes)"
+                        % (addr, state, b.addr, b.addr + self.HDR, addr - b.addr - self.HDR,
+                           self.payload_room(b.size)))
+        return "0x%x: no block found" % addr
 
 
 class MbHeap(gdb.Command):
-    """Show the kernel heap (mm/kheap.c's struct heap): mb-heap [blocks]."""
+    """Show the heap core's state: mb-heap [--heap=EXPR] [blocks | free | check | find ADDR]
 
-    HDR = 16
-    FREE = 1
-    FLAG_MASK = 15
+mb-heap             the region, the totals of a walk over the blocks (used and free
+                    bytes, block counts, largest free block) and the heap's own counters
+mb-heap blocks      every block in address order: header address, payload address, size,
+                    used/free, and whether its canary is intact
+mb-heap free        the free lists: each non-empty size class with its blocks
+mb-heap check       the checks of heap_check(), from outside: tiling, canaries, merging,
+                    footers, lists, bitmaps, statistics (and poison in debug mode); names
+                    the first broken block
+mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
+
+--heap=EXPR picks another struct heap (an expression, without spaces, of type struct heap
+or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
 
     def __init__(self):
-        super().__init__("mb-heap", gdb.COMMAND_USER)
+        super().__init__("mb-heap", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        h = gdb.parse_and_eval("'mm/kheap.c'::kheap")
-        base, end = int(h["base"]), int(h["end"])
-        if base == 0:
-            gdb.write("mb-heap: the heap is not initialised yet\n")
+        words = arg.split(None, 1)
+        expr = KERNEL_HEAP
+        if words and words[0].startswith("--heap="):
+            expr = words[0][len("--heap="):]
+            words = words[1].split(None, 1) if len(words) > 1 else []
+        sub = words[0] if words else ""
+        operand = words[1].strip() if len(words) > 1 else ""
+        h = HeapView(expr)
+        if not h.initialised:
+            gdb.write("mb-heap: %s is not initialised yet\n" % expr)
             return
-        gdb.write("heap [0x%x, 0x%x): %d bytes, cap %d, grew %d times, %d allocs / %d frees\n"
-                  % (base, end, end - base, int(h["max_size"]), int(h["grow_events"]),
-                     int(h["total_allocs"]), int(h["total_frees"])))
-        show = arg.strip() == "blocks"
-        used = free = nused = nfree = largest = 0
-        addr, sentinel = base, end - self.HDR
-        while addr < sentinel:
-            sf = read_u64(addr)
-            size = sf & ~self.FLAG_MASK
-            if size < self.HDR or addr + size > sentinel:
-                gdb.write("mb-heap: corrupted header at 0x%x (size_flags 0x%x): stop\n" % (addr, sf))
-                return
-            is_free = bool(sf & self.FREE)
-            if is_free:
-                free, nfree, largest = free + size, nfree + 1, max(largest, size)
+        try:
+            if sub == "":
+                self.summary(h)
+            elif sub == "blocks":
+                self.show_blocks(h)
+            elif sub == "free":
+                self.show_free(h)
+            elif sub == "check":
+                nused, nfree = h.check()
+                gdb.write("mb-heap check: ok: %d blocks (%d used, %d free), lists, bitmaps and "
+                          "statistics agree\n" % (nused + nfree, nused, nfree))
+            elif sub == "find" and operand:
+                gdb.write(h.find(parse_addr(operand, "mb-heap find")) + "\n")
             else:
-                used, nused = used + size, nused + 1
-            if show:
-                gdb.write("  0x%x %8d %s\n" % (addr + self.HDR, size, "free" if is_free else "used"))
-            addr += size
-        gdb.write("heap: %d used blocks (%d bytes), %d free blocks (%d bytes), largest free %d\n"
-                  % (nused, used, nfree, free, largest))
+                raise gdb.GdbError("usage: mb-heap [--heap=EXPR] [blocks | free | check | find ADDR]")
+        except HeapError as e:
+            gdb.write("mb-heap %s: FAILED: %s\n" % (sub or "walk", e))
+        except gdb.MemoryError as e:
+            gdb.write("mb-heap %s: FAILED: cannot read heap memory: %s\n" % (sub or "walk", e))
+
+    @staticmethod
+    def summary(h):
+        gdb.write("heap %s: [0x%x, 0x%x) %d bytes, cap %d%s, grew %d times\n"
+                  % (h.expr, h.base, h.end, h.end - h.base, h.stat("max_size"),
+                     ", debug mode" if h.debug else "", h.stat("grow_events")))
+        used = free = nused = nfree = largest = 0
+        for b in h.blocks():
+            if b.free:
+                free, nfree, largest = free + b.size, nfree + 1, max(largest, b.size)
+            else:
+                used, nused = used + b.size, nused + 1
+        gdb.write("blocks: %d (%d used, %d free), used %d bytes, free %d bytes, largest free %d\n"
+                  % (nused + nfree, nused, nfree, used, free, largest))
+        gdb.write("counters: %d allocs, %d frees, %d live, high water %d bytes\n"
+                  % (h.stat("total_allocs"), h.stat("total_frees"),
+                     h.stat("total_allocs") - h.stat("total_frees"), h.stat("high_water")))
+
+    @staticmethod
+    def show_blocks(h):
+        gdb.write("%-18s %-18s %10s  %-4s  %s\n" % ("block", "payload", "size", "", "canary"))
+        n = bad = 0
+        for b in h.blocks(lenient=True):
+            gdb.write("0x%-16x 0x%-16x %10d  %-4s  %s\n"
+                      % (b.addr, b.addr + h.HDR, b.size, "free" if b.free else "used",
+                         "ok" if b.canary_ok else "BAD"))
+            n, bad = n + 1, bad + (not b.canary_ok)
+        gdb.write("%d blocks%s, end sentinel at 0x%x\n"
+                  % (n, ", %d with a BAD canary (see mb-heap check)" % bad if bad else "",
+                     h.sentinel))
+
+    @staticmethod
+    def show_free(h):
+        total = 0
+        for c in range(h.nclasses):
+            if not int(h.h["lists"][c]):
+                continue
+            lo, hi = h.class_range(c)
+            entries = list(h.list_entries(c))
+            total += len(entries)
+            gdb.write("class %4d [%d, %d): %d block%s\n"
+                      % (c, lo, hi, len(entries), "" if len(entries) == 1 else "s"))
+            for e in entries:
+                gdb.write("    0x%x %d%s\n" % (e.addr, e.size, "" if e.canary_ok else " BAD-CANARY"))
+        gdb.write("%d free blocks on the lists\n" % total)
 
 
-class MbTranslate(gdb.Command):
-    """Walk the page tables of CR3 for a virtual address: mb-translate VADDR."""
+# ---------------------------------------------------------------------------------------
+# The frame allocator (mm/pmm.c) and the memory map (mm/memmap.c)
+# ---------------------------------------------------------------------------------------
+
+def map_ranges(m):
+    """The ranges of a struct memmap: (start, end, type, reason or None)."""
+    out = []
+    for i in range(int(m["n"])):
+        r = m["r"][i]
+        reason = r["reason"].string() if int(r["reason"]) else None
+        out.append((int(r["start"]), int(r["end"]), int(r["type"]), reason))
+    return out
+
+
+def range_name(rtype, reason):
+    if reason:
+        return "reserved: " + reason
+    return MB2_TYPES.get(rtype, "reserved (type %d)" % rtype)
+
+
+class MbFrames(gdb.Command):
+    """Show the frame allocator: mb-frames [PADDR]
+
+mb-frames           frame totals as pmm_stats() computes them (total usable, free, used,
+                    reserved in the span), the bitmap's count of frames handed out, the
+                    free stack and the cursor
+mb-frames PADDR     whether the 4 KiB frame holding PADDR is free, used or reserved, and
+                    why (the memory map range and its reservation reason)"""
 
     def __init__(self):
-        super().__init__("mb-translate", gdb.COMMAND_USER)
+        super().__init__("mb-frames", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        va = int(gdb.parse_and_eval(arg)) & 0xFFFFFFFFFFFFFFFF
-        table = int(gdb.parse_and_eval("$cr3")) & ADDR_MASK
-        for level, name, shift in ((4, "PML4", 39), (3, "PDPT", 30), (2, "PD", 21), (1, "PT", 12)):
+        p = value(KERNEL_PMM, "mb-frames")
+        base, limit = int(p["base"]), int(p["limit"])
+        if limit <= base:
+            gdb.write("mb-frames: the frame allocator is not initialised yet\n")
+            return
+        total, used = int(p["total"]), int(p["used"])
+        span = (limit - base) // PAGE
+        if not arg.strip():
+            gdb.write("frames (4 KiB): total %d (%s), free %d, used %d, reserved %d\n"
+                      % (total, human(total * PAGE), total - used, used, span - total))
+            marked = sum(bin(x).count("1") for x in self.bitmap(p, base, limit))
+            gdb.write("span [0x%x, 0x%x): %d frames; bitmap: %d handed out%s\n"
+                      % (base, limit, span, marked, "" if marked == used else
+                         " (DISAGREES with used = %d)" % used))
+            cr = int(p["cursor_range"])
+            gdb.write("free stack: %d frame(s); cursor at 0x%x (usable range %d of %d)\n"
+                      % (int(p["stack_top"]), int(p["cursor"]), cr, int(p["nusable"])))
+            return
+        addr = parse_addr(arg, "mb-frames")
+        gdb.write("0x%x (frame 0x%x): %s\n" % (addr, addr & ~(PAGE - 1), self.explain(p, addr)))
+
+    @staticmethod
+    def bitmap(p, base, limit):
+        nbytes = ((limit - base) // PAGE + 63) // 64 * 8
+        return read(int(p["bitmap"]), nbytes)
+
+    @staticmethod
+    def on_stack(p, frame):
+        n = int(p["stack_top"])
+        if n == 0:
+            return False
+        data = read(int(p["stack"]), 4 * n)
+        idx = (frame - int(p["base"])) // PAGE
+        return any(le(data, 4 * i, 4) == idx for i in range(n))
+
+    def explain(self, p, addr):
+        frame = addr & ~(PAGE - 1)
+        base, limit = int(p["base"]), int(p["limit"])
+        rng = next((r for r in map_ranges(p["map"]) if r[0] <= addr < r[1]), None)
+        if frame < int(p["meta_end"]) and frame >= int(p["meta"]):
+            return "reserved: frame allocator metadata (never handed out)"
+        handed_out = False
+        if base <= frame < limit:
+            bit = (frame - base) // PAGE
+            handed_out = bool(self.bitmap(p, base, limit)[bit // 8] >> (bit % 8) & 1)
+        if rng is None:
+            return "not RAM: in no range of the memory map (a hole)"
+        start, end, rtype, reason = rng
+        where = "[0x%x, 0x%x) %s" % (start, end, range_name(rtype, reason))
+        if rtype != 1:
+            return "reserved by the firmware: %s" % where
+        if reason is None:
+            if handed_out:
+                return "used: handed out (usable range %s)" % where
+            if self.on_stack(p, frame):
+                return "free: on the free stack (freed earlier; usable range %s)" % where
+            usable = [(int(p["usable"][i]["start"]), int(p["usable"][i]["end"]))
+                      for i in range(int(p["nusable"]))]
+            cr, cursor = int(p["cursor_range"]), int(p["cursor"])
+            idx = next((i for i, (s, e) in enumerate(usable) if s <= frame < e), None)
+            if idx is not None and (idx > cr or (idx == cr and frame >= cursor)):
+                return "free: never handed out (at or above the cursor 0x%x; usable range %s)" % (
+                    cursor, where)
+            return ("LOST: below the cursor, not handed out and not on the free stack "
+                    "(usable range %s)" % where)
+        if handed_out:
+            return "used: handed out after pmm_release() gave it back (%s)" % where
+        if self.on_stack(p, frame):
+            return "free: released by pmm_release() from the kernel reservation (%s)" % where
+        return "reserved: %s (kernel reservation)" % reason
+
+
+class MbMmap(gdb.Command):
+    """Show the normalised physical memory map with reservation reasons: mb-mmap
+
+One line per range of mm/kmem.c's kmap (sorted, non-overlapping): start, end (exclusive),
+size, and the multiboot2 type or the reason the kernel reserved it, then the totals."""
+
+    def __init__(self):
+        super().__init__("mb-mmap", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        ranges = map_ranges(value(KERNEL_MAP, "mb-mmap"))
+        if not ranges:
+            gdb.write("mb-mmap: the memory map is empty (not set up yet)\n")
+            return
+        usable = fw = kern = 0
+        for start, end, rtype, reason in ranges:
+            gdb.write("  0x%016x  0x%016x  %10s  %s\n"
+                      % (start, end, human(end - start), range_name(rtype, reason)))
+            if rtype != 1:
+                fw += end - start
+            elif reason:
+                kern += end - start
+            else:
+                usable += end - start
+        gdb.write("%d ranges: usable %s, firmware-reserved %s, kernel-reserved %s\n"
+                  % (len(ranges), human(usable), human(fw), human(kern)))
+
+
+# ---------------------------------------------------------------------------------------
+# Page tables (x86_64, 4 levels)
+# ---------------------------------------------------------------------------------------
+
+ADDR_MASK = 0x000FFFFFFFFFF000
+P, W, U, PWT, PCD, A, D, PS, G, NX = (1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6,
+                                      1 << 7, 1 << 8, 1 << 63)
+FLAG_NAMES = [(P, "P"), (W, "W"), (U, "U"), (PWT, "PWT"), (PCD, "PCD"), (A, "A"), (D, "D"),
+              (PS, "PS"), (G, "G"), (NX, "NX")]
+LEVELS = (("PML4", 39), ("PDPT", 30), ("PD", 21), ("PT", 12))
+PAGE_NAMES = {12: "4 KiB", 21: "2 MiB", 30: "1 GiB"}
+
+
+class PhysMem:
+    """Physical memory of the guest: QEMU's gdbstub PhyMemMode when it has it (works
+    before paging, and for tables the direct map does not reach), else the kernel's
+    direct map. A context manager: the stub is switched back to virtual addresses on exit."""
+
+    def __enter__(self):
+        self.qemu = False
+        try:
+            out = gdb.execute("maint packet Qqemu.PhyMemMode:1", to_string=True)
+            self.qemu = '"OK"' in out
+        except gdb.error:
+            pass
+        self.flush()
+        self.how = "QEMU physical memory" if self.qemu else "the direct map at 0x%x" % DIRECT_MAP
+        return self
+
+    def __exit__(self, *exc):
+        if self.qemu:
+            gdb.execute("maint packet Qqemu.PhyMemMode:0", to_string=True)
+        self.flush()
+        return False
+
+    @staticmethod
+    def flush():
+        try:
+            gdb.execute("maint flush dcache", to_string=True)
+        except gdb.error:
+            pass
+
+    def read(self, pa, n):
+        return read(pa if self.qemu else DIRECT_MAP + pa, n)
+
+    def table(self, pa):
+        data = self.read(pa, PAGE)
+        return [le(data, 8 * i) for i in range(512)]
+
+
+def flag_str(entry):
+    return " ".join(n for bit, n in FLAG_NAMES if entry & bit)
+
+
+def canonical(va):
+    return va | (U64 ^ ((1 << 48) - 1)) if va & (1 << 47) else va
+
+
+def perms(w, u, nx, g):
+    return "r%s%s %s%s" % ("w" if w else "-", "-" if nx else "x", "user" if u else "kern",
+                           " global" if g else "")
+
+
+class MbPt(gdb.Command):
+    """Walk the live page tables (from CR3): mb-pt [VADDR]
+
+mb-pt VADDR   the four levels for VADDR: each entry's index, address, raw value and
+              decoded flags (P W U PWT PCD A D PS G NX), then the physical address and page
+              size, or the level where the walk stops
+mb-pt         the whole address space as merged ranges: virtual range, size, effective
+              permissions (r/w/x, user or kernel, global), page sizes, and the physical
+              range when it is contiguous
+
+Tables are read through QEMU's physical memory view (gdbstub PhyMemMode)."""
+
+    def __init__(self):
+        super().__init__("mb-pt", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        cr3 = int(gdb.parse_and_eval("$cr3")) & ADDR_MASK
+        with PhysMem() as phys:
+            if arg.strip():
+                self.walk_one(phys, cr3, parse_addr(arg, "mb-pt"))
+            else:
+                self.dump(phys, cr3)
+
+    @staticmethod
+    def walk_one(phys, cr3, va):
+        if canonical(va & ((1 << 48) - 1)) != va:
+            gdb.write("0x%x is not canonical (bits 63..47 differ): never mapped\n" % va)
+            return
+        gdb.write("mb-pt 0x%x: CR3 0x%x, tables read through %s\n" % (va, cr3, phys.how))
+        table, w, u, nx = cr3, True, True, False
+        for name, shift in LEVELS:
             index = (va >> shift) & 511
-            entry = read_u64(DIRECT_MAP + table + index * 8)
-            flags = " ".join(n for bit, n in PTE_FLAGS if entry & bit)
-            gdb.write("  %-4s[%3d] = 0x%016x  %s\n" % (name, index, entry, flags))
-            if not entry & 1:
-                gdb.write("0x%x: not mapped\n" % va)
+            entry = le(phys.read(table + 8 * index, 8))
+            gdb.write("  %-4s[%3d] @0x%-10x = 0x%016x  %s\n"
+                      % (name, index, table + 8 * index, entry, flag_str(entry)))
+            if not entry & P:
+                gdb.write("0x%x: not mapped (%s entry %d not present)\n" % (va, name, index))
                 return
-            if level == 1 or (level in (2, 3) and entry & (1 << 7)):
-                page = 1 << shift
-                pa = (entry & ADDR_MASK & ~(page - 1)) | (va & (page - 1))
-                gdb.write("0x%x -> phys 0x%x (%s page)\n"
-                          % (va, pa, {12: "4 KiB", 21: "2 MiB", 30: "1 GiB"}[shift]))
+            w, u, nx = w and bool(entry & W), u and bool(entry & U), nx or bool(entry & NX)
+            if shift == 12 or (shift in (21, 30) and entry & PS):
+                size = 1 << shift
+                frame = entry & ADDR_MASK & ~(size - 1)
+                gdb.write("0x%x -> phys 0x%x (%s page at 0x%x, %s)\n"
+                          % (va, frame | (va & (size - 1)), PAGE_NAMES[shift], frame,
+                             perms(w, u, nx, entry & G)))
                 return
             table = entry & ADDR_MASK
 
+    @staticmethod
+    def dump(phys, cr3):
+        gdb.write("mb-pt: CR3 0x%x, tables read through %s\n" % (cr3, phys.how))
+        runs = []  # [va_start, va_end, perms, pa_start, pa_end or None, set of sizes]
 
-MbLog()
-MbHeap()
-MbTranslate()
+        def leaf(va, size, pa, p):
+            r = runs[-1] if runs else None
+            if r and r[1] == va and r[2] == p:
+                r[1] = va + size
+                r[4] = pa + size if r[4] == pa else None
+                r[5].add(size)
+            else:
+                runs.append([va, va + size, p, pa, pa + size, {size}])
+
+        def walk(table, level, va, w, u, nx):
+            shift = LEVELS[level][1]
+            for i, entry in enumerate(phys.table(table)):
+                if not entry & P:
+                    continue
+                v = canonical(va | (i << shift)) if level == 0 else va | (i << shift)
+                ew, eu, enx = w and bool(entry & W), u and bool(entry & U), nx or bool(entry & NX)
+                if shift == 12 or (shift in (21, 30) and entry & PS):
+                    size = 1 << shift
+                    leaf(v, size, entry & ADDR_MASK & ~(size - 1), perms(ew, eu, enx, entry & G))
+                else:
+                    walk(entry & ADDR_MASK, level + 1, v, ew, eu, enx)
+
+        walk(cr3, 0, 0, True, True, False)
+        gdb.write("%-18s %-18s %10s  %-16s %-14s %s\n"
+                  % ("start", "end", "size", "access", "pages", "physical"))
+        for va, end, p, pa, pa_end, sizes in runs:
+            pages = "+".join(PAGE_NAMES[s.bit_length() - 1] for s in sorted(sizes))
+            where = "0x%x-0x%x" % (pa, pa_end) if pa_end is not None else "not contiguous"
+            gdb.write("0x%016x 0x%016x %10s  %-16s %-14s %s\n"
+                      % (va, end, human(end - va), p, pages, where))
+        gdb.write("%d mapped ranges\n" % len(runs))
+
+
+# ---------------------------------------------------------------------------------------
+# The kernel log (lib/kprintf.c)
+# ---------------------------------------------------------------------------------------
+
+class MbLog(gdb.Command):
+    """Print the kernel log: mb-log
+
+The last KLOG_SIZE bytes kprintf wrote (lib/kprintf.c's ring buffer klog_buf, with
+klog_head counting every byte ever written), oldest first: what the console showed,
+even when the serial output is lost, e.g. after a panic."""
+
+    def __init__(self):
+        super().__init__("mb-log", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        buf = value("klog_buf", "mb-log")
+        size = int(buf.type.sizeof)
+        head = int(gdb.parse_and_eval("klog_head"))
+        kept = min(head, size)
+        data = read(int(buf.address), size)
+        start = (head - kept) % size  # the oldest byte kept
+        out = (data[start:] + data[:start])[:kept]
+        text = out.decode("utf-8", "replace")
+        gdb.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+# ---------------------------------------------------------------------------------------
+# Pretty-printers
+# ---------------------------------------------------------------------------------------
+
+class AddrPrinter:
+    def __init__(self, val, prefix):
+        self.val, self.prefix = val, prefix
+
+    def to_string(self):
+        return "%s 0x%x" % (self.prefix, int(self.val["addr"]) & U64)
+
+
+class BlockPrinter:
+    """struct heap_free_block: the size, the flags and whether the canary matches the
+    kernel heap's secret; a free block also shows its list links."""
+
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        try:
+            h = HeapView()
+        except (gdb.error, gdb.GdbError):
+            h = None
+        sf = int(self.val["sf"]) & U64
+        if h is None:
+            flags = (1, 2, 15)
+        else:
+            flags = (h.F_FREE, h.F_PREV_FREE, h.F_MASK)
+        free = sf & flags[0]
+        parts = ["size %d" % (sf & ~flags[2]), "free" if free else "used"]
+        if sf & flags[1]:
+            parts.append("prev free")
+        addr = int(self.val.address) if self.val.address is not None else None
+        if h is not None and addr is not None and h.base <= addr < h.end:
+            ok = int(self.val["canary"]) & U64 == h.canary_of(addr, sf)
+            parts.append("canary ok" if ok else "canary BAD")
+        if free:
+            parts.append("next 0x%x, prev 0x%x" % (int(self.val["next"]), int(self.val["prev"])))
+        return "{%s}" % ", ".join(parts)
+
+
+def lookup_printer(val):
+    t = val.type.unqualified()
+    name = t.name or ""
+    if name == "paddr_t":
+        return AddrPrinter(val, "pa")
+    if name == "vaddr_t":
+        return AddrPrinter(val, "va")
+    s = t.strip_typedefs()
+    if s.code == gdb.TYPE_CODE_STRUCT and s.tag == "heap_free_block":
+        return BlockPrinter(val)
+    return None
+
+
+def session_settings():
+    """What a kernel debugging session wants: no pager stops (batch runs, long dumps),
+    structs printed one field per line, Intel syntax like the NASM trampoline. The kernel
+    is an x86_64 ELF that starts in 32-bit mode: keep GDB's architecture i386:x86-64 (never
+    `set architecture i386`) and use hardware breakpoints (hbreak) until the kernel's
+    higher-half mapping exists."""
+    for setting in ("pagination off", "confirm off", "print pretty on",
+                    "disassembly-flavor intel"):
+        gdb.execute("set " + setting)
+
+
+session_settings()
+for cmd in (MbHeap, MbFrames, MbMmap, MbPt, MbLog):
+    cmd()
+gdb.pretty_printers = [p for p in gdb.pretty_printers
+                       if getattr(p, "__name__", "") != "lookup_printer"]
+gdb.pretty_printers.append(lookup_printer)

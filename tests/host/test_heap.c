@@ -458,6 +458,52 @@ static void test_growth_aligned(void **state)
 /* Misuse                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
+/* A free block's footer overwritten (by a stray write): freeing its successor, or growing over it, panics naming the footer value,
+ * and never follows it to a misaligned or out-of-heap header (the .asan build would
+ * report the misaligned load). A panic is the end of a heap: each case starts afresh. */
+static void test_corrupted_footer(void **state)
+{
+    (void)state;
+    static const size_t bad[] = {8, 24, 1000008, 4, 0};
+    for (volatile size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        init_plain(64u * 1024u);
+        char *a = heap_alloc(&H, 100, 16);
+        char *b = heap_alloc(&H, 100, 16);
+        assert_non_null(heap_alloc(&H, 100, 16));
+        heap_free(&H, a); /* a free block in front of b: b's PREV_FREE leads to its footer */
+        size_t *foot = (size_t *)(b - 16 - 8);
+        *foot = bad[i];
+        EXPECT_PANIC(heap_free(&H, b), "heap_free: corrupted free block before 0x");
+    }
+
+    /* The free tail block in front of the end sentinel, when the heap grows. */
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0), E_OK);
+    char *t = heap_alloc(&H, 1000, 16);
+    assert_non_null(t);
+    size_t *tail_foot = (size_t *)(H.end - 16 - 8);
+    *tail_foot = 4088; /* not a multiple of 16 */
+    EXPECT_PANIC(heap_alloc(&H, 8000, 16),
+                 "heap_grow: corrupted free block before the end sentinel 0x");
+}
+
+/* Debug mode: a use after free that overwrites a free block's list link is caught when an
+ * allocation's list walk visits that block, before the walk follows the link. Block A
+ * (1104 bytes) is alone in its size class; a request whose block (1120 bytes) falls in the
+ * same class visits A, finds it too small, and would follow A's next link. */
+static void test_debug_walk_checks_links(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+                     E_OK);
+    uintptr_t *a = heap_alloc(&H, 1072, 16); /* block 16 + 1072 + 16 (trailer) = 1104 */
+    assert_non_null(a);
+    assert_non_null(heap_alloc(&H, 16, 16)); /* keeps A from merging with the tail */
+    heap_free(&H, a);
+    a[0] = 0x10; /* the freed payload's first word is A's next link */
+    EXPECT_PANIC(heap_alloc(&H, 1088, 16), "heap_alloc: use after free detected in block 0x");
+}
+
 static void test_double_free(void **state)
 {
     (void)state;
@@ -900,6 +946,8 @@ int main(void)
         cmocka_unit_test(test_growth_refused),
         cmocka_unit_test(test_growth_aligned),
         cmocka_unit_test(test_double_free),
+        cmocka_unit_test(test_corrupted_footer),
+        cmocka_unit_test(test_debug_walk_checks_links),
         cmocka_unit_test(test_dealloc_layout),
         cmocka_unit_test(test_invalid_pointers),
         cmocka_unit_test(test_canary_overwrite),

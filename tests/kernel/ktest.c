@@ -79,6 +79,19 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
     verdict(false, "assertion failed");
 }
 
+/* noinline, and an empty asm that the compiler must keep: the call and the function
+ * both exist in every build, so that the breakpoint has somewhere to stop. */
+__attribute__((noinline)) void ktest_checkpoint(const char *what)
+{
+    kprintf("ktest: checkpoint %s\n", what);
+    __asm__ volatile("" ::"r"(what) : "memory");
+}
+
+void ktest_fact(const char *key, uint64_t value)
+{
+    kprintf("fact: %s = %#llx\n", key, (unsigned long long)value);
+}
+
 void ktest_arm(const struct ktest *t)
 {
     current = t;

@@ -67,6 +67,17 @@ _Noreturn void ktest_fail(const char *file, int line, const char *fmt, ...)
 #define KT_ASSERT_GE(a, b) KT_ASSERT_OP(a, >=, b)
 #define KT_ASSERT_GT(a, b) KT_ASSERT_OP(a, >, b)
 
+/*
+ * A stop for the GDB tests (tests/gdb/): prints "ktest: checkpoint <what>" and calls a
+ * function that does nothing, so that `hbreak ktest_checkpoint` stops the kernel at a
+ * known point; without a debugger it returns at once.
+ */
+void ktest_checkpoint(const char *what);
+
+/* Prints "fact: <key> = <value>" (hex): a value the kernel computed that a GDB test
+ * compares with what the GDB helpers read from outside at the next checkpoint. */
+void ktest_fact(const char *key, uint64_t value);
+
 /* Finds a test by its full name; NULL if there is none. */
 const struct ktest *ktest_find(const char *name);
 

@@ -617,6 +617,21 @@ KTEST_SHOULD_PANIC(heap, double_free, "double free of")
     ktest_fail(__FILE__, __LINE__, "the second free of %p returned", b);
 }
 
+/* realloc's old layout must describe the block, as dealloc's must: a size larger than
+ * the block is caught before anything is copied. */
+KTEST_SHOULD_PANIC(heap, realloc_wrong_layout, "kheap_realloc: layout { size: 4096, align: 16 } "
+                                               "does not match the block")
+{
+    const struct layout l = {64, 16}, wrong = {4096, 16};
+    void *a = galloc(l);
+    KT_ASSERT(a);
+    void *b = grealloc(a, l, 128); /* the right layout: fine */
+    KT_ASSERT(b);
+    kprintf("realloc_wrong_layout: realloc of %p with a 4096-byte layout\n", b);
+    grealloc(b, wrong, 8192);
+    ktest_fail(__FILE__, __LINE__, "realloc with a wrong layout returned");
+}
+
 /* A pointer 16 bytes into a live block: 16-aligned and inside the heap, so only the
  * header check (and the walk of the tiling on the error path) can tell. */
 KTEST_SHOULD_PANIC(heap, invalid_free, "invalid pointer")

@@ -26,6 +26,8 @@ mbheap_qemu_test(heap.oom KTEST heap.oom ARGS --cmdline "heap_max=1M"
 
 # Misuse panics with the heap's own messages.
 mbheap_qemu_test(heap.double_free KTEST heap.double_free ARGS --expect "double free of 0x")
+mbheap_qemu_test(heap.realloc_wrong_layout KTEST heap.realloc_wrong_layout
+    ARGS --expect "realloc_wrong_layout: realloc of 0x")
 mbheap_qemu_test(heap.invalid_free KTEST heap.invalid_free
     ARGS --expect "invalid pointer 0x" --expect "(not a block start)")
 

@@ -1,0 +1,152 @@
+/*
+ * tests/kernel/test_gdb.c - kernels for the GDB tests (tests/gdb/CMakeLists.txt).
+ *
+ * Each test leaves the memory stack in a known, non-trivial state, prints what the
+ * kernel itself computes about it as "fact:" lines (heap_stats(), vmm_translate(),
+ * pmm_stats(), chosen addresses), and stops at ktest_checkpoint(). The GDB test breaks
+ * there, runs the helpers of scripts/gdb/mbheap.py and compares their output with the
+ * facts in the serial log. Without a debugger the tests simply run to the end and pass
+ * (they are also plain QEMU tests).
+ */
+#include <stdint.h>
+
+#include "lib/kprintf.h"
+#include "lib/kvec.h"
+#include "lib/string.h"
+#include "lib/types.h"
+#include "mm/alloc.h"
+#include "mm/heap.h"
+#include "mm/kheap.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
+#include "mm/vmm.h"
+#include "tests/kernel/ktest.h"
+
+#define NBLOCKS 48
+
+/* Live blocks of many sizes (through the global allocator, so that a pointer is a heap
+ * payload: kmalloc adds a header of its own), with every third one freed (free blocks
+ * between used ones, so they cannot merge), a grown vector (reallocs) and a page-aligned
+ * block. */
+struct heap_scene {
+    void *p[NBLOCKS];
+    struct layout l[NBLOCKS];
+    void *aligned;
+    struct layout aligned_layout;
+    struct kvec vec;
+};
+
+static void scene_build(struct heap_scene *s)
+{
+    for (int i = 0; i < NBLOCKS; i++) {
+        size_t size = 8 + (size_t)((i * 7919) % 1500); /* 8 .. 1507 bytes, scattered */
+        KT_ASSERT_EQ(layout_new(size, 8, &s->l[i]), E_OK);
+        s->p[i] = galloc(s->l[i]);
+        KT_ASSERT(s->p[i] != NULL);
+        memset(s->p[i], i, size);
+    }
+    for (int i = 0; i < NBLOCKS; i += 3) {
+        gdealloc(s->p[i], s->l[i]);
+        s->p[i] = NULL;
+    }
+    kvec_init(&s->vec, sizeof(uint64_t), _Alignof(uint64_t));
+    for (uint64_t v = 0; v < 700; v++)
+        kvec_push(&s->vec, &v);
+    KT_ASSERT_EQ(layout_new(3000, 4096, &s->aligned_layout), E_OK);
+    s->aligned = galloc(s->aligned_layout);
+    KT_ASSERT(s->aligned != NULL);
+    KT_ASSERT_EQ((uintptr_t)s->aligned % 4096, 0);
+    kheap_check();
+}
+
+static void scene_drop(struct heap_scene *s)
+{
+    for (int i = 0; i < NBLOCKS; i++)
+        if (s->p[i])
+            gdealloc(s->p[i], s->l[i]);
+    kvec_drop(&s->vec);
+    gdealloc(s->aligned, s->aligned_layout);
+    kheap_check();
+    struct heap_stats st;
+    kheap_stats(&st);
+    KT_ASSERT_EQ(st.live_allocs, 0);
+    KT_ASSERT_EQ(st.free_blocks, 1);
+}
+
+static void heap_facts(void)
+{
+    struct heap_stats st;
+    kheap_stats(&st);
+    ktest_fact("heap.heap_size", st.heap_size);
+    ktest_fact("heap.bytes_used", st.bytes_used);
+    ktest_fact("heap.bytes_free", st.bytes_free);
+    ktest_fact("heap.free_blocks", st.free_blocks);
+    ktest_fact("heap.live_allocs", st.live_allocs);
+    ktest_fact("heap.blocks", st.free_blocks + st.live_allocs);
+    ktest_fact("heap.largest_free", st.largest_free);
+    ktest_fact("heap.total_allocs", st.total_allocs);
+}
+
+static paddr_t translate(const void *p)
+{
+    paddr_t out;
+    uint64_t flags;
+    KT_ASSERT_EQ(vmm_translate(kmem_space(), va_from_ptr(p), &out, &flags), E_OK);
+    return out;
+}
+
+/* The heap, the page tables and the frame allocator with some traffic behind them. */
+KTEST(gdb, heap_state)
+{
+    struct heap_scene s;
+    scene_build(&s);
+
+    heap_facts();
+    /* A payload inside the heap, 100 bytes into a live block, and where the CPU finds it. */
+    const char *inside = (const char *)s.p[NBLOCKS - 1] + 100;
+    ktest_fact("heap.inside", (uintptr_t)inside);
+    ktest_fact("heap.inside_block", (uintptr_t)s.p[NBLOCKS - 1]);
+    ktest_fact("heap.inside_phys", pa_val(translate(inside)));
+    ktest_fact("heap.aligned", (uintptr_t)s.aligned);
+    ktest_fact("heap.aligned_phys", pa_val(translate(s.aligned)));
+
+    /* Frames: one handed out, one handed out and given back, and the totals. */
+    paddr_t used, freed;
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &used), E_OK);
+    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &freed), E_OK);
+    pmm_free(kmem_pmm(), freed);
+    struct pmm_stats ps;
+    pmm_stats(kmem_pmm(), &ps);
+    ktest_fact("pmm.total", ps.total);
+    ktest_fact("pmm.free", ps.free);
+    ktest_fact("pmm.used", ps.used);
+    ktest_fact("pmm.reserved", ps.reserved);
+    ktest_fact("pmm.used_frame", pa_val(used));
+    ktest_fact("pmm.freed_frame", pa_val(freed));
+
+    ktest_checkpoint("heap_state");
+
+    pmm_free(kmem_pmm(), used);
+    scene_drop(&s);
+}
+
+/* One block header overwritten (its canary), as a stray write would: the GDB test's
+ * `mb-heap check` must name that block. The header is restored before the heap is used
+ * again, so the test ends with a clean heap_check(). */
+KTEST(gdb, corrupt_block)
+{
+    struct heap_scene s;
+    scene_build(&s);
+
+    uint64_t *hdr = (uint64_t *)((uintptr_t)s.p[NBLOCKS / 2 + 1] - HEAP_ALIGN);
+    uint64_t saved = hdr[1];
+    hdr[1] ^= 0x5a5a;
+    ktest_fact("corrupt.block", (uintptr_t)hdr);
+    ktest_fact("corrupt.payload", (uintptr_t)s.p[NBLOCKS / 2 + 1]);
+
+    ktest_checkpoint("corrupt_block");
+
+    hdr[1] = saved;
+    kheap_check();
+    scene_drop(&s);
+}
