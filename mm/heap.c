@@ -103,14 +103,14 @@
  * `enum heap_layout` instead of copying numbers.
  */
 enum heap_layout {
-    HDR = 16,            /* block header: size_flags, canary */
-    MIN_BLOCK = 48,      /* header, two list links, footer */
-    F_FREE = 1,          /* size_flags: this block is free */
-    F_PREV_FREE = 2,     /* size_flags: the block before this one is free */
-    F_MASK = 15,         /* size_flags: the flag bits (the size is a multiple of 16) */
-    HEAP_POISON = 0xdd,  /* debug mode: byte pattern of freed memory */
-    SMALL_LIMIT = 1024,  /* exact 16-byte classes below this block size */
-    DEBUG_TRAILER = 16,  /* debug mode: { caller, requested size } at an allocated block's end */
+    HDR = 16,           /* block header: size_flags, canary */
+    MIN_BLOCK = 48,     /* header, two list links, footer */
+    F_FREE = 1,         /* size_flags: this block is free */
+    F_PREV_FREE = 2,    /* size_flags: the block before this one is free */
+    F_MASK = 15,        /* size_flags: the flag bits (the size is a multiple of 16) */
+    HEAP_POISON = 0xdd, /* debug mode: byte pattern of freed memory */
+    SMALL_LIMIT = 1024, /* exact 16-byte classes below this block size */
+    DEBUG_TRAILER = 16, /* debug mode: { caller, requested size } at an allocated block's end */
     SL_BITS = HEAP_SL_BITS,
     FLAG_DEBUG = HEAP_F_DEBUG, /* struct heap's flags: debug mode */
 };
@@ -795,10 +795,10 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
     unsigned fc;
     if (slack) {
         /* (two calls with constant dbg: the release walk carries no debug test) */
-        blk_t *b = dbg ? scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap,
-                                       &fc, true)
-                       : scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap,
-                                       &fc, false);
+        blk_t *b =
+            dbg ? scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap, &fc, true)
+                : scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap, &fc,
+                                false);
         if (b)
             return take_slow(h, b, fc, need, gap, caller, size);
     } else if (need > SMALL_LIMIT) {
@@ -819,9 +819,9 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
         return take_slow(h, b, (unsigned)c, need, gap, caller, size);
     }
     for (;;) {
-        blk_t *b = dbg ? scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc, true)
-                       : scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc,
-                                  false);
+        blk_t *b =
+            dbg ? scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc, true)
+                : scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc, false);
         if (b)
             return take_slow(h, b, fc, need, gap, caller, size);
         size_t t = tail_free(h);
@@ -1099,10 +1099,40 @@ size_t heap_usable_size(const struct heap *h, const void *p)
 /* Checking, statistics, reports                                                      */
 /* ---------------------------------------------------------------------------------- */
 
+/* heap_check found that the free lists do not hold exactly the free blocks of the tiling:
+ * name the first free block that is not on its list (a walk of its list per free block:
+ * quadratic, but only on this error path). */
+static noreturn __attribute__((noinline, cold)) void bad_membership(const struct heap *h,
+                                                                    size_t listed, size_t nfree)
+{
+    for (uintptr_t x = h->base; x < sentinel_addr(h); x += bsize(B(x))) {
+        if (!(B(x)->sf & F_FREE))
+            continue;
+        unsigned c = class_of(bsize(B(x)));
+        const blk_t *e = h->lists[c];
+        for (size_t steps = 0; e && e != B(x) && steps <= h->free_blocks; steps++)
+            e = e->next;
+        if (e != B(x))
+            panic("heap_check: free block not on its list at %p (size %zu, class %u)", (void *)x,
+                  bsize(B(x)), c);
+    }
+    panic("heap_check: list entries do not match free blocks at %p (%zu listed, %zu free)",
+          (const void *)h, listed, nfree);
+}
+
+/*
+ * Linear in the heap's blocks: the walk of the tiling checks every block, the walk of the
+ * lists every list entry, and the two meet through a count and a checksum: the sum of
+ * mix64(address) over the free blocks of the tiling must equal the same sum over the list
+ * entries (distinct, free, of the right class, as the list walk checks). Equal sums with
+ * equal counts mean the same set of blocks, barring a 64-bit collision; a mismatch is then
+ * located precisely, slowly, by bad_membership().
+ */
 void heap_check(const struct heap *h)
 {
     uintptr_t x = h->base, s = sentinel_addr(h);
     size_t used = 0, freeb = 0, nfree = 0, nused = 0;
+    uint64_t tiled_sum = 0, listed_sum = 0;
     bool prev_free = false;
     while (x < s) {
         const blk_t *b = B(x);
@@ -1122,17 +1152,7 @@ void heap_check(const struct heap *h)
             if (*footer(x, size) != size)
                 panic("heap_check: bad footer at %p (footer %zu, size %zu)", (void *)x,
                       *footer(x, size), size);
-            unsigned c = class_of(size);
-            const blk_t *e = h->lists[c];
-            size_t steps = 0;
-            while (e && e != b && steps++ <= h->free_blocks) {
-                if (!link_ok(h, e))
-                    panic("heap_check: list link outside the heap at %p (class %u)", (void *)e, c);
-                e = e->next;
-            }
-            if (e != b)
-                panic("heap_check: free block not on its list at %p (size %zu, class %u)",
-                      (void *)x, size, c);
+            tiled_sum += mix64(x); /* list membership: compared with the lists below */
             if (h->flags & HEAP_F_DEBUG)
                 poison_verify(x, size, x + HDR, x + size, "heap_check");
             freeb += size;
@@ -1176,6 +1196,7 @@ void heap_check(const struct heap *h)
             if (e->prev != pv)
                 panic("heap_check: broken back link at %p (prev %p, expected %p)", (void *)e,
                       (void *)e->prev, (void *)pv);
+            listed_sum += mix64(A(e));
             if (++listed > nfree)
                 panic("heap_check: more list entries than free blocks at %p (class %u, %zu "
                       "free blocks)",
@@ -1188,9 +1209,8 @@ void heap_check(const struct heap *h)
     if (top != h->top_map)
         panic("heap_check: top bitmap wrong at %p (%#llx, expected %#llx)", (void *)h,
               (unsigned long long)h->top_map, (unsigned long long)top);
-    if (listed != nfree)
-        panic("heap_check: list entries do not match free blocks at %p (%zu listed, %zu free)",
-              (void *)h, listed, nfree);
+    if (listed != nfree || listed_sum != tiled_sum) /* (the list walk stops at nfree + 1) */
+        bad_membership(h, listed, nfree);
 
     /* statistics */
     if (used != h->bytes_used || nfree != h->free_blocks ||

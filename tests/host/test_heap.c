@@ -458,9 +458,10 @@ static void test_growth_aligned(void **state)
 /* Misuse                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
-/* A free block's footer overwritten (by a stray write): freeing its successor, or growing over it, panics naming the footer value,
- * and never follows it to a misaligned or out-of-heap header (the .asan build would
- * report the misaligned load). A panic is the end of a heap: each case starts afresh. */
+/* A free block's footer overwritten by a stray write: freeing its successor, or growing the
+ * heap over it, panics naming the footer value and never follows it to a misaligned or
+ * out-of-heap header (the .asan build would report a misaligned load). A panic is the end of
+ * a heap: each case starts afresh. */
 static void test_corrupted_footer(void **state)
 {
     (void)state;
@@ -502,6 +503,26 @@ static void test_debug_walk_checks_links(void **state)
     heap_free(&H, a);
     a[0] = 0x10; /* the freed payload's first word is A's next link */
     EXPECT_PANIC(heap_alloc(&H, 1088, 16), "heap_alloc: use after free detected in block 0x");
+}
+
+/* heap_check ties the free lists to the tiling with a count and a checksum (linear); when
+ * they disagree it names the free block that is missing from its list. */
+static void test_check_list_membership(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    uintptr_t *a = heap_alloc(&H, 100, 16), *b = heap_alloc(&H, 100, 16);
+    uintptr_t *c = heap_alloc(&H, 100, 16), *d = heap_alloc(&H, 100, 16);
+    assert_true(a && b && c && d);
+    heap_free(&H, a);
+    heap_free(&H, c); /* exact classes are LIFO: the list is c, a */
+    heap_check(&H);
+    assert_int_equal(c[0], (uintptr_t)a - 16); /* c's next link: a's header */
+    c[0] = 0;                                  /* a drops off its list */
+    char want[96];
+    ksnprintf(want, sizeof(want), "heap_check: free block not on its list at %p (size 128",
+              (void *)((uintptr_t)a - 16));
+    EXPECT_PANIC(heap_check(&H), want);
 }
 
 static void test_double_free(void **state)
@@ -947,6 +968,7 @@ int main(void)
         cmocka_unit_test(test_growth_aligned),
         cmocka_unit_test(test_double_free),
         cmocka_unit_test(test_corrupted_footer),
+        cmocka_unit_test(test_check_list_membership),
         cmocka_unit_test(test_debug_walk_checks_links),
         cmocka_unit_test(test_dealloc_layout),
         cmocka_unit_test(test_invalid_pointers),

@@ -619,8 +619,9 @@ KTEST_SHOULD_PANIC(heap, double_free, "double free of")
 
 /* realloc's old layout must describe the block, as dealloc's must: a size larger than
  * the block is caught before anything is copied. */
-KTEST_SHOULD_PANIC(heap, realloc_wrong_layout, "kheap_realloc: layout { size: 4096, align: 16 } "
-                                               "does not match the block")
+KTEST_SHOULD_PANIC(heap, realloc_wrong_layout,
+                   "kheap_realloc: layout { size: 4096, align: 16 } "
+                   "does not match the block")
 {
     const struct layout l = {64, 16}, wrong = {4096, 16};
     void *a = galloc(l);

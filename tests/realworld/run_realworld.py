@@ -114,7 +114,7 @@ def programs(a):
     return {
         "python": Program(
             "python", lambda out: [a.python, os.path.join(src, "tests/realworld/workload.py")],
-            2000000, env={"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0",
+            100000, env={"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0",
                           "PYTHONDONTWRITEBYTECODE": "1"},
             what="dicts, lists, strings, sorting, JSON round trip, re, small objects"),
         "gcc": Program(
