@@ -1101,7 +1101,8 @@ size_t heap_usable_size(const struct heap *h, const void *p)
 
 /* heap_check found that the free lists do not hold exactly the free blocks of the tiling:
  * name the first free block that is not on its list (a walk of its list per free block:
- * quadratic, but only on this error path). */
+ * quadratic, but only on this error path; heap_check's list walk proved that no list is
+ * longer than `listed` entries, whatever the counters say). */
 static noreturn __attribute__((noinline, cold)) void bad_membership(const struct heap *h,
                                                                     size_t listed, size_t nfree)
 {
@@ -1110,7 +1111,7 @@ static noreturn __attribute__((noinline, cold)) void bad_membership(const struct
             continue;
         unsigned c = class_of(bsize(B(x)));
         const blk_t *e = h->lists[c];
-        for (size_t steps = 0; e && e != B(x) && steps <= h->free_blocks; steps++)
+        for (size_t steps = 0; e && e != B(x) && steps <= listed; steps++) /* (proved bound) */
             e = e->next;
         if (e != B(x))
             panic("heap_check: free block not on its list at %p (size %zu, class %u)", (void *)x,

@@ -60,9 +60,13 @@ def value(expr, what):
     except gdb.error as e:
         raise gdb.GdbError("%s: cannot evaluate %s (%s); are the kernel's symbols loaded?"
                            % (what, expr, e))
-    if v.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
-        v = v.dereference()
-    v.fetch_lazy()
+    try:
+        if v.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+            v = v.dereference()
+        v.fetch_lazy()
+    except gdb.MemoryError as e:
+        raise gdb.GdbError("%s: cannot read %s (%s): the kernel's memory is not mapped yet; "
+                           "stop later (e.g. hbreak kmain, continue)" % (what, expr, e))
     return v
 
 
@@ -146,6 +150,9 @@ class HeapView:
     def __init__(self, expr=KERNEL_HEAP):
         self.expr = expr
         self.h = value(expr, "mb-heap")
+        if self.h.type.strip_typedefs().tag != "heap":
+            raise gdb.GdbError("mb-heap: %s is a %s, not a struct heap or a pointer to one"
+                               % (expr, self.h.type))
         L = enum_values("enum heap_layout")
         self.HDR, self.MIN_BLOCK = L["HDR"], L["MIN_BLOCK"]
         self.F_FREE, self.F_PREV_FREE, self.F_MASK = L["F_FREE"], L["F_PREV_FREE"], L["F_MASK"]
@@ -224,14 +231,16 @@ class HeapView:
 
     def list_entries(self, c):
         e, seen = int(self.h["lists"][c]), 0
+        most = (self.end - self.base) // self.MIN_BLOCK  # more entries than blocks can fit
         while e:
-            if e < self.base or e + self.MIN_BLOCK > self.sentinel or e % 16:
+            if e < self.base or e >= self.sentinel or e % 16:
                 raise HeapError("list link outside the heap at 0x%x (class %d)" % (e, c))
-            yield self.block(e)
+            b = self.block(e)
+            yield b
             seen += 1
-            if seen > self.nclasses + self.stat("free_blocks"):
+            if seen > most:
                 raise HeapError("list of class %d does not end (a cycle?)" % c)
-            e = self.block(e).nxt
+            e = b.nxt
 
     def check(self):
         """heap_check() from outside: returns a summary, raises HeapError naming the first
@@ -316,9 +325,9 @@ class HeapView:
             return "0x%x is not in the heap [0x%x, 0x%x)" % (addr, self.base, self.end)
         if addr >= self.sentinel:
             return "0x%x is in the end sentinel at 0x%x" % (addr, self.sentinel)
-        for b in self.blocks():
+        for b in self.blocks(lenient=True):
             if b.addr <= addr < b.addr + b.size:
-                state = "free" if b.free else "used"
+                state = ("free" if b.free else "used") + ("" if b.canary_ok else " (BAD canary)")
                 if addr < b.addr + self.HDR:
                     return ("0x%x is in the header of %s block 0x%x (payload 0x%x, size %d)"
                             % (addr, state, b.addr, b.addr + self.HDR, b.size))
@@ -337,8 +346,8 @@ mb-heap blocks      every block in address order: header address, payload addres
                     used/free, and whether its canary is intact
 mb-heap free        the free lists: each non-empty size class with its blocks
 mb-heap check       the checks of heap_check(), from outside: tiling, canaries, merging,
-                    footers, lists, bitmaps, statistics (and poison in debug mode); names
-                    the first broken block
+                    footers, lists, bitmaps, statistics, and poison in debug mode (every
+                    free byte is read: slow on a large heap); it names the first broken block
 mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
 
 --heap=EXPR picks another struct heap (an expression, without spaces, of type struct heap
@@ -474,7 +483,7 @@ mb-frames PADDR     whether the 4 KiB frame holding PADDR is free, used or reser
                          " (DISAGREES with used = %d)" % used))
             cr = int(p["cursor_range"])
             gdb.write("free stack: %d frame(s); cursor at 0x%x (usable range %d of %d)\n"
-                      % (int(p["stack_top"]), int(p["cursor"]), cr, int(p["nusable"])))
+                      % (int(p["stack_top"]), int(p["cursor"]), cr + 1, int(p["nusable"])))
             return
         addr = parse_addr(arg, "mb-frames")
         gdb.write("0x%x (frame 0x%x): %s\n" % (addr, addr & ~(PAGE - 1), self.explain(p, addr)))
@@ -637,10 +646,21 @@ Tables are read through QEMU's physical memory view (gdbstub PhyMemMode)."""
         super().__init__("mb-pt", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        # the argument may read memory: evaluate it before switching to physical addresses
+        va = parse_addr(arg, "mb-pt") if arg.strip() else None
+        cr0, cr4 = int(gdb.parse_and_eval("$cr0")), int(gdb.parse_and_eval("$cr4"))
+        efer = int(gdb.parse_and_eval("$efer"))
+        if not cr0 & (1 << 31):
+            gdb.write("mb-pt: paging is off (CR0.PG = 0): virtual = physical\n")
+            return
+        if not efer & (1 << 10) or cr4 & (1 << 12):
+            gdb.write("mb-pt: not 4-level long-mode paging (EFER 0x%x, CR4 0x%x): not decoded\n"
+                      % (efer, cr4))
+            return
         cr3 = int(gdb.parse_and_eval("$cr3")) & ADDR_MASK
         with PhysMem() as phys:
-            if arg.strip():
-                self.walk_one(phys, cr3, parse_addr(arg, "mb-pt"))
+            if va is not None:
+                self.walk_one(phys, cr3, va)
             else:
                 self.dump(phys, cr3)
 
@@ -758,10 +778,8 @@ class BlockPrinter:
         except (gdb.error, gdb.GdbError):
             h = None
         sf = int(self.val["sf"]) & U64
-        if h is None:
-            flags = (1, 2, 15)
-        else:
-            flags = (h.F_FREE, h.F_PREV_FREE, h.F_MASK)
+        L = enum_values("enum heap_layout")
+        flags = (L["F_FREE"], L["F_PREV_FREE"], L["F_MASK"])
         free = sf & flags[0]
         parts = ["size %d" % (sf & ~flags[2]), "free" if free else "used"]
         if sf & flags[1]:

@@ -78,6 +78,25 @@ def check_matches(matches, out, log):
     return failures
 
 
+def start_qemu(a):
+    """QEMU halted with its GDB stub on a free port. The port is free when chosen but QEMU
+    binds it a moment later: if another process took it meanwhile, QEMU exits at once, and
+    another port is tried."""
+    for _ in range(5):
+        port = free_port()
+        if os.path.exists(a.log):
+            os.remove(a.log)
+        q = subprocess.Popen(qemu_command(a.iso, a.log, cmdline=a.cmdline,
+                                          extra=["-S", "-gdb", "tcp:127.0.0.1:%d" % port]),
+                             stdin=subprocess.DEVNULL)
+        try:
+            q.wait(timeout=0.5)  # still running after half a second: the stub is listening
+        except subprocess.TimeoutExpired:
+            return q, port
+        print("run_gdb_test: QEMU exited with %d (port %d taken?); retrying" % (q.returncode, port))
+    sys.exit("run_gdb_test: QEMU did not start")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--src", required=True)
@@ -99,14 +118,9 @@ def main():
 
     if a.debug_sh:
         return debug_sh(a)
-    port = free_port()
     os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
-    if os.path.exists(a.log):
-        os.remove(a.log)
-    qemu = qemu_command(a.iso, a.log, cmdline=a.cmdline,
-                        extra=["-S", "-gdb", "tcp:127.0.0.1:%d" % port])
-    q = subprocess.Popen(qemu, stdin=subprocess.DEVNULL)
-    facts_py = os.path.abspath(a.log) + ".fact.py"
+    q, port = start_qemu(a)
+    facts_py = os.path.abspath(a.log) + ".fact.py"  # removed at the end
     with open(facts_py, "w") as f:
         f.write(FACT_FUNCTION % os.path.abspath(a.log))
     if a.gdbinit:
@@ -126,6 +140,7 @@ def main():
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode("utf-8", "replace") + "\n(gdb timed out)"
     finally:
+        os.remove(facts_py)
         try:
             # A test that checks the serial log lets the kernel run on (GDB detaches when
             # it exits): give it time to finish and exit through isa-debug-exit.

@@ -525,6 +525,30 @@ static void test_check_list_membership(void **state)
     EXPECT_PANIC(heap_check(&H), want);
 }
 
+/* The same number of list entries as free blocks, but not the same blocks: a list points at
+ * the stale header of a block that was merged away (still marked free, canary still valid).
+ * The checksum tells the sets apart, and the free block the list lost is named. */
+static void test_check_stale_list_entry(void **state)
+{
+    (void)state;
+    init_plain(64u * 1024u);
+    uintptr_t *a = heap_alloc(&H, 100, 16), *b = heap_alloc(&H, 100, 16);
+    uintptr_t *c = heap_alloc(&H, 100, 16), *d = heap_alloc(&H, 100, 16);
+    assert_true(a && b && c && d && heap_alloc(&H, 100, 16));
+    heap_free(&H, b);
+    heap_free(&H, d);
+    heap_free(&H, a); /* merges with b: b's header stays behind, free and with its canary */
+    heap_check(&H);
+    unsigned cls = 128 / 16; /* the class of the 128-byte blocks: only d is on it now */
+    assert_ptr_equal(H.lists[cls], (void *)((uintptr_t)d - 16));
+    H.lists[cls] = (void *)((uintptr_t)b - 16); /* the list holds stale b instead of d */
+    b[0] = b[1] = 0;                            /* b's links: alone on its list */
+    char want[96];
+    ksnprintf(want, sizeof(want), "heap_check: free block not on its list at %p (size 128",
+              (void *)((uintptr_t)d - 16));
+    EXPECT_PANIC(heap_check(&H), want);
+}
+
 static void test_double_free(void **state)
 {
     (void)state;
@@ -969,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_double_free),
         cmocka_unit_test(test_corrupted_footer),
         cmocka_unit_test(test_check_list_membership),
+        cmocka_unit_test(test_check_stale_list_entry),
         cmocka_unit_test(test_debug_walk_checks_links),
         cmocka_unit_test(test_dealloc_layout),
         cmocka_unit_test(test_invalid_pointers),

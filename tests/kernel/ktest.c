@@ -89,7 +89,7 @@ __attribute__((noinline)) void ktest_checkpoint(const char *what)
 
 void ktest_fact(const char *key, uint64_t value)
 {
-    kprintf("fact: %s = %#llx\n", key, (unsigned long long)value);
+    kprintf("fact: %s = 0x%llx\n", key, (unsigned long long)value); /* 0x even for 0 */
 }
 
 void ktest_arm(const struct ktest *t)

@@ -150,3 +150,27 @@ KTEST(gdb, corrupt_block)
     kheap_check();
     scene_drop(&s);
 }
+
+/* A free block's footer overwritten: `mb-heap check` and the kernel's own heap_check(),
+ * run after the checkpoint, must name the same block and values (the test passes when the
+ * kernel panics with "heap_check: bad footer at"). */
+KTEST_SHOULD_PANIC(gdb, corrupt_footer, "heap_check: bad footer at")
+{
+    struct heap_scene s;
+    scene_build(&s);
+
+    /* p[3] was freed (every third block is): its block is free, between two used ones */
+    KT_ASSERT(s.p[3] == NULL && s.p[2] != NULL && s.p[4] != NULL);
+    uintptr_t next_hdr = (uintptr_t)s.p[4] - HEAP_ALIGN;
+    uint64_t *footer = (uint64_t *)(next_hdr - 8);
+    uint64_t size = *footer;
+    *footer = size ^ 0x40;
+    ktest_fact("footer.block", next_hdr - size);
+    ktest_fact("footer.size", size);
+    ktest_fact("footer.value", size ^ 0x40);
+
+    ktest_checkpoint("corrupt_footer");
+
+    kheap_check();
+    ktest_fail(__FILE__, __LINE__, "heap_check did not notice the footer");
+}
