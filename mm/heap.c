@@ -399,11 +399,19 @@ static inline uintptr_t sentinel_addr(const struct heap *h)
 
 /* p failed the canary test: find out (by walking the tiling) whether p is an interior
  * pointer or the start of a block whose header was overwritten, and panic. */
+/* What handing back an already freed block p is: a double free for the functions that
+ * free, a use after free for the others (realloc, usable_size). */
+static const char *freed_block_misuse(const char *fn)
+{
+    return !strcmp(fn, "heap_free") || !strcmp(fn, "heap_dealloc") ? "double free of"
+                                                                   : "use after free of";
+}
+
 static noreturn void bad_block(const struct heap *h, const void *p, const char *fn)
 {
     uintptr_t target = (uintptr_t)p - HDR, x = h->base, s = sentinel_addr(h);
     if ((h->flags & HEAP_F_DEBUG) && B(target)->sf == POISON64 && B(target)->canary == POISON64)
-        panic("%s: double free of %p (its header lies in poisoned free memory)", fn, p);
+        panic("%s: %s %p (its header lies in poisoned free memory)", fn, freed_block_misuse(fn), p);
     while (x < s) {
         const blk_t *b = B(x);
         size_t size = bsize(b);
@@ -436,7 +444,7 @@ static noreturn __attribute__((noinline, cold)) void bad_pointer(const struct he
     const blk_t *b = B(a);
     if (!canary_ok(h, b))
         bad_block(h, p, fn);
-    panic("%s: double free of %p (size %zu)", fn, p, bsize(b) - HDR);
+    panic("%s: %s %p (size %zu)", fn, freed_block_misuse(fn), p, bsize(b) - HDR);
 }
 
 /* Validates a pointer handed back by the caller and returns its (allocated) block:

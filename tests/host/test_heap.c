@@ -561,7 +561,8 @@ static void test_double_free(void **state)
     EXPECT_PANIC(heap_free(&H, b), "(size 112)");
     heap_free(&H, c); /* c merges into b's free block: its header goes stale */
     EXPECT_PANIC(heap_free(&H, c), "heap_free: double free of");
-    EXPECT_PANIC(heap_realloc(&H, c, 10, 16), "heap_realloc: double free of");
+    EXPECT_PANIC(heap_realloc(&H, c, 10, 16), "heap_realloc: use after free of");
+    EXPECT_PANIC(heap_usable_size(&H, c), "heap_usable_size: use after free of");
     heap_free(&H, a);
     assert_one_free_block();
 }

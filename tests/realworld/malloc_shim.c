@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,6 +57,10 @@
 #define SHIM_PAGE ((size_t)4096)
 
 static pthread_mutex_t shim_lock = PTHREAD_MUTEX_INITIALIZER;
+/* This thread is taking, holding or releasing shim_lock: set before the lock is taken and
+ * cleared after it is released, so that a signal handler that calls exit() anywhere in
+ * between sees it (initial-exec TLS: reading it never allocates). */
+static __thread volatile bool holding_lock __attribute__((tls_model("initial-exec")));
 static struct heap heap;
 static bool heap_ready;           /* heap_init succeeded */
 static bool heap_failed;          /* the reservation or heap_init failed: every allocation fails */
@@ -65,6 +70,20 @@ static unsigned long ops, checks; /* operations counted, periodic heap_check() c
 static unsigned long since_check; /* operations since the last periodic check */
 static bool stats_at_exit;        /* MBHEAP_STATS */
 static bool debug_mode;           /* MBHEAP_DEBUG */
+
+static void shim_lock_take(void)
+{
+    holding_lock = true;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&shim_lock);
+}
+
+static void shim_lock_drop(void)
+{
+    pthread_mutex_unlock(&shim_lock);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    holding_lock = false;
+}
 
 /* ---------------------------------------------------------------------------------- */
 /* Output without malloc                                                              */
@@ -136,7 +155,9 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 }
 
 /* The heap core's panic: "mbheap: <message> [file:line]" on stderr, then abort(). The shim's
- * mutex stays held: the heap is broken, nothing may use it any more. */
+ * mutex stays held: the heap is broken, nothing may use it any more. So SIGABRT goes back to
+ * its default action first: a program's SIGABRT handler that allocates would otherwise wait
+ * for the mutex forever instead of the process dying. */
 noreturn void panic_at(const char *file, int line, const char *fmt, ...)
 {
     char msg[448];
@@ -145,6 +166,14 @@ noreturn void panic_at(const char *file, int line, const char *fmt, ...)
     kvsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     say("mbheap: %s [%s:%d]\n", msg, file, line);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGABRT, &dfl, NULL);
+    sigset_t abrt;
+    sigemptyset(&abrt);
+    sigaddset(&abrt, SIGABRT);
+    sigprocmask(SIG_UNBLOCK, &abrt, NULL);
     abort();
 }
 
@@ -224,6 +253,8 @@ static bool ensure_heap_locked(void)
         heap_init(&heap, base, SHIM_INIT_SIZE, shim_grow, NULL, size,
                   debug_mode ? HEAP_F_DEBUG : 0) != E_OK) {
         say("mbheap: cannot reserve the heap's address space: every allocation will fail\n");
+        if (base != MAP_FAILED)
+            munmap(base, size);
         heap_failed = true;
         errno = saved;
         return false;
@@ -254,12 +285,12 @@ static inline void count_op_locked(void)
 static void *shim_alloc(size_t size, size_t align, const void *caller)
 {
     void *p = NULL;
-    pthread_mutex_lock(&shim_lock);
+    shim_lock_take();
     if (ensure_heap_locked()) {
         p = heap_alloc_from(&heap, size, align, caller);
         count_op_locked();
     }
-    pthread_mutex_unlock(&shim_lock);
+    shim_lock_drop();
     if (!p)
         errno = ENOMEM;
     return p;
@@ -296,14 +327,14 @@ EXPORT void free(void *p)
     if (!p)
         return;
     int saved = errno; /* free never changes errno (POSIX.1-2024) */
-    pthread_mutex_lock(&shim_lock);
+    shim_lock_take();
     /* a pointer given to free before the heap exists cannot be ours: starting the heap
      * lets heap_free report it as the invalid pointer it is */
     if (!ensure_heap_locked())
         panic("free: invalid pointer %p (the heap could not be created)", p);
     heap_free(&heap, p);
     count_op_locked();
-    pthread_mutex_unlock(&shim_lock);
+    shim_lock_drop();
     errno = saved;
 }
 
@@ -329,12 +360,12 @@ EXPORT void *realloc(void *p, size_t size)
         return NULL;
     }
     void *q = NULL;
-    pthread_mutex_lock(&shim_lock);
+    shim_lock_take();
     if (!ensure_heap_locked())
         panic("realloc: invalid pointer %p (the heap could not be created)", p);
     q = heap_realloc(&heap, p, size, HEAP_ALIGN);
     count_op_locked();
-    pthread_mutex_unlock(&shim_lock);
+    shim_lock_drop();
     if (!q)
         errno = ENOMEM; /* p is untouched and still valid */
     return q;
@@ -392,11 +423,11 @@ EXPORT size_t malloc_usable_size(void *p)
 {
     if (!p)
         return 0;
-    pthread_mutex_lock(&shim_lock);
+    shim_lock_take();
     if (!ensure_heap_locked())
         panic("malloc_usable_size: invalid pointer %p (the heap could not be created)", p);
     size_t n = heap_usable_size(&heap, p);
-    pthread_mutex_unlock(&shim_lock);
+    shim_lock_drop();
     return n;
 }
 
@@ -406,25 +437,25 @@ EXPORT size_t malloc_usable_size(void *p)
 
 static void fork_prepare(void)
 {
-    pthread_mutex_lock(&shim_lock);
+    shim_lock_take();
 }
 
 static void fork_release(void)
 {
-    pthread_mutex_unlock(&shim_lock);
+    shim_lock_drop();
 }
 
 /* Runs after libc's own initialisation: the environment is certainly readable now. */
 __attribute__((constructor)) static void shim_start(void)
 {
-    pthread_mutex_lock(&shim_lock);
+    shim_lock_take();
     if (ensure_heap_locked()) {
         read_options();
         if (debug_mode && !(heap.flags & HEAP_F_DEBUG))
             say("mbheap: MBHEAP_DEBUG ignored: the heap started before the environment was "
                 "readable\n");
     }
-    pthread_mutex_unlock(&shim_lock);
+    shim_lock_drop();
     /* outside the mutex: registering may allocate */
     pthread_atfork(fork_prepare, fork_release, fork_release);
 }
@@ -443,7 +474,16 @@ static void print_stats_locked(void)
  * was initialised before the program). Threads still running may still allocate. */
 __attribute__((destructor)) static void shim_exit(void)
 {
-    pthread_mutex_lock(&shim_lock);
+    if (!check_every && !stats_at_exit)
+        return; /* nothing to report: the lock is not even taken */
+    if (holding_lock) {
+        /* exit() from a signal handler that interrupted this thread inside malloc: the heap
+         * may be half-updated and the lock is ours; waiting for it would hang forever */
+        say("mbheap: exit while this thread was inside the allocator (a signal handler?): "
+            "no final check\n");
+        return;
+    }
+    shim_lock_take();
     if (ensure_heap_locked()) {
         if (check_every) {
             heap_check(&heap);
@@ -456,5 +496,5 @@ __attribute__((destructor)) static void shim_exit(void)
         if (stats_at_exit)
             print_stats_locked();
     }
-    pthread_mutex_unlock(&shim_lock);
+    shim_lock_drop();
 }

@@ -2,7 +2,12 @@
  * tests/realworld/misuse.c - one deliberate misuse of the malloc API per run, so that the
  * runner can check that the shim dies with SIGABRT and the heap's own message naming the
  * pointer. Usage: misuse double-free|invalid-free|interior-free|foreign-free|canary|
- * use-after-free (the last needs MBHEAP_DEBUG=1: the heap poisons freed memory).
+ * use-after-free|abort-handler|exit-in-handler (use-after-free needs MBHEAP_DEBUG=1: the
+ * heap poisons freed memory). abort-handler is a double free in a program whose SIGABRT
+ * handler allocates: it must still die by SIGABRT, not hang on the allocator's lock.
+ * exit-in-handler is not a misuse the heap can see: a SIGALRM handler calls exit() while
+ * the program allocates in a loop; the process must exit 0 (not hang in the shim's exit
+ * report, which runs inside exit()).
  *
  * Before the misuse it prints "pointer 0x<16 hex digits>" (the format of the heap's %p)
  * on stdout, flushed, so the runner knows which pointer the message must name. Exit status
@@ -13,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 /* Hides where a pointer came from, so that the compiler neither warns nor optimises. */
 static void *opaque(void *p)
@@ -28,12 +36,25 @@ static void announce(const void *p)
     fflush(stdout);
 }
 
+static void abort_handler(int sig)
+{
+    (void)sig;
+    free(malloc(32)); /* an allocating handler, as real programs' crash reporters are */
+    _exit(3);
+}
+
+static void alarm_handler(int sig)
+{
+    (void)sig;
+    exit(0); /* not async-signal-safe, but common; glibc's malloc survives it */
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr,
                 "usage: %s double-free|invalid-free|interior-free|foreign-free|canary|"
-                "use-after-free\n",
+                "use-after-free|abort-handler|exit-in-handler\n",
                 argv[0]);
         return 2;
     }
@@ -68,6 +89,17 @@ int main(int argc, char **argv)
         ((volatile char *)opaque(p))[20] = 7;
         char *q = malloc(100); /* the same block again: its poison is checked */
         printf("got %p back\n", (void *)q);
+    } else if (strcmp(mode, "abort-handler") == 0) {
+        signal(SIGABRT, abort_handler);
+        announce(p);
+        free(p);
+        free(opaque(p));
+    } else if (strcmp(mode, "exit-in-handler") == 0) {
+        signal(SIGALRM, alarm_handler);
+        struct itimerval every_ms = {{0, 1000}, {0, 1000}};
+        setitimer(ITIMER_REAL, &every_ms, NULL);
+        for (unsigned long i = 0;; i++) /* until a signal lands, most likely inside malloc */
+            free(opaque(malloc(16 + i % 2000)));
     } else {
         fprintf(stderr, "misuse: unknown mode %s\n", mode);
         return 2;

@@ -4,11 +4,13 @@
   run <program>   runs the program twice, on glibc's malloc and with the shim preloaded
                   (MBHEAP_CHECK=<its N>, MBHEAP_STATS=1), and requires: both exit 0, the same
                   stdout, the same output files, the same stderr apart from the shim's lines,
-                  and from every process that ran with the shim a clean final heap_check line
-                  and a statistics line (live = allocs - frees), nothing else from the shim.
+                  and from every process that ran with the shim (their number is known: gcc
+                  runs 3, the fork test 61) a clean final heap_check line and a statistics
+                  line, nothing else from the shim.
                   Prints the wall times side by side (a printout, never a verdict).
   misuse <mode>   runs tests/realworld/misuse.c's <mode> with the shim and requires death by
                   SIGABRT with the heap's own message naming the pointer.
+  signal-exit     exit() from a signal handler that interrupts malloc: must not hang.
   bench           every program without the shim, with it, and with it and MBHEAP_CHECK: a
                   wall-time table, the fastest of --repeat runs (outputs are still compared).
 
@@ -28,14 +30,14 @@ import time
 FINAL_RE = re.compile(r"^mbheap: final heap_check ok: (\d+) operations, (\d+) live blocks")
 STATS_RE = re.compile(r"^mbheap: stats: .* live (\d+), high water \d+, allocs (\d+), "
                       r"frees (\d+), operations (\d+)$")
-TIMEOUT = 600
+TIMEOUT = 120  # seconds per run (ctest's limit for a test, two runs, is 300)
 
 
 class Program:
     """A command to run twice; cmd(out) gets the run's private output directory."""
 
-    def __init__(self, name, cmd, check, env=None, stdin=None, files=(), what=""):
-        self.name, self.cmd, self.check = name, cmd, check
+    def __init__(self, name, cmd, check, env=None, stdin=None, files=(), what="", procs=1):
+        self.name, self.cmd, self.check, self.procs = name, cmd, check, procs
         self.env, self.stdin, self.files, self.what = env or {}, stdin, files, what
 
 
@@ -122,14 +124,17 @@ def programs(a):
                                 "-fno-strict-aliasing", "-I", src, "-c",
                                 os.path.join(src, "mm/heap.c"), "-o",
                                 os.path.join(out, "heap.o")],
-            100000, files=("heap.o",), what="gcc -O2 -g -c mm/heap.c (driver, cc1, as)"),
+            100000, files=("heap.o",), what="gcc -O2 -g -c mm/heap.c (driver, cc1, as)",
+            procs=3),
         "sort": Program(
             "sort", lambda out: ["sort", "-t", "\t", "-k2,2n", "-k1,1", "-S", "8M",
                                  "--parallel=2", "-T", out, lines()],
-            50000, env={"LC_ALL": "C"}, what="sort 300k lines, 8 MiB buffer, 2 threads"),
+            10, env={"LC_ALL": "C"},
+            what="sort 300k lines, 8 MiB buffer, temporary files (about 100 allocations)"),
         "awk": Program(
-            "awk", lambda out: ["awk", AWK_PROGRAM, lines()], 100000, env={"LC_ALL": "C"},
-            what="awk over 300k lines: arrays, gsub, sprintf"),
+            "awk", lambda out: ["awk", AWK_PROGRAM, lines()], 100, env={"LC_ALL": "C"},
+            what="awk over 300k lines: arrays, gsub, sprintf (mawk pools its own memory: "
+                 "a few thousand allocations)"),
         "sqlite3": Program(
             "sqlite3", lambda out: [a.sqlite3, "-bail", os.path.join(out, "test.db")],
             100000, stdin=lambda: open(os.path.join(work, "input", "fill.sql"), "rb"),
@@ -143,7 +148,7 @@ def programs(a):
             what="ours, on the heap's debug mode (MBHEAP_DEBUG=1: freed memory poisoned)"),
         "fork": Program(
             "fork", lambda out: [os.path.join(a.bin, "rw_fork")], 1000,
-            what="ours: fork while 2 threads allocate (pthread_atfork)"),
+            what="ours: fork while 2 threads allocate (pthread_atfork)", procs=61),
     }
 
 
@@ -181,13 +186,22 @@ def run_once(a, prog, tag, shim, check):
     stdin = prog.stdin() if prog.stdin else subprocess.DEVNULL
     try:
         t0 = time.monotonic()
-        r = subprocess.run(prog.cmd(out), stdin=stdin, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, cwd=a.work, timeout=TIMEOUT)
+        # a session of its own: on a timeout the whole process group (gcc's cc1 and as,
+        # sort's helpers, fork's children) is killed, nothing is left behind
+        p = subprocess.Popen(prog.cmd(out), stdin=stdin, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env, cwd=a.work, start_new_session=True)
+        try:
+            stdout, stderr = p.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise SystemExit("FAIL %s: %s run did not finish in %d s (killed)"
+                             % (prog.name, tag, TIMEOUT))
         dt = time.monotonic() - t0
     finally:
         if prog.stdin:
             stdin.close()
-    return r, dt, out
+    return subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr), dt, out
 
 
 def first_difference(x, y):
@@ -228,16 +242,13 @@ def compare(a, prog, base, shim, shim_check):
     other = [l for l in ours if not FINAL_RE.match(l) and not STATS_RE.match(l)]
     if other:
         problems.append("the shim reported:\n  " + "\n  ".join(other[:20]))
-    if shim_check and not finals:
-        problems.append("no 'mbheap: final heap_check ok' line: the shim did not run or check")
-    if shim_check and len(stats) != len(finals):
-        problems.append("%d final check lines but %d statistics lines" % (len(finals), len(stats)))
-    if not stats:
-        problems.append("no 'mbheap: stats' line: the shim did not run")
-    for l in stats:
-        live, allocs, frees, _ = (int(x) for x in STATS_RE.match(l).groups())
-        if live != allocs - frees:
-            problems.append("inconsistent statistics: " + l)
+    # every process that ran with the shim reports once at exit (gcc: driver, cc1, as)
+    if shim_check and len(finals) != prog.procs:
+        problems.append("%d 'mbheap: final heap_check ok' lines, expected %d (one per process)"
+                        % (len(finals), prog.procs))
+    if len(stats) != prog.procs:
+        problems.append("%d 'mbheap: stats' lines, expected %d (one per process)"
+                        % (len(stats), prog.procs))
     return problems, len(finals)
 
 
@@ -276,8 +287,38 @@ MISUSE = {
     "foreign-free": "heap_free: invalid pointer {p} (outside the heap",
     "canary": "heap_free: corrupted block header at {p} (canary overwritten",
     "use-after-free": "heap_alloc: use after free detected in block {p}",
+    "abort-handler": "heap_free: double free of {p}",
 }
 MISUSE_ENV = {"use-after-free": {"MBHEAP_DEBUG": "1"}}
+
+
+def cmd_signal_exit(a):
+    """exit() from a SIGALRM handler while the program allocates in a loop, many times over
+    (the handler often interrupts malloc): every run must exit 0, never hang."""
+    env = clean_env()
+    env.update({"LD_PRELOAD": a.shim, "MBHEAP_CHECK": "1000", "MBHEAP_STATS": "1"})
+    inside = 0
+    runs = 100
+    for i in range(runs):
+        try:
+            r = subprocess.run([os.path.join(a.bin, "rw_misuse"), "exit-in-handler"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               timeout=20)
+        except subprocess.TimeoutExpired:
+            print("FAIL: run %d hung (killed after 20 s)" % i)
+            return 1
+        err = r.stderr.decode(errors="replace")
+        if r.returncode != 0:
+            print("FAIL: run %d exited %d:\n%s" % (i, r.returncode, err))
+            return 1
+        if "inside the allocator" in err:
+            inside += 1
+        elif not any(FINAL_RE.match(l) for l in err.splitlines()):
+            print("FAIL: run %d exited outside the allocator without a final check:\n%s" % (i, err))
+            return 1
+    print("PASS: %d runs exited 0; %d of them exited from inside the allocator (reported, "
+          "no final check), the others with a clean final check" % (runs, inside))
+    return 0
 
 
 def cmd_misuse(a, mode):
@@ -344,7 +385,7 @@ def main():
     ap.add_argument("--sqlite3", default="sqlite3")
     ap.add_argument("--cc", default="gcc")
     ap.add_argument("--repeat", type=int, default=3, help="bench: runs of each configuration")
-    ap.add_argument("action", choices=["run", "misuse", "bench"])
+    ap.add_argument("action", choices=["run", "misuse", "signal-exit", "bench"])
     ap.add_argument("name", nargs="?")
     a = ap.parse_args()
     a.shim, a.work_root = os.path.abspath(a.shim), os.path.abspath(a.work)
@@ -356,6 +397,8 @@ def main():
             print("unknown misuse %s (have: %s)" % (a.name, ", ".join(MISUSE)))
             return 2
         return cmd_misuse(a, a.name)
+    if a.action == "signal-exit":
+        return cmd_signal_exit(a)
     return cmd_bench(a)
 
 
