@@ -15,7 +15,6 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/qemu.h"
-#include "arch/x86_64/vga.h"
 #include "boot/options.h"
 #include "lib/kbox.h"
 #include "lib/kprintf.h"
@@ -57,10 +56,19 @@ static void boot_info_init(uint32_t mbi_pa)
         mb2_error_format(&e, err, why, sizeof(why));
         panic("kmain: bad multiboot2 information at 0x%x: %s", mbi_pa, why);
     }
-    /* A graphics framebuffer means there is no VGA text screen to write to. */
-    if (mb2.has_framebuffer && mb2.fb.type != MB2_FB_EGA_TEXT)
-        vga_disable();
     kprintf("[ok] multiboot2 information at 0x%x, %u bytes\n", mbi_pa, mb2.total_size);
+    /* A VGA text screen exists when the boot loader reports an EGA text framebuffer, or,
+     * without a framebuffer tag, when it booted through the BIOS: under UEFI (EFI system
+     * table tag) there is no text mode and 0xb8000 is not a screen. */
+    bool text = mb2.has_framebuffer ? mb2.fb.type == MB2_FB_EGA_TEXT : !mb2.has_efi_system_table;
+    if (text) {
+        console_enable_vga();
+        kprintf("[ok] console: COM1 and the VGA text screen\n");
+    } else if (mb2.has_framebuffer)
+        kprintf("[ok] console: COM1 only (graphics framebuffer %ux%u, no text screen)\n",
+                mb2.fb.width, mb2.fb.height);
+    else
+        kprintf("[ok] console: COM1 only (UEFI boot: no VGA text screen)\n");
 }
 
 /* The command line: the multiboot2 one, then QEMU's fw_cfg opt/mbheap/cmdline. */

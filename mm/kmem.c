@@ -146,22 +146,30 @@ static bool is_ram(const struct memmap_range *r)
            r->type == MB2_MEM_NVS;
 }
 
+/* Adjacent RAM ranges are mapped as one run: the kernel's reservations split the map into
+ * many ranges (kernel image, multiboot2 info, metadata), and those boundaries must not
+ * break the 2 MiB pages of the RAM around them. */
 static void map_all_ram(void)
 {
     uint64_t mapped_to = 1 * MiB; /* the first 1 MiB (VGA text buffer, BIOS data) */
     map_direct(0, mapped_to);
+    uint64_t run_start = mapped_to, run_end = mapped_to;
     for (size_t i = 0; i < kmap.n; i++) {
         const struct memmap_range *r = &kmap.r[i];
         if (!is_ram(r))
             continue;
-        uint64_t s = MAX(align_down(r->start, PAGE_SIZE), mapped_to), e;
+        uint64_t s = MAX(align_down(r->start, PAGE_SIZE), run_end), e;
         if (!align_up_checked(r->end, PAGE_SIZE, &e))
             e = align_down(r->end, PAGE_SIZE);
-        if (s < e) {
-            map_direct(s, e);
-            mapped_to = e;
+        if (s >= e)
+            continue;
+        if (s != run_end) { /* a hole: map the run so far, start a new one */
+            map_direct(run_start, run_end);
+            run_start = s;
         }
+        run_end = e;
     }
+    map_direct(run_start, run_end);
 }
 
 /* Maps one kernel page; sections sharing a page must agree on its permissions. */

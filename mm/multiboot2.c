@@ -202,6 +202,18 @@ static err_t check_tag(struct parse_state *st, const uint8_t *tag, uint32_t type
         info->fb.bpp = tag[28];
         info->fb.type = tag[29];
         return E_OK;
+    case MB2_TAG_EFI32:
+    case MB2_TAG_EFI64:
+        if ((e = once(st, type)) != E_OK)
+            return e;
+        if (size < (type == MB2_TAG_EFI32 ? 12u : 16u))
+            return fail_v(err, E_TRUNC, st->off, type,
+                          type == MB2_TAG_EFI32 ? "EFI32 system table tag size < 12"
+                                                : "EFI64 system table tag size < 16",
+                          size);
+        info->has_efi_system_table = true;
+        info->efi_system_table = type == MB2_TAG_EFI32 ? rd32(tag + 8) : rd64(tag + 8);
+        return E_OK;
     case MB2_TAG_ACPI_OLD:
         if ((e = once(st, type)) != E_OK)
             return e;

@@ -116,6 +116,10 @@ struct mb2_info {
     bool has_framebuffer;
     struct mb2_framebuffer fb;
 
+    /* The boot loader ran under UEFI: it passed the EFI system table (tag 11 or 12). */
+    bool has_efi_system_table;
+    uint64_t efi_system_table; /* its physical address */
+
     const uint8_t *rsdp_v1; /* ACPI 1.0 RSDP bytes, NULL if absent */
     size_t rsdp_v1_len;
     const uint8_t *rsdp_v2; /* ACPI 2.0+ XSDP bytes, NULL if absent */

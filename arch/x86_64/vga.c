@@ -45,8 +45,6 @@ void vga_init(void)
     vga_move_cursor();
 }
 
-void vga_disable(void) { vga_on = false; }
-
 static void vga_newline(void)
 {
     vga_col = 0;

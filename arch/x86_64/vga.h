@@ -1,4 +1,5 @@
-/* arch/x86_64/vga.h - the 80x25 VGA text console (BIOS boots; absent under UEFI). */
+/* arch/x86_64/vga.h - the 80x25 VGA text console (BIOS boots; absent under UEFI). Used
+ * through arch/x86_64/console.c, which starts it only when there is a text screen. */
 #ifndef MBHEAP_ARCH_VGA_H
 #define MBHEAP_ARCH_VGA_H
 
@@ -8,7 +9,5 @@
 void vga_init(void);
 /* Writes n bytes, handling \n, \r, \t and backspace; scrolls at the bottom. */
 void vga_write(const char *s, size_t n);
-/* Stops all VGA output (used when the boot loader reports a graphics framebuffer). */
-void vga_disable(void);
 
 #endif

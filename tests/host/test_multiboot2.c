@@ -149,6 +149,7 @@ static void test_bios_like(void **state)
     assert_int_equal(info.rsdp_v1_len, 20);
     assert_memory_equal(info.rsdp_v1, "RSD PTR ", 8);
     assert_null(info.rsdp_v2);
+    assert_false(info.has_efi_system_table); /* a BIOS boot */
 }
 
 static void test_uefi_like(void **state)
@@ -180,6 +181,8 @@ static void test_uefi_like(void **state)
     assert_null(info.rsdp_v1);
     assert_non_null(info.rsdp_v2);
     assert_int_equal(info.rsdp_v2_len, 36);
+    assert_true(info.has_efi_system_table);
+    assert_int_equal(info.efi_system_table, 0x7fe9e018);
     assert_true(info.has_framebuffer);
     assert_int_equal(info.fb.addr, 0x80000000);
     assert_int_equal(info.fb.bpp, 32);
@@ -636,6 +639,8 @@ static void test_fixed_tag_min_sizes(void **state)
         {MB2_TAG_FRAMEBUFFER, 30, "framebuffer tag size < 31"},
         {MB2_TAG_ACPI_OLD, 27, "ACPI old RSDP tag size < 28"},
         {MB2_TAG_ACPI_NEW, 43, "ACPI new RSDP tag size < 44"},
+        {MB2_TAG_EFI32, 11, "EFI32 system table tag size < 12"},
+        {MB2_TAG_EFI64, 15, "EFI64 system table tag size < 16"},
     };
     uint8_t body[64] = {0};
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

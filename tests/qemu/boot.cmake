@@ -6,9 +6,12 @@ mbheap_qemu_test(boot.println KTEST boot.println ARGS --expect "println: last li
 mbheap_qemu_test(boot.stack_overflow KTEST boot.stack_overflow
     ARGS --expect "handler running on IST1 (double fault)")
 mbheap_qemu_test(boot.demo ARGS --expect "mbheap: demo done" --expect "boot loader: GRUB"
-    --expect "sums to 499500" --check-ram --reject "PANIC")
+    --expect "sums to 499500" --check-ram --reject "PANIC"
+    --expect "console: COM1 and the VGA text screen")
+# Under UEFI there is no VGA text screen: the console stays on COM1 (0xb8000 is not written).
 mbheap_qemu_test(boot.uefi_demo LABELS uefi ARGS --uefi --mem 128M --check-ram
-    --expect "mbheap: demo done" --reject "PANIC")
+    --expect "mbheap: demo done" --reject "PANIC"
+    --expect "console: COM1 only (UEFI boot: no VGA text screen)")
 mbheap_qemu_test(boot.no_long_mode TIMEOUT 60 ARGS --cpu qemu32 --no-exit
     --stop-on "mbheap: boot error: the CPU does not support long mode"
     --expect "mbheap: boot error: the CPU does not support long mode")
