@@ -511,7 +511,8 @@ mb-frames PADDR     whether the 4 KiB frame holding PADDR is free, used or reser
         handed_out = False
         if base <= frame < limit:
             bit = (frame - base) // PAGE
-            handed_out = bool(self.bitmap(p, base, limit)[bit // 8] >> (bit % 8) & 1)
+            # one byte of the bitmap (uint64_t words, little-endian: bit i is in byte i / 8)
+            handed_out = bool(read(int(p["bitmap"]) + bit // 8, 1)[0] >> (bit % 8) & 1)
         if rng is None:
             return "not RAM: in no range of the memory map (a hole)"
         start, end, rtype, reason = rng

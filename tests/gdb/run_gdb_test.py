@@ -57,6 +57,17 @@ Fact()
 '''
 
 
+def run_capture(cmd, timeout, what, **kw):
+    """Runs cmd with stdout and stderr together; returns its output, or what it printed
+    before the timeout followed by a note."""
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, **kw)
+        return r.stdout.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired as e:
+        return (e.stdout or b"").decode("utf-8", "replace") + "\n(%s timed out)" % what
+
+
 def check_matches(matches, out, log):
     """Returns the failures of the --match checks, and prints each comparison."""
     facts = dict(re.findall(r"^fact: (\S+) = (0x[0-9a-fA-F]+)$", log, re.M))
@@ -132,13 +143,9 @@ def main():
         gdb += ["-ex", c]
     try:
         # Any working directory will do: run from the build tree, not the sources.
-        r = subprocess.run(gdb, cwd=os.path.dirname(os.path.abspath(a.log)),
-                           env=dict(os.environ, MBHEAP_GDB_PORT=str(port)),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=a.timeout)
-        out = r.stdout.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace") + "\n(gdb timed out)"
+        out = run_capture(gdb, a.timeout, "gdb", cwd=os.path.dirname(os.path.abspath(a.log)),
+                          env=dict(os.environ, MBHEAP_GDB_PORT=str(port)),
+                          stdin=subprocess.DEVNULL)
     finally:
         os.remove(facts_py)
         try:
@@ -155,13 +162,8 @@ def debug_sh(a):
     """The debug target as a user gets it: scripts/debug.sh starts QEMU and an
     interactive GDB, which reads the commands from its standard input."""
     cmds = "".join(c + "\n" for c in a.gdb_cmd) + "quit\n"
-    try:
-        r = subprocess.run([os.path.join(a.src, "scripts/debug.sh"), a.debug_sh, a.cmdline],
-                           input=cmds.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=a.timeout)
-        out = r.stdout.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace") + "\n(debug.sh timed out)"
+    out = run_capture([os.path.join(a.src, "scripts/debug.sh"), a.debug_sh, a.cmdline],
+                      a.timeout, "debug.sh", input=cmds.encode())
     return verdict(a, out, read_log(os.path.join(a.debug_sh, "qemu-logs", "debug.log")))
 
 
