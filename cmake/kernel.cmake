@@ -44,6 +44,8 @@ set(MBHEAP_MM_SOURCES
     mm/pmm.c
     mm/vmm.c
     mm/heap.c
+    mm/heap_index.c
+    mm/heap_check.c
     mm/alloc.c
     mm/kphys.c
     mm/kmem.c

@@ -1,217 +1,103 @@
 /*
- * mm/heap.c - the heap core: segregated first-fit free lists with boundary tags.
+ * mm/heap.c - the heap core: an address-ordered first-fit linked-list allocator with
+ * boundary tags, as in blog_os's LinkedListAllocator, plus an index that finds the same
+ * first fit without walking the list.
  *
  * Owns everything inside a struct heap's region; knows nothing about locks, paging or
- * the kernel (growth is a callback). Includes lib/ headers only: the same file builds
- * into the kernel, the host tests, the fuzz target and the benchmarks.
+ * the kernel (growth is a callback). Includes lib/ headers only: the same files build
+ * into the kernel, the host tests, the fuzz target and the benchmarks. The index is in
+ * mm/heap_index.h/.c; heap_check, the dump, the leak report and the misuse messages are
+ * in mm/heap_check.c.
  *
  * Theory of operation
  *
- * Block layout. The region [base, end) is tiled by blocks whose sizes are multiples of
- * 16, followed by a 16-byte end sentinel (a permanently allocated block of size 0). Every
+ * Blocks. The region [base, end) is tiled by blocks whose sizes are multiples of 16,
+ * followed by a 16-byte end sentinel (a permanently allocated block of size 0). Every
  * block starts with a 16-byte header { size_flags, canary }; the payload follows, so
  * payloads are 16-byte aligned. size_flags is the block size (header included) with
  * FREE (bit 0) and PREV_FREE (bit 1: the block before this one is free). The canary is
- * secret ^ address ^ (size|FREE), with a per-heap secret: a header that was
- * overwritten, or a pointer that is not a block start, does not match (interior
- * pointers are told apart from corrupted headers by walking the tiling on the error
- * path only). A free block also holds its list links after the header and a copy of
- * its size in its last word (the footer), which is what the next block finds through
- * its PREV_FREE bit: merging with either neighbour is O(1). Allocated blocks carry no
- * footer; the minimum block is 48 bytes (header, two links, footer). In HEAP_F_DEBUG
+ * secret ^ address ^ (size|FREE), with a per-heap secret: a header that was overwritten,
+ * or a pointer that is not a block start, does not match. A free block also holds its
+ * list links after the header and a copy of its size in its last word (the footer),
+ * which is what the next block finds through its PREV_FREE bit. Allocated blocks carry
+ * no footer; the minimum block is 48 bytes (header, two links, footer). In HEAP_F_DEBUG
  * mode every allocated block also ends with a 16-byte trailer { caller, size }.
  *
- * Free lists. Free blocks are indexed by size class: 64 exact classes of 16 bytes below
- * 1 KiB (size / 16), then 32 classes per power of two (TLSF-like: log2 and the next
- * five bits). Each class is a doubly linked list; a two-level bitmap records which
- * lists are non-empty. List order: the exact classes are LIFO (newest first; every
- * block in them fits, so order only affects locality); the classes from 1 KiB up are
- * kept in address order, lowest first, by an insertion walk bounded to SORTED_WALK
- * steps (past that the block goes where the walk stopped, so a very long list is only
- * roughly ordered). Address order makes first fit there prefer low addresses, which
- * measurably cuts fragmentation. Allocation computes the smallest class
- * whose every block is guaranteed to hold the request (for a 16-byte aligned request of
- * block size n: n's exact class below 1 KiB, the next class boundary above; an aligned
- * request adds align + 32 bytes of worst-case padding), finds the first non-empty list
- * at or above it with two find-first-set operations, and takes that list's first
- * block. A request above 1 KiB first looks for a first fit in its own class (the class
- * below the guaranteed one; at most OWN_SCAN_BUDGET blocks): those blocks are the
- * closest fits, and using them keeps the larger free blocks whole (T3: frag 0.247 ->
- * 0.234, and 0.252 -> 0.236 averaged over a dozen growth rules). Only when no such list exists does
- * it fall back to a first-fit scan, in list order, of the classes between the request's own class
- * and the guaranteed one, then to growing the heap. So: first fit within each list, good fit across
- * lists. Aligned requests (align > 16) first try the classes below the guaranteed one, largest
- * first, examining at most ALIGNED_SCAN_BUDGET blocks: a block smaller than need + align often
- * holds the aligned request, and using it keeps aligned blocks from carving up large
- * free blocks (this halves T3's fragmentation).
+ * The free list. Every free block is on one doubly linked list kept in address order,
+ * circular through struct heap's `list` node (list.next is the lowest free block,
+ * list.prev the highest). Two free blocks are never adjacent: free merges at once.
  *
- * Splitting. The allocated block is carved from the low end of the chosen free block
- * (keeps the heap compact at low addresses); the high-end remainder goes back to the
- * free lists if it is at least the minimum block, otherwise it stays in the allocated
- * block. When the remainder stays in the same class it takes the old block's place in
- * its list (no bitmap work). Alignment: the payload goes to the first aligned address
- * whose leading gap is 0 or at least the minimum block; that gap becomes a free block
- * of its own (never leaked, and it still tiles the heap).
+ * Allocation is first fit: the lowest-addressed free block that holds the request. For
+ * a request of alignment > 16 "holds" means: the payload goes to the first aligned
+ * address whose leading gap is 0 or at least the minimum block (the gap stays a free
+ * block of its own, never leaked), and the block still holds the rest. The block is
+ * carved from its low end (after the gap); the remainder goes back to the list at the
+ * block's place when it is at least the minimum block, else it stays in the allocation.
+ * walk_fit() is that rule as a walk of the list; with the index (the default),
+ * index_fit() finds the same block in O(log n) -- see mm/heap_index.h -- and the tests
+ * prove, operation by operation, that both pick the same address.
  *
- * Merging. heap_free merges with the following block (its header tells if it is free)
- * and the preceding one (PREV_FREE + footer), so two free blocks are never adjacent and
- * freeing everything leaves one free block. The freed header is rewritten as a free
- * header even when it gets absorbed into its predecessor, so a second free of the same
- * pointer is recognised as a double free (the canary covers the FREE bit, so that is
- * one OR and one XOR). The release build's free is one inlined path split by which
- * neighbours are free; debug mode runs the same code out of line.
+ * Free merges with the following block (its header tells if it is free) and the
+ * preceding one (PREV_FREE + footer) in O(1), then the result takes the list place of
+ * the block it merged with; a block with no free neighbour is inserted before the next
+ * free block above it (found through the index, or by walking the list without it).
  *
  * realloc shrinks in place (the tail becomes free, merged with a free successor), grows
  * in place into a free successor, and, when the block is the last one, grows the heap
- * under it; otherwise it allocates, copies and frees.
+ * under it; otherwise it allocates (first fit), copies and frees.
  *
  * Growth. When nothing fits, grow(ctx, end, n) is asked for n >= what is missing
  * (rounded up to HEAP_GROW_GRANULE, capped by max_size) at the current end; the new
  * bytes, the old sentinel and a free tail block merge into one free block and a new
  * sentinel is written at the new end.
  *
+ * Hardening (release builds too). Pointers handed back are checked: inside the heap,
+ * 16-aligned, a header whose canary matches, not free (a double free says so). Before a
+ * block leaves the list or another takes its place, its neighbours must point back at
+ * it (safe unlinking: a use-after-free write into a freed block's links is caught
+ * instead of turning into a write through forged pointers). A merge with the
+ * predecessor happens only when the header the footer leads to is exactly a free
+ * header of that size with a valid canary and consistent links. A header that a merge
+ * swallows is marked ABSORBED, so it can never pass for a free block later, while a
+ * second free of its pointer is still reported as a double free.
+ *
  * Debug mode (HEAP_F_DEBUG): freed payloads, and the headers and links that merging
- * absorbs, are filled with HEAP_POISON and checked when handed out again (and by
- * heap_check); a free of a pointer whose header is poison is reported as a double free.
- * Allocations record their caller and requested size.
+ * absorbs, are filled with HEAP_POISON and checked when handed out again (including
+ * the bytes a split is about to turn into a header) and by heap_check; list walks
+ * verify every block they visit. Allocations record their caller and requested size.
+ *
+ * Shortcomings and trade-offs
+ *  - First fit keeps the low addresses busy and the large blocks high: very good for
+ *    fragmentation (and Robson's worst case is far better than best fit's), but each
+ *    free of a block with no free neighbour must find its place in address order. The
+ *    index makes that and the search O(log n); it costs about 0.16% of max_size in
+ *    memory outside the heap and a few dozen instructions per operation.
+ *  - An aligned request (align > 16) may have to look past blocks that are large
+ *    enough but misplaced for the alignment: its search is bounded by the number of
+ *    such segments, not by a constant (see heap_index.h).
+ *  - Headers are 16 bytes and the minimum block 48: an 8-byte allocation takes 48.
+ *  - The heap never gives memory back to its grow hook.
+ *  - One heap, one lock (in the glue): no per-CPU caches.
  */
 #include "mm/heap.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/types.h"
-
-/*
- * Build-time knobs for measurement only; the kernel and all tests use the defaults.
- * HEAP_HARDENED 0 drops the canary checks of headers (the double-free check stays: it
- * is a flag test the free path needs anyway). HEAP_OWN_COPY 0 copies with memcpy().
- */
-#ifndef HEAP_HARDENED
-#define HEAP_HARDENED 1
-#endif
-#ifndef HEAP_OWN_COPY
-#define HEAP_OWN_COPY 1
-#endif
-
-/*
- * The block layout. An enum rather than macros so that the constants are in the debug
- * information: the GDB helpers (scripts/gdb/mbheap.py) read them by name from the type
- * `enum heap_layout` instead of copying numbers.
- */
-enum heap_layout {
-    HDR = 16,           /* block header: size_flags, canary */
-    MIN_BLOCK = 48,     /* header, two list links, footer */
-    F_FREE = 1,         /* size_flags: this block is free */
-    F_PREV_FREE = 2,    /* size_flags: the block before this one is free */
-    F_MASK = 15,        /* size_flags: the flag bits (the size is a multiple of 16) */
-    HEAP_POISON = 0xdd, /* debug mode: byte pattern of freed memory */
-    SMALL_LIMIT = 1024, /* exact 16-byte classes below this block size */
-    DEBUG_TRAILER = 16, /* debug mode: { caller, requested size } at an allocated block's end */
-    SL_BITS = HEAP_SL_BITS,
-    FLAG_DEBUG = HEAP_F_DEBUG, /* struct heap's flags: debug mode */
-};
-#define POISON64 0xddddddddddddddddull
-#ifndef SORTED_FROM
-#define SORTED_FROM 64u /* classes from here on (>= 1 KiB) are address-ordered */
-#endif
-#ifndef SORTED_WALK
-#define SORTED_WALK 10u /* longest insertion walk into an address-ordered list */
-#endif
-#ifndef OWN_SCAN_BUDGET
-#define OWN_SCAN_BUDGET 16u /* blocks a large request examines in its own class */
-#endif
-#ifndef ALIGNED_SCAN_BUDGET
-#define ALIGNED_SCAN_BUDGET 128u
-#endif /* blocks an aligned request examines below its class */
-
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
-
-/* A block header; next/prev (list links) are meaningful only while the block is free. */
-struct heap_free_block {
-    size_t sf;       /* size | FREE | PREV_FREE */
-    uint64_t canary; /* secret ^ address ^ (sf & ~PREV_FREE) */
-    struct heap_free_block *next, *prev;
-};
-
-typedef struct heap_free_block blk_t;
-
-STATIC_ASSERT(sizeof(blk_t) == 32, "free block header is 32 bytes");
-STATIC_ASSERT(MIN_BLOCK >= sizeof(blk_t) + sizeof(size_t), "min block holds links and footer");
+#include "mm/heap_index.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Small helpers                                                                      */
 /* ---------------------------------------------------------------------------------- */
-
-static inline blk_t *B(uintptr_t a)
-{
-    return (blk_t *)a;
-}
-static inline uintptr_t A(const blk_t *b)
-{
-    return (uintptr_t)b;
-}
-static inline size_t bsize(const blk_t *b)
-{
-    return b->sf & ~F_MASK;
-}
-
-static inline uint64_t canary_of(const struct heap *h, uintptr_t a, size_t sf)
-{
-    return h->secret ^ a ^ (uint64_t)(sf & ~F_PREV_FREE);
-}
-
-static inline bool canary_ok(const struct heap *h, const blk_t *b)
-{
-    return b->canary == canary_of(h, A(b), b->sf);
-}
-
-static inline void set_hdr(const struct heap *h, blk_t *b, size_t sf)
-{
-    b->sf = sf;
-    b->canary = canary_of(h, A(b), sf);
-}
-
-static inline size_t *footer(uintptr_t a, size_t size)
-{
-    return (size_t *)(a + size - 8);
-}
 
 /* Writes a free block's header and footer (its predecessor is never free). */
 static inline void set_free(const struct heap *h, blk_t *b, size_t size)
 {
     set_hdr(h, b, size | F_FREE);
     *footer(A(b), size) = size;
-}
-
-static inline unsigned ilog2(size_t x)
-{
-    return 63u - (unsigned)__builtin_clzll(x);
-}
-
-/* The class holding blocks of size s (>= 16, < 2^HEAP_FL_MAX; any s, not only multiples
- * of 16): s / 16 below 1 KiB; above, with fl = log2(s), s >> (fl - 5) is 32 + the five
- * bits below the leading one, and (fl - 9) * 32 is where fl's classes start minus 32. */
-static inline unsigned class_of(size_t s)
-{
-    if (s < SMALL_LIMIT)
-        return (unsigned)(s >> 4);
-    unsigned fl = ilog2(s);
-    return (unsigned)(s >> (fl - HEAP_SL_BITS)) + ((fl - 9u) << HEAP_SL_BITS);
-}
-
-/* The smallest class whose every block is >= s (s a multiple of 16): s's own class if s
- * starts it, else the next one, which is class_of(s - 1) + 1 in both cases. */
-static inline unsigned class_fit(size_t s)
-{
-    if (s <= SMALL_LIMIT)
-        return (unsigned)(s >> 4);
-    return class_of(s - 1u) + 1u;
 }
 
 /* Block size for a request of `size` bytes (size <= HEAP_MAX_REQUEST). */
@@ -228,137 +114,20 @@ static inline bool align_ok(size_t align)
     return is_pow2(align) && align <= HEAP_MAX_ALIGN;
 }
 
-static inline size_t payload_room(const struct heap *h, size_t size)
+/* Leading gap in front of an aligned payload placed in free block at a: 0 or >= MIN. */
+static inline size_t align_gap(uintptr_t a, size_t align)
 {
-    return size - HDR - ((h->flags & HEAP_F_DEBUG) ? DEBUG_TRAILER : 0);
+    uintptr_t pl = (a + HDR + align - 1) & ~(uintptr_t)(align - 1);
+    size_t gap = pl - HDR - a;
+    if (gap && gap < MIN_BLOCK)
+        gap += align;
+    return gap;
 }
-
-/* ---------------------------------------------------------------------------------- */
-/* Free lists and bitmap                                                              */
-/* ---------------------------------------------------------------------------------- */
-
-static inline void map_set(struct heap *h, unsigned c)
-{
-    h->class_map[c >> 6] |= 1ull << (c & 63);
-    h->top_map |= 1ull << (c >> 6);
-}
-
-static inline void map_clear(struct heap *h, unsigned c)
-{
-    uint64_t w = h->class_map[c >> 6] & ~(1ull << (c & 63));
-    h->class_map[c >> 6] = w;
-    if (!w)
-        h->top_map &= ~(1ull << (c >> 6));
-}
-
-static inline void list_insert(struct heap *h, blk_t *b, unsigned c)
-{
-    blk_t *head = h->lists[c];
-    if (c >= SORTED_FROM && head && A(head) < A(b)) {
-        /* large classes keep address order: first fit there means lowest address */
-        blk_t *e = head, *nx;
-        unsigned k = SORTED_WALK;
-        /* (uintptr_t)nx - 1 < A(b) - 1: nx is not NULL and below b, in one compare */
-        while ((nx = e->next, A(nx) - 1 < A(b) - 1) && --k)
-            e = nx;
-        b->next = e->next;
-        b->prev = e;
-        if (e->next)
-            e->next->prev = b;
-        e->next = b;
-        h->free_blocks++;
-        return;
-    }
-    b->next = head;
-    b->prev = NULL;
-    if (head)
-        head->prev = b;
-    else
-        map_set(h, c);
-    h->lists[c] = b;
-    h->free_blocks++;
-}
-
-static inline void list_remove(struct heap *h, blk_t *b, unsigned c)
-{
-    blk_t *n = b->next, *p = b->prev;
-    if (p) {
-        p->next = n;
-    } else {
-        h->lists[c] = n;
-        if (!n)
-            map_clear(h, c);
-    }
-    if (n)
-        n->prev = p;
-    h->free_blocks--;
-}
-
-/* Free block `o` (class oc) is replaced by free block `n` (class nc): same list slot
- * when the class is unchanged (o and n may be the same block). n's header is set.
- * Taking o's slot keeps an address-ordered list ordered: n always lies inside the span
- * that o covered or o's span plus an adjacent allocated range, which no other free
- * block overlaps. */
-static inline void list_relink(struct heap *h, blk_t *o, unsigned oc, blk_t *n, unsigned nc)
-{
-    if (oc == nc) {
-        if (o != n) {
-            blk_t *nx = o->next, *pv = o->prev;
-            n->next = nx;
-            n->prev = pv;
-            if (pv)
-                pv->next = n;
-            else
-                h->lists[oc] = n;
-            if (nx)
-                nx->prev = n;
-        }
-        return;
-    }
-    list_remove(h, o, oc);
-    list_insert(h, n, nc);
-}
-
-/* First non-empty class >= c, or -1. */
-static inline int find_class(const struct heap *h, unsigned c)
-{
-    unsigned w = c >> 6;
-    uint64_t m = h->class_map[w] & (~0ull << (c & 63));
-    if (!m) {
-        uint64_t t = h->top_map & (~1ull << w);
-        if (!t)
-            return -1;
-        w = (unsigned)__builtin_ctzll(t);
-        m = h->class_map[w];
-    }
-    return (int)((w << 6) + (unsigned)__builtin_ctzll(m));
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* Debug poisoning                                                                    */
-/* ---------------------------------------------------------------------------------- */
 
 static void poison(uintptr_t from, uintptr_t to)
 {
     if (to > from)
         memset((void *)from, HEAP_POISON, to - from);
-}
-
-/* Bytes [from, to) of free block fb (size fbsize) are about to be handed out: they must
- * still hold poison, except fb's own header, links and footer. */
-static void poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to, const char *fn)
-{
-    uintptr_t lo = MAX(from, fb + sizeof(blk_t)), hi = MIN(to, fb + fbsize - 8);
-    for (uintptr_t x = lo; x < hi; x += 8) {
-        uint64_t w = *(const uint64_t *)x;
-        if (w == POISON64)
-            continue;
-        size_t k = 0;
-        while (((const unsigned char *)x)[k] == HEAP_POISON)
-            k++;
-        panic("%s: use after free detected in block %p (offset %zu)", fn, (void *)(fb + HDR),
-              (size_t)(x + k - (fb + HDR)));
-    }
 }
 
 static inline void debug_trailer(uintptr_t a, size_t size, const void *caller, size_t req)
@@ -368,115 +137,212 @@ static inline void debug_trailer(uintptr_t a, size_t size, const void *caller, s
     t[1] = req;
 }
 
-/* x could be a block of h: inside [base, sentinel) and 16-aligned. */
-static inline bool link_ok(const struct heap *h, const blk_t *x)
+/* ---------------------------------------------------------------------------------- */
+/* The free list                                                                      */
+/* ---------------------------------------------------------------------------------- */
+
+/* x may be followed: the list's head node, or an address inside the region (a forged
+ * link elsewhere is caught here, before it is dereferenced). */
+static ALWAYS_INLINE bool link_in(const struct heap *h, const blk_t *x)
 {
-    return A(x) >= h->base && A(x) < h->end - HDR && !(A(x) & 15);
+    return x == list_end(h) || A(x) - h->base < h->end - h->base;
 }
 
-/* Free block b (class c) is about to be unlinked or reused: its links, the first 16
- * bytes of the freed payload (the one part poisoning cannot cover), must still be a
- * consistent list entry, or unlinking it would write through whatever a use after free
- * left there. Debug mode only. */
-static void links_verify(const struct heap *h, const blk_t *b, unsigned c, const char *fn)
+/* b's links lead to neighbours that point back at it (safe unlinking). */
+static ALWAYS_INLINE bool links_ok(const struct heap *h, const blk_t *b)
 {
     const blk_t *n = b->next, *p = b->prev;
-    bool ok = p ? link_ok(h, p) && p->next == b : h->lists[c] == b;
-    if (!ok || (n && (!link_ok(h, n) || n->prev != b)))
-        panic("%s: use after free detected in block %p (free-list links overwritten: next %p, "
-              "prev %p)",
-              fn, (void *)(A(b) + HDR), (const void *)n, (const void *)p);
+    return link_in(h, n) && link_in(h, p) && n->prev == b && p->next == b;
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Diagnostics for bad pointers and corrupted headers (error paths only)              */
-/* ---------------------------------------------------------------------------------- */
-
-static inline uintptr_t sentinel_addr(const struct heap *h)
+/* b is about to leave the list or be replaced: its neighbours must point back at it. */
+static ALWAYS_INLINE void links_check(const struct heap *h, const blk_t *b, const char *fn)
 {
-    return h->end - HDR;
+    if (UNLIKELY(!links_ok(h, b)))
+        heap_bad_links(h, b, fn);
 }
 
-/* p failed the canary test: find out (by walking the tiling) whether p is an interior
- * pointer or the start of a block whose header was overwritten, and panic. */
-/* What handing back an already freed block p is: a double free for the functions that
- * free, a use after free for the others (realloc, usable_size). */
-static const char *freed_block_misuse(const char *fn)
+static ALWAYS_INLINE void list_unlink(struct heap *h, blk_t *b, const char *fn)
 {
-    return !strcmp(fn, "heap_free") || !strcmp(fn, "heap_dealloc") ? "double free of"
-                                                                   : "use after free of";
+    links_check(h, b, fn);
+    blk_t *n = b->next, *p = b->prev;
+    p->next = n;
+    n->prev = p;
+    h->free_blocks--;
 }
 
-static noreturn void bad_block(const struct heap *h, const void *p, const char *fn)
+/* Inserts b in front of nx (a list entry or the list's end). */
+static ALWAYS_INLINE void list_insert_before(struct heap *h, blk_t *nx, blk_t *b, const char *fn)
 {
-    uintptr_t target = (uintptr_t)p - HDR, x = h->base, s = sentinel_addr(h);
-    if ((h->flags & HEAP_F_DEBUG) && B(target)->sf == POISON64 && B(target)->canary == POISON64)
-        panic("%s: %s %p (its header lies in poisoned free memory)", fn, freed_block_misuse(fn), p);
-    while (x < s) {
-        const blk_t *b = B(x);
-        size_t size = bsize(b);
-        if (!canary_ok(h, b) || size < MIN_BLOCK || size > s - x) {
-            if (x == target)
-                panic("%s: corrupted block header at %p (canary overwritten: size_flags %#zx, "
-                      "canary %#llx)",
-                      fn, p, b->sf, (unsigned long long)b->canary);
-            panic("%s: heap corrupted: block header at %p overwritten (size_flags %#zx), "
-                  "reached while checking %p",
-                  fn, (void *)x, b->sf, p);
-        }
-        if (target < x + size)
-            break;
-        x += size;
+    blk_t *p = nx->prev;
+    if (UNLIKELY(p->next != nx))
+        heap_bad_links(h, nx, fn);
+    b->next = nx;
+    b->prev = p;
+    p->next = b;
+    nx->prev = b;
+    h->free_blocks++;
+}
+
+/* n takes o's place in the list. o's links are read before n's are written, so n may
+ * start 16 bytes into o (its header then covers o's links). */
+static ALWAYS_INLINE void list_replace(const struct heap *h, blk_t *o, blk_t *n, const char *fn)
+{
+    links_check(h, o, fn);
+    blk_t *nx = o->next, *pv = o->prev;
+    n->next = nx;
+    n->prev = pv;
+    pv->next = n;
+    nx->prev = n;
+}
+
+/* The tail block (free, in front of the sentinel), or NULL. */
+static inline blk_t *tail_block(const struct heap *h)
+{
+    blk_t *t = h->list.prev;
+    return t != list_end(h) && is_tail(h, t, bsize(t)) ? t : NULL;
+}
+
+/* Debug mode: every block a list walk visits must be a free block whose links point
+ * back at it, checked before the walk follows its next link. */
+static inline void walk_verify(const struct heap *h, const blk_t *b)
+{
+    heap_verify_walk(h, b, "heap_alloc");
+}
+
+/* The free block that follows b's address in the list (b is not on the list): where a
+ * freed block with no free neighbour goes. */
+static ALWAYS_INLINE blk_t *next_free_after(const struct heap *h, const blk_t *b, bool dbg)
+{
+    const blk_t *end = list_end(h);
+    if (!h->indexed) {
+        blk_t *x = h->list.next;
+        for (; x != end && A(x) < A(b); x = x->next)
+            if (UNLIKELY(dbg))
+                walk_verify(h, x);
+        return x;
     }
-    panic("%s: invalid pointer %p (not a block start)", fn, p);
+    size_t s = ix_seg(h, A(b));
+    if (h->index.level[0][s]) {
+        blk_t *x = ix_first(h, s);
+        if (A(x) > A(b))
+            return x;
+        while (x->next != end && A(x->next) < A(b)) {
+            if (UNLIKELY(dbg))
+                walk_verify(h, x);
+            x = x->next;
+        }
+        return x->next;
+    }
+    size_t t = ix_find_from(&h->index, s + 1, 1);
+    if (t != IX_NONE)
+        return ix_first(h, t);
+    blk_t *tail = tail_block(h);
+    return tail ? tail : list_end(h);
 }
 
-/* p failed block_of's quick test: say why (cold path; every message as before). */
-static noreturn __attribute__((noinline, cold)) void bad_pointer(const struct heap *h,
-                                                                 const void *p, const char *fn)
-{
-    uintptr_t a = (uintptr_t)p - HDR;
-    if ((uintptr_t)p < h->base + HDR || (uintptr_t)p >= sentinel_addr(h))
-        panic("%s: invalid pointer %p (outside the heap [%p, %p))", fn, p, (void *)h->base,
-              (void *)h->end);
-    if (a & 15)
-        panic("%s: invalid pointer %p (not a block start)", fn, p);
-    const blk_t *b = B(a);
-    if (!canary_ok(h, b))
-        bad_block(h, p, fn);
-    panic("%s: %s %p (size %zu)", fn, freed_block_misuse(fn), p, bsize(b) - HDR);
-}
+/* ---------------------------------------------------------------------------------- */
+/* First fit                                                                          */
+/* ---------------------------------------------------------------------------------- */
 
-/* Validates a pointer handed back by the caller and returns its (allocated) block:
- * inside the heap, 16-aligned, a header whose canary matches, not free. */
-static ALWAYS_INLINE blk_t *block_of(const struct heap *h, const void *p, const char *fn)
+static inline blk_t *checked_block(const struct heap *h, blk_t *b)
 {
-    uintptr_t a = (uintptr_t)p - HDR;
-    /* a in [base, sentinel - 16) and 16-aligned, in one unsigned compare: rotating the
-     * offset right by 4 moves misaligned low bits to the top */
-    uintptr_t off = a - h->base;
-    off = (off >> 4) | (off << 60);
-    blk_t *b = B(a);
-    if (UNLIKELY(off >= (h->end - h->base - 2 * HDR) >> 4 || b->canary != canary_of(h, a, b->sf) ||
-                 (b->sf & F_FREE)))
-        bad_pointer(h, p, fn);
+    if (UNLIKELY(!canary_ok(h, b) || (b->sf & (F_FREE | F_ABSORBED)) != F_FREE))
+        heap_bad_free_block(h, b, "heap_alloc");
     return b;
 }
 
-static noreturn void bad_neighbour(const struct heap *h, const blk_t *nb, const void *p,
-                                   const char *fn)
+/* Block b (bs bytes) holds a request of `need` bytes at this alignment: the gap, or -1. */
+static ALWAYS_INLINE size_t fit_gap(const blk_t *b, size_t bs, size_t need, size_t align)
 {
-    (void)h;
-    panic("%s: corrupted block header at %p (canary overwritten: size_flags %#zx), next to "
-          "block %p",
-          fn, (const void *)(A(nb) + HDR), nb->sf, p);
+    size_t gap = align > HDR ? align_gap(A(b), align) : 0;
+    return gap + need <= bs ? gap : SIZE_MAX;
+}
+
+/* First fit by walking the list from its lowest block: the rule itself. */
+static blk_t *walk_fit(const struct heap *h, size_t need, size_t align, size_t *gap, bool dbg)
+{
+    for (blk_t *x = h->list.next; x != list_end(h); x = x->next) {
+        if (UNLIKELY(dbg))
+            walk_verify(h, x);
+        size_t g = fit_gap(x, bsize(x), need, align);
+        if (g != SIZE_MAX) {
+            *gap = g;
+            return x;
+        }
+    }
+    return NULL;
+}
+
+/* The same block as walk_fit, through the index: the lowest segment whose largest block
+ * is large enough, then its blocks in order; for an aligned request that finds nothing
+ * there, the next such segment; the tail last. */
+static blk_t *index_fit(const struct heap *h, size_t need, size_t align, size_t *gap, bool dbg)
+{
+    uint32_t v = ix_val(need);
+    for (size_t s = ix_find(&h->index, v); s != IX_NONE; s = ix_find_from(&h->index, s + 1, v)) {
+        for (blk_t *x = ix_first(h, s); ix_in_seg(h, x, s); x = x->next) {
+            if (UNLIKELY(dbg))
+                walk_verify(h, x);
+            size_t g = fit_gap(x, bsize(x), need, align);
+            if (g != SIZE_MAX) {
+                *gap = g;
+                return x;
+            }
+        }
+    }
+    blk_t *t = tail_block(h);
+    if (t) {
+        size_t g = fit_gap(t, bsize(t), need, align);
+        if (g != SIZE_MAX) {
+            *gap = g;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Index upkeep shared by alloc, free and realloc                                     */
+/* ---------------------------------------------------------------------------------- */
+
+/* Indexed block o (os bytes) was replaced in the list by r (rs < os bytes, higher up
+ * inside o's old span): the remainder of a carve. */
+static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, const blk_t *r,
+                                    size_t rs)
+{
+    size_t s = ix_seg(h, A(o));
+    if (LIKELY(ix_seg(h, A(r)) == s)) {
+        if (ix_first(h, s) == o)
+            ix_set_first(h, s, r);
+        ix_shrunk(h, r, os); /* r is on the list with its new size */
+        return;
+    }
+    ix_del(h, o, os, r);
+    ix_add(h, r, rs);
+}
+
+/* Free block b (now bs bytes, not the tail) took the list place of indexed block n (ns
+ * bytes) that it swallowed; b lies below n and nothing free lies between them. */
+static ALWAYS_INLINE void ix_merged_down(struct heap *h, const blk_t *b, size_t bs,
+                                        const blk_t *n, size_t ns)
+{
+    size_t s = ix_seg(h, A(b));
+    if (LIKELY(ix_seg(h, A(n)) == s)) {
+        if (ix_first(h, s) == n)
+            ix_set_first(h, s, b);
+        ix_raise(&h->index, s, ix_val(bs));
+        return;
+    }
+    ix_del(h, n, ns, b->next);
+    ix_add(h, b, bs);
 }
 
 /* ---------------------------------------------------------------------------------- */
 /* Init                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t z)
+uint64_t heap_mix64(uint64_t z)
 {
     z += 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -490,11 +356,12 @@ static void write_sentinel(struct heap *h, bool prev_free)
 }
 
 err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
-                size_t max_size, unsigned flags)
+                size_t max_size, unsigned flags, const struct heap_index_mem *index)
 {
     uintptr_t b = (uintptr_t)base;
     if (!h || !base || (b & 15) || (size & 15) || size < HEAP_MIN_SIZE || max_size < size ||
-        (flags & ~HEAP_F_DEBUG) || size >= ((size_t)1 << HEAP_FL_MAX) || b + size < b)
+        (flags & ~(HEAP_F_DEBUG | HEAP_F_NO_INDEX)) || size > HEAP_MAX_SIZE || b + size < b ||
+        (index && !index->mem))
         return E_INVAL;
     /* the secret also mixes in what the region held before: headers a previous heap left
      * there must not pass for this heap's */
@@ -502,22 +369,30 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
     memset(h, 0, sizeof(*h));
     h->base = b;
     h->end = b + size;
-    h->max_size =
-        max_size >= ((size_t)1 << HEAP_FL_MAX) ? ((size_t)1 << HEAP_FL_MAX) - 4096 : max_size;
+    h->max_size = MIN(max_size, HEAP_MAX_SIZE);
     if (h->max_size > UINTPTR_MAX - b)
         h->max_size = (UINTPTR_MAX - b) & ~(size_t)4095;
     h->grow = grow;
     h->grow_ctx = grow_ctx;
     h->flags = flags;
-    h->fast_lim = flags ? 0 : HEAP_MAX_REQUEST + 1;
-    h->secret =
-        mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^ mix64(old)) &
-        ~(uint64_t)15;
+    h->indexed = index && !(flags & HEAP_F_NO_INDEX);
+    /* the fast path: indexed, no debug flag, and a size whose granule count fits the
+     * index's 32-bit entries without saturating */
+    h->fast_lim = h->indexed && !(flags & HEAP_F_DEBUG) ? ((size_t)IX_SAT << 4) - 64 : 0;
+    h->secret = heap_mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^
+                           heap_mix64(old)) &
+                ~(uint64_t)15;
+    h->list.next = h->list.prev = list_end(h);
+    if (h->indexed) {
+        err_t e = ix_init(h, index);
+        if (e != E_OK)
+            return e;
+    }
     size_t fsz = size - HDR;
     if (flags & HEAP_F_DEBUG)
         poison(b, b + fsz);
     set_free(h, B(b), fsz);
-    list_insert(h, B(b), class_of(fsz));
+    list_insert_before(h, list_end(h), B(b), "heap_init"); /* the tail: not indexed */
     write_sentinel(h, true);
     return E_OK;
 }
@@ -531,22 +406,13 @@ bool heap_contains(const struct heap *h, const void *p)
 /* Allocation                                                                         */
 /* ---------------------------------------------------------------------------------- */
 
-/* Leading gap in front of an aligned payload placed in free block at a: 0 or >= MIN. */
-static inline size_t align_gap(uintptr_t a, size_t align)
-{
-    uintptr_t pl = (a + HDR + align - 1) & ~(uintptr_t)(align - 1);
-    size_t gap = pl - HDR - a;
-    if (gap && gap < MIN_BLOCK)
-        gap += align;
-    return gap;
-}
-
 /*
- * Hands out `need` bytes (at offset gap) of free block b (class c, size bs), which the
- * caller checked to be large enough. Splits off the leading gap and the tail remainder.
+ * Hands out `need` bytes (at offset gap) of free block b (bs bytes; `tail`: b is the
+ * tail, which the index does not hold), which the caller checked to be large enough.
+ * Splits off the leading gap and the tail remainder.
  */
-static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, unsigned c, size_t bs, size_t need,
-                                size_t gap, const void *caller, size_t req, bool dbg)
+static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need, size_t gap,
+                                bool tail, const void *caller, size_t req, bool dbg)
 {
     uintptr_t a = A(b);
     size_t rem = bs - gap - need;
@@ -554,35 +420,45 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, unsigned c, size_t bs,
         need += rem;
         rem = 0;
     }
-    if (dbg) {
-        links_verify(h, b, c, "heap_alloc");
-        poison_verify(a, bs, a + gap + HDR, a + gap + need, "heap_alloc");
-    }
+    /* the bytes handed out, and those a remainder's header and links will cover, must
+     * still be poison */
+    if (dbg)
+        heap_poison_verify(a, bs, a + gap + HDR, a + gap + need + (rem ? sizeof(blk_t) : 0),
+                      "heap_alloc");
     uintptr_t u = a + gap;
+    bool ix = h->indexed && !tail;
     if (LIKELY(gap == 0)) {
         if (rem) {
             blk_t *r = B(u + need);
+            list_replace(h, b, r, "heap_alloc");
             set_free(h, r, rem);
-            list_relink(h, b, c, r, class_of(rem));
+            if (ix)
+                ix_carved(h, b, bs, r, rem);
         } else {
-            list_remove(h, b, c);
-            B(u + need)->sf &= ~F_PREV_FREE;
+            blk_t *nx = b->next;
+            list_unlink(h, b, "heap_alloc");
+            if (ix)
+                ix_del(h, b, bs, nx);
+            B(u + need)->sf &= ~(size_t)F_PREV_FREE;
         }
         set_hdr(h, B(u), need);
     } else {
-        /* the leading gap stays a free block at a */
-        unsigned gc = class_of(gap);
+        /* the leading gap stays a free block at a, in b's list place */
         set_free(h, b, gap);
-        if (gc != c) {
-            list_remove(h, b, c);
-            list_insert(h, b, gc);
+        if (h->indexed) {
+            if (tail)
+                ix_add(h, b, gap); /* no longer the tail: the allocation follows it */
+            else
+                ix_shrunk(h, b, bs);
         }
         if (rem) {
             blk_t *r = B(u + need);
             set_free(h, r, rem);
-            list_insert(h, r, class_of(rem));
+            list_insert_before(h, b->next, r, "heap_alloc");
+            if (ix)
+                ix_add(h, r, rem);
         } else {
-            B(u + need)->sf &= ~F_PREV_FREE;
+            B(u + need)->sf &= ~(size_t)F_PREV_FREE;
         }
         set_hdr(h, B(u), need | F_PREV_FREE);
     }
@@ -596,33 +472,11 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, unsigned c, size_t bs,
     return (void *)(u + HDR);
 }
 
-static inline blk_t *checked_block(const struct heap *h, blk_t *b)
-{
-    if (HEAP_HARDENED && UNLIKELY(!canary_ok(h, b) || !(b->sf & F_FREE)))
-        panic("heap_alloc: corrupted free block header at %p (size_flags %#zx, canary %#llx)",
-              (void *)b, b->sf, (unsigned long long)b->canary);
-    return b;
-}
-
-static inline blk_t *checked_head(const struct heap *h, unsigned c)
-{
-    return checked_block(h, h->lists[c]);
-}
-
-/* Debug mode: every block a list walk visits must be a free block with intact links,
- * checked before the walk follows its next link (a use after free that overwrote them
- * would otherwise send the walk anywhere). */
-static __attribute__((noinline, cold)) void walk_verify(const struct heap *h, blk_t *b, unsigned c)
-{
-    checked_block(h, b);
-    links_verify(h, b, c, "heap_alloc");
-}
-
 /* Size of the free block in front of the sentinel (0 if the last block is allocated). */
 static inline size_t tail_free(const struct heap *h)
 {
-    uintptr_t s = sentinel_addr(h);
-    return (B(s)->sf & F_PREV_FREE) ? *(size_t *)(s - 8) : 0;
+    blk_t *t = tail_block(h);
+    return t ? bsize(t) : 0;
 }
 
 /*
@@ -649,145 +503,43 @@ static bool extend(struct heap *h, size_t add_min)
     got &= ~(size_t)15;
     if (!got)
         return false;
-    if (got > ((size_t)1 << HEAP_FL_MAX) - 4096 - cur)
-        panic("heap_grow: callback returned %zu bytes, beyond what the index covers", got);
+    /* the index covers the new segments only once they exist (a refused growth must not
+     * commit index memory); if it cannot, the new bytes stay unused */
+    if (h->indexed && !ix_cover(h, h->end + got))
+        return false;
     h->grow_events++;
     uintptr_t s = sentinel_addr(h);
-    uintptr_t fb = s;
-    size_t fsz = got;
     bool dbg = h->flags & HEAP_F_DEBUG;
+    blk_t *t = NULL;
     if (B(s)->sf & F_PREV_FREE) {
-        size_t t = *(size_t *)(s - 8);
-        fb = s - t;
-        if (UNLIKELY(t > s - h->base || (t & F_MASK) || B(fb)->sf != (t | F_FREE) ||
-                     B(fb)->canary != canary_of(h, fb, t | F_FREE)))
+        size_t ts = *(size_t *)(s - 8);
+        t = B(s - ts);
+        if (UNLIKELY(ts > s - h->base || (ts & F_MASK) || t->sf != (ts | F_FREE) ||
+                     t->canary != canary_of(h, A(t), ts | F_FREE) || t != h->list.prev))
             panic("heap_grow: corrupted free block before the end sentinel %p (footer %zu)",
-                  (void *)s, t);
-        if (dbg)
-            links_verify(h, B(fb), class_of(t), "heap_alloc");
-        list_remove(h, B(fb), class_of(t));
-        if (dbg)
-            poison(s - 8, s);
-        fsz += t;
+                  (void *)s, ts);
     }
     h->end += got;
     if (dbg)
-        poison(s, sentinel_addr(h));
-    set_free(h, B(fb), fsz);
-    list_insert(h, B(fb), class_of(fsz));
+        poison(t ? s - 8 : s, sentinel_addr(h));
+    if (t) {
+        set_free(h, t, bsize(t) + got); /* the tail grows in place (it is last on the list) */
+    } else {
+        set_free(h, B(s), got);
+        list_insert_before(h, list_end(h), B(s), "heap_grow");
+    }
     write_sentinel(h, true);
     return true;
 }
 
-static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, size_t align,
-                                                  const void *caller);
-
-static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align, const void *caller)
+static __attribute__((noinline)) void *take_slow(struct heap *h, blk_t *b, size_t need, size_t gap,
+                                                 const void *caller, size_t req)
 {
-    /* fast path: align <= 16, size <= HEAP_MAX_REQUEST and no debug flag (one compare:
-     * fast_lim is 0 when a flag is set) */
-    if (LIKELY(align - 1 < HDR && !(align & (align - 1)) && size < h->fast_lim)) {
-        size_t need = need_of(size, false);
-        unsigned fc;
-        blk_t *b = NULL;
-        int c;
-        if (LIKELY(need <= SMALL_LIMIT)) {
-            fc = (unsigned)(need >> 4); /* exact class: every block fits */
-        } else {
-            /* a large request first tries its own class, whose blocks are the closest
-             * fits (first fit, at most OWN_SCAN_BUDGET blocks), then the guaranteed one */
-            unsigned oc = class_of(need - 1u);
-            fc = oc + 1u;
-            if ((h->class_map[oc >> 6] >> (oc & 63)) & 1) {
-                size_t budget = OWN_SCAN_BUDGET;
-                for (blk_t *e = h->lists[oc]; e && budget--; e = e->next)
-                    if (bsize(e) >= need) {
-                        b = checked_block(h, e);
-                        c = (int)oc;
-                        break;
-                    }
-            }
-        }
-        if (!b) {
-            c = find_class(h, fc);
-            if (UNLIKELY(c < 0))
-                return alloc_slow(h, size, align, caller);
-            b = checked_head(h, (unsigned)c);
-        }
-        return take(h, b, (unsigned)c, bsize(b), need, 0, caller, size, false);
-    }
-    return alloc_slow(h, size, align, caller);
-}
-
-/* Last non-empty class <= c, or -1. */
-static inline int find_class_down(const struct heap *h, unsigned c)
-{
-    unsigned w = c >> 6;
-    uint64_t m = h->class_map[w] & ((2ull << (c & 63)) - 1);
-    if (!m) {
-        uint64_t t = h->top_map & ((1ull << w) - 1);
-        if (!t)
-            return -1;
-        w = ilog2(t);
-        m = h->class_map[w];
-    }
-    return (int)((w << 6) + ilog2(m));
-}
-
-/* First fit in list order over classes [lo, hi), largest class first, for an aligned
- * request; examines at most ALIGNED_SCAN_BUDGET blocks. */
-static ALWAYS_INLINE blk_t *scan_fit_down(const struct heap *h, unsigned lo, unsigned hi,
-                                          size_t need, size_t align, size_t *gap_out,
-                                          unsigned *class_out, bool dbg)
-{
-    size_t budget = ALIGNED_SCAN_BUDGET;
-    int c = hi ? find_class_down(h, hi - 1) : -1;
-    for (; c >= (int)lo; c = c ? find_class_down(h, (unsigned)c - 1) : -1) {
-        for (blk_t *b = h->lists[c]; b; b = b->next) {
-            if (!budget--)
-                return NULL;
-            if (UNLIKELY(dbg))
-                walk_verify(h, b, (unsigned)c);
-            size_t gap = align_gap(A(b), align);
-            if (gap + need <= bsize(b)) {
-                *gap_out = gap;
-                *class_out = (unsigned)c;
-                return b;
-            }
-        }
-    }
-    return NULL;
-}
-
-/* First fit in list order over classes [lo, hi), smallest class first; returns the
- * block, its gap and class. */
-static ALWAYS_INLINE blk_t *scan_fit(const struct heap *h, unsigned lo, unsigned hi, size_t need,
-                                     size_t align, size_t *gap_out, unsigned *class_out, bool dbg)
-{
-    for (int c = find_class(h, lo); c >= 0 && (unsigned)c < hi;
-         c = find_class(h, (unsigned)c + 1)) {
-        for (blk_t *b = h->lists[c]; b; b = b->next) {
-            if (UNLIKELY(dbg))
-                walk_verify(h, b, (unsigned)c);
-            size_t gap = align > HDR ? align_gap(A(b), align) : 0;
-            if (gap + need <= bsize(b)) {
-                *gap_out = gap;
-                *class_out = (unsigned)c;
-                return b;
-            }
-        }
-        if ((unsigned)c + 1 >= HEAP_NUM_CLASSES)
-            break;
-    }
-    return NULL;
-}
-
-static __attribute__((noinline)) void *take_slow(struct heap *h, blk_t *b, unsigned c, size_t need,
-                                                 size_t gap, const void *caller, size_t req)
-{
+    size_t bs = bsize(b);
+    bool tail = is_tail(h, b, bs);
     if (h->flags & HEAP_F_DEBUG)
-        return take(h, b, c, bsize(b), need, gap, caller, req, true);
-    return take(h, b, c, bsize(b), need, gap, caller, req, false);
+        return take(h, b, bs, need, gap, tail, caller, req, true);
+    return take(h, b, bs, need, gap, tail, caller, req, false);
 }
 
 static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, size_t align,
@@ -797,52 +549,42 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
         return NULL;
     bool dbg = h->flags & HEAP_F_DEBUG;
     size_t need = need_of(size, dbg);
-    size_t slack = align > HDR ? align + 32 : 0; /* worst-case leading gap */
-    size_t search = need + slack;
-    size_t gap;
-    unsigned fc;
-    if (slack) {
-        /* (two calls with constant dbg: the release walk carries no debug test) */
-        blk_t *b =
-            dbg ? scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap, &fc, true)
-                : scan_fit_down(h, class_of(need), class_fit(search), need, align, &gap, &fc,
-                                false);
-        if (b)
-            return take_slow(h, b, fc, need, gap, caller, size);
-    } else if (need > SMALL_LIMIT) {
-        /* first fit in the request's own class: its blocks are the closest fits */
-        unsigned oc = class_of(need - 1u);
-        size_t budget = OWN_SCAN_BUDGET;
-        for (blk_t *b = h->lists[oc]; b && budget--; b = b->next) {
-            if (UNLIKELY(dbg))
-                walk_verify(h, b, oc);
-            if (bsize(b) >= need)
-                return take_slow(h, checked_block(h, b), oc, need, 0, caller, size);
-        }
-    }
-    int c = find_class(h, class_fit(search));
-    if (c >= 0) {
-        blk_t *b = checked_head(h, (unsigned)c);
-        gap = slack ? align_gap(A(b), align) : 0;
-        return take_slow(h, b, (unsigned)c, need, gap, caller, size);
-    }
+    size_t search = need + (align > HDR ? align + 32 : 0); /* with the worst-case gap */
     for (;;) {
-        blk_t *b =
-            dbg ? scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc, true)
-                : scan_fit(h, class_of(need), class_fit(search), need, align, &gap, &fc, false);
+        size_t gap = 0;
+        blk_t *b = h->indexed ? index_fit(h, need, align, &gap, dbg)
+                              : walk_fit(h, need, align, &gap, dbg);
         if (b)
-            return take_slow(h, b, fc, need, gap, caller, size);
+            return take_slow(h, checked_block(h, b), need, gap, caller, size);
         size_t t = tail_free(h);
         if (!extend(h, search > t ? search - t : HEAP_GROW_GRANULE))
             return NULL;
-        /* the tail block is now the only candidate that changed */
-        uintptr_t s = sentinel_addr(h);
-        size_t tsz = *(size_t *)(s - 8);
-        blk_t *tb = B(s - tsz);
-        gap = slack ? align_gap(A(tb), align) : 0;
-        if (gap + need <= tsz)
-            return take_slow(h, tb, class_of(tsz), need, gap, caller, size);
     }
+}
+
+static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align, const void *caller)
+{
+    /* fast path: align <= 16, indexed, no debug flag and a size below fast_lim (one
+     * compare: fast_lim is 0 otherwise) */
+    if (LIKELY(align - 1 < HDR && !(align & (align - 1)) && size < h->fast_lim)) {
+        size_t need = need_of(size, false);
+        size_t s = ix_find(&h->index, (uint32_t)(need >> 4));
+        blk_t *b;
+        if (LIKELY(s != IX_NONE)) {
+            /* the segment holds a block this large: the first of them is the first fit */
+            b = ix_first(h, s);
+            while (bsize(b) < need)
+                b = b->next;
+            b = checked_block(h, b);
+            return take(h, b, bsize(b), need, 0, false, caller, size, false);
+        }
+        b = h->list.prev; /* only the tail can still hold it */
+        if (b != list_end(h) && bsize(b) >= need && is_tail(h, b, bsize(b))) {
+            b = checked_block(h, b);
+            return take(h, b, bsize(b), need, 0, true, caller, size, false);
+        }
+    }
+    return alloc_slow(h, size, align, caller);
 }
 
 void *heap_alloc(struct heap *h, size_t size, size_t align)
@@ -859,105 +601,160 @@ void *heap_alloc_from(struct heap *h, size_t size, size_t align, const void *cal
 /* Free                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
-/* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
- * is at a + size), merging with a free successor. */
-static void release_tail(struct heap *h, uintptr_t a, size_t size, bool dbg)
+/* Validates a pointer handed back by the caller and returns its (allocated) block:
+ * inside the heap, 16-aligned, a header whose canary matches, not free. */
+static ALWAYS_INLINE blk_t *block_of(const struct heap *h, const void *p, const char *fn)
+{
+    uintptr_t a = (uintptr_t)p - HDR;
+    /* a in [base, sentinel - 16) and 16-aligned, in one unsigned compare: rotating the
+     * offset right by 4 moves misaligned low bits to the top */
+    uintptr_t off = a - h->base;
+    off = (off >> 4) | (off << 60);
+    blk_t *b = B(a);
+    if (UNLIKELY(off >= (h->end - h->base - 2 * HDR) >> 4 || b->canary != canary_of(h, a, b->sf) ||
+                 (b->sf & F_FREE)))
+        heap_bad_pointer(h, p, fn);
+    return b;
+}
+
+/* The block after p's block (at a + size), checked before it is read or merged. */
+static ALWAYS_INLINE blk_t *checked_next(const struct heap *h, uintptr_t a, size_t size,
+                                         const void *p, const char *fn)
 {
     blk_t *n = B(a + size);
-    size_t nsf = n->sf;
-    if (nsf & F_FREE) {
-        size_t ns = nsf & ~F_MASK;
-        set_free(h, B(a), size + ns);
-        list_relink(h, n, class_of(ns), B(a), class_of(size + ns));
-        if (dbg) /* n's header and links are payload now (the tail may be only 16 bytes:
-                  * keep clear of the merged block's own header and links) */
-            poison(MAX(A(n), a + sizeof(blk_t)), A(n) + sizeof(blk_t));
-        /* the following block already has PREV_FREE set */
-    } else {
-        set_free(h, B(a), size);
-        list_insert(h, B(a), class_of(size));
-        n->sf = nsf | F_PREV_FREE;
+    if (UNLIKELY(n->canary != canary_of(h, A(n), n->sf)))
+        heap_bad_neighbour(h, n, p, fn);
+    return n;
+}
+
+/* n's header now lies inside the free block whose header and links end at keep_to:
+ * mark it ABSORBED (debug mode: poison it), so that it never passes for a free block's
+ * header again, while a free of its pointer still says double free. */
+static ALWAYS_INLINE void absorb(blk_t *n, uintptr_t keep_to, bool dbg)
+{
+    if (dbg) {
+        poison(MAX(A(n), keep_to), A(n) + sizeof(blk_t));
+    } else if (A(n) >= keep_to) {
+        n->sf |= F_ABSORBED; /* the canary covers the bit: flip it there too */
+        n->canary ^= F_ABSORBED;
     }
 }
 
-/* The block after p's block (at a + size), checked before it is read or merged: its
- * canary (release builds too) and, in debug mode, a free neighbour's list links. */
-static ALWAYS_INLINE blk_t *checked_next(const struct heap *h, uintptr_t a, size_t size,
-                                         const void *p, bool dbg, const char *fn)
+/* The predecessor a footer leads to is the free block it claims to be: exactly a free
+ * header of that size, a valid canary, and list links that point back at it. */
+static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, const void *p,
+                                         const char *fn)
 {
-    blk_t *n = B(a + size);
+    size_t ps = *(size_t *)(a - 8);
+    blk_t *pb = B(a - ps);
+    /* the range and granule tests keep a corrupted footer from sending us outside the
+     * heap or to a misaligned header */
+    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || ps < MIN_BLOCK || pb->sf != (ps | F_FREE) ||
+                 pb->canary != canary_of(h, A(pb), ps | F_FREE)))
+        panic("%s: corrupted free block before %p (footer %zu)", fn, p, ps);
+    links_check(h, pb, fn);
+    return pb;
+}
+
+/* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
+ * n is at a + size), merging with a free successor. */
+static void release_range(struct heap *h, uintptr_t a, size_t size, blk_t *n, bool dbg)
+{
     size_t nsf = n->sf;
-    if (HEAP_HARDENED && UNLIKELY(n->canary != canary_of(h, A(n), nsf)))
-        bad_neighbour(h, n, p, fn);
-    if (dbg && (nsf & F_FREE))
-        links_verify(h, n, class_of(nsf & ~F_MASK), fn);
-    return n;
+    if (nsf & F_FREE) {
+        size_t ns = nsf & ~(size_t)F_MASK;
+        bool tail = is_tail(h, n, ns);
+        list_replace(h, n, B(a), "heap_realloc");
+        set_free(h, B(a), size + ns);
+        absorb(n, a + sizeof(blk_t), dbg);
+        if (h->indexed && !tail)
+            ix_merged_down(h, B(a), size + ns, n, ns);
+        /* the following block already has PREV_FREE set */
+    } else {
+        set_free(h, B(a), size);
+        list_insert_before(h, next_free_after(h, B(a), dbg), B(a), "heap_realloc");
+        if (h->indexed && !is_tail(h, B(a), size))
+            ix_add(h, B(a), size);
+        n->sf = nsf | F_PREV_FREE;
+    }
 }
 
 static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
 {
     blk_t *b = block_of(h, p, "heap_free");
-    size_t sf = b->sf, size = sf & ~F_MASK;
+    size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
     uintptr_t a = A(b);
-    blk_t *n = checked_next(h, a, size, p, dbg, "heap_free");
+    blk_t *n = checked_next(h, a, size, p, "heap_free");
     size_t nsf = n->sf;
+    bool ix = h->indexed;
+    if (dbg) {
+        /* every check that can fail comes before the poison: a panic leaves the heap as
+         * it was, for a post-mortem heap_check or mb-heap */
+        if (nsf & F_FREE)
+            links_check(h, n, "heap_free");
+        if (sf & F_PREV_FREE)
+            checked_prev(h, a, p, "heap_free");
+        poison(a + HDR, a + size);
+    }
     h->bytes_used -= size;
     h->total_frees++;
-    if (dbg)
-        poison(a + HDR, a + size);
 
     if (LIKELY(!(sf & F_PREV_FREE))) {
         if (!(nsf & F_FREE)) {
-            /* no free neighbour */
+            /* no free neighbour: into the list in front of the next free block up */
             set_free(h, b, size);
-            list_insert(h, b, class_of(size));
+            list_insert_before(h, next_free_after(h, b, dbg), b, "heap_free");
+            if (ix && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
+                ix_add(h, b, size);
             n->sf = nsf | F_PREV_FREE;
             return;
         }
-        /* merge with the successor: b takes its list slot when the class stays */
-        size_t ns = nsf & ~F_MASK, msize = size + ns;
+        /* merge with the successor: b takes its list place */
+        size_t ns = nsf & ~(size_t)F_MASK, msize = size + ns;
+        bool tail = is_tail(h, n, ns);
+        list_replace(h, n, b, "heap_free");
         set_free(h, b, msize);
-        list_relink(h, n, class_of(ns), b, class_of(msize));
-        if (dbg) /* n's header and links are payload of the merged block now */
-            poison(A(n), A(n) + sizeof(blk_t));
+        absorb(n, a + sizeof(blk_t), dbg);
+        if (ix && !tail)
+            ix_merged_down(h, b, msize, n, ns);
         return;
     }
 
-    /* merge with the predecessor (and the successor, if free) */
-    size_t ps = *(size_t *)(a - 8);
-    blk_t *pb = B(a - ps);
-    /* the range and granule tests keep a corrupted footer from sending us outside the
-     * heap or to a misaligned header; a valid canary and the exact size then prove pb is
-     * the free predecessor */
-    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || pb->sf != (ps | F_FREE) ||
-                 (HEAP_HARDENED && pb->canary != canary_of(h, A(pb), ps | F_FREE))))
-        panic("heap_free: corrupted free block before %p (footer %zu)", p, ps);
-    if (dbg)
-        links_verify(h, pb, class_of(ps), "heap_free");
-    size_t msize = ps + size;
+    /* merge with the predecessor (and the successor, if free): pb keeps its list place */
+    blk_t *pb = checked_prev(h, a, p, "heap_free");
+    size_t ps = bsize(pb), msize = ps + size;
     if (nsf & F_FREE) {
-        size_t ns = nsf & ~F_MASK;
-        list_remove(h, n, class_of(ns));
+        size_t ns = nsf & ~(size_t)F_MASK;
+        bool tail = is_tail(h, n, ns);
+        blk_t *nx = n->next;
+        list_unlink(h, n, "heap_free");
+        absorb(n, a, dbg);
         msize += ns;
-        if (dbg)
-            poison(A(n), A(n) + sizeof(blk_t));
+        set_free(h, pb, msize);
+        if (ix) {
+            if (tail) {
+                ix_del(h, pb, ps, nx); /* pb is the tail now */
+            } else {
+                ix_raise(&h->index, ix_seg(h, A(pb)), ix_val(msize));
+                ix_del(h, n, ns, nx);
+            }
+        }
     } else {
         n->sf = nsf | F_PREV_FREE;
+        set_free(h, pb, msize);
+        if (ix) {
+            if (A(n) == sentinel_addr(h))
+                ix_del(h, pb, ps, pb->next); /* pb is the tail now */
+            else
+                ix_raise(&h->index, ix_seg(h, A(pb)), ix_val(msize));
+        }
     }
     if (dbg) {
-        /* the predecessor's footer and b's header become poisoned payload */
+        /* the predecessor's old footer and b's header become poisoned payload */
         poison(a - 8, a + HDR);
     } else {
-        /* stale header: a second free is recognised as a double free (the canary
-         * covers the FREE bit: flip it in both words) */
-        b->sf = sf | F_FREE;
-        b->canary ^= F_FREE;
-    }
-    set_free(h, pb, msize);
-    unsigned pc = class_of(ps), mc = class_of(msize);
-    if (pc != mc) {
-        list_remove(h, pb, pc);
-        list_insert(h, pb, mc);
+        b->sf = sf | F_FREE | F_ABSORBED; /* a second free is still a double free */
+        b->canary ^= F_FREE | F_ABSORBED;
     }
 }
 
@@ -999,13 +796,10 @@ void heap_dealloc(struct heap *h, void *p, size_t size, size_t align)
 /* Realloc                                                                            */
 /* ---------------------------------------------------------------------------------- */
 
-/* Copies n bytes (a multiple of 16) between 16-aligned, non-overlapping payloads. */
+/* Copies n bytes (a multiple of 16) between 16-aligned, non-overlapping payloads; an
+ * unrolled loop rather than memcpy (tests/bench/RESULTS.md: T5). */
 static void copy_payload(void *dst, const void *src, size_t n)
 {
-    if (!HEAP_OWN_COPY) {
-        memcpy(dst, src, n);
-        return;
-    }
     uint64_t *d = dst;
     const uint64_t *s = src;
     size_t w = n / 8, i = 0;
@@ -1024,26 +818,28 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
 {
     if (!p)
         return alloc_impl(h, new_size, align, __builtin_return_address(0));
+    blk_t *b = block_of(h, p, "heap_realloc"); /* a foreign pointer is misuse, whatever else */
     if (!align_ok(align) || new_size > HEAP_MAX_REQUEST)
         return NULL;
-    blk_t *b = block_of(h, p, "heap_realloc");
     uintptr_t a = A(b);
-    size_t sf = b->sf, size = sf & ~F_MASK;
+    size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
     bool dbg = h->flags & HEAP_F_DEBUG;
     size_t need = need_of(new_size, dbg);
     const void *caller = dbg ? *(const void *const *)(a + size - DEBUG_TRAILER) : NULL;
 
     if (LIKELY(!((uintptr_t)p & (align - 1)))) {
-        blk_t *n = checked_next(h, a, size, p, dbg, "heap_realloc");
+        blk_t *n = checked_next(h, a, size, p, "heap_realloc");
         size_t nsf = n->sf;
         if (need <= size) {
             /* shrink: give the tail back when it can form or join a free block */
             size_t rem = size - need;
             if (rem >= MIN_BLOCK || (rem && (nsf & F_FREE))) {
+                if (nsf & F_FREE) /* before anything changes */
+                    links_check(h, n, "heap_realloc");
                 if (dbg)
                     poison(a + need, a + size);
                 set_hdr(h, b, need | (sf & F_PREV_FREE));
-                release_tail(h, a + need, rem, dbg);
+                release_range(h, a + need, rem, n, dbg);
                 h->bytes_used -= rem;
                 size = need;
             }
@@ -1051,29 +847,36 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
                 debug_trailer(a, size, caller, new_size);
             return p;
         }
-        size_t ns = (nsf & F_FREE) ? nsf & ~F_MASK : 0;
+        size_t ns = (nsf & F_FREE) ? nsf & ~(size_t)F_MASK : 0;
         if (size + ns < need && A(n) + ns == sentinel_addr(h)) {
             /* last block (maybe followed by a free tail): grow the heap under it */
             if (extend(h, need - size - ns)) {
                 n = B(a + size);
                 nsf = n->sf;
-                ns = nsf & ~F_MASK;
+                ns = nsf & ~(size_t)F_MASK;
             }
         }
         if (size + ns >= need) {
             /* grow in place into the free successor */
             size_t total = size + ns, rem = total - need;
+            bool ix = h->indexed && !is_tail(h, n, ns);
             if (dbg)
-                poison_verify(A(n), ns, A(n), a + need, "heap_realloc");
+                heap_poison_verify(A(n), ns, A(n), a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
+                              "heap_realloc");
             if (rem >= MIN_BLOCK) {
-                /* r may start 16 bytes into n: unlink n before r's header hides its links */
+                /* r may start 16 bytes into n: list_replace reads n's links first */
                 blk_t *r = B(a + need);
-                list_relink(h, n, class_of(ns), r, class_of(rem));
+                list_replace(h, n, r, "heap_realloc");
                 set_free(h, r, rem);
+                if (ix)
+                    ix_carved(h, n, ns, r, rem);
             } else {
                 need = total;
-                list_remove(h, n, class_of(ns));
-                B(a + total)->sf &= ~F_PREV_FREE;
+                blk_t *nx = n->next;
+                list_unlink(h, n, "heap_realloc");
+                if (ix)
+                    ix_del(h, n, ns, nx);
+                B(a + total)->sf &= ~(size_t)F_PREV_FREE;
             }
             set_hdr(h, b, need | (sf & F_PREV_FREE));
             size_t used = h->bytes_used + (need - size);
@@ -1101,198 +904,4 @@ size_t heap_usable_size(const struct heap *h, const void *p)
 {
     const blk_t *b = block_of(h, p, "heap_usable_size");
     return payload_room(h, bsize(b));
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* Checking, statistics, reports                                                      */
-/* ---------------------------------------------------------------------------------- */
-
-/* heap_check found that the free lists do not hold exactly the free blocks of the tiling:
- * name the first free block that is not on its list (a walk of its list per free block:
- * quadratic, but only on this error path; heap_check's list walk proved that no list is
- * longer than `listed` entries, whatever the counters say). */
-static noreturn __attribute__((noinline, cold)) void bad_membership(const struct heap *h,
-                                                                    size_t listed, size_t nfree)
-{
-    for (uintptr_t x = h->base; x < sentinel_addr(h); x += bsize(B(x))) {
-        if (!(B(x)->sf & F_FREE))
-            continue;
-        unsigned c = class_of(bsize(B(x)));
-        const blk_t *e = h->lists[c];
-        for (size_t steps = 0; e && e != B(x) && steps <= listed; steps++) /* (proved bound) */
-            e = e->next;
-        if (e != B(x))
-            panic("heap_check: free block not on its list at %p (size %zu, class %u)", (void *)x,
-                  bsize(B(x)), c);
-    }
-    panic("heap_check: list entries do not match free blocks at %p (%zu listed, %zu free)",
-          (const void *)h, listed, nfree);
-}
-
-/*
- * Linear in the heap's blocks: the walk of the tiling checks every block, the walk of the
- * lists every list entry, and the two meet through a count and a checksum: the sum of
- * mix64(address) over the free blocks of the tiling must equal the same sum over the list
- * entries (distinct, free, of the right class, as the list walk checks). Equal sums with
- * equal counts mean the same set of blocks, barring a 64-bit collision; a mismatch is then
- * located precisely, slowly, by bad_membership().
- */
-void heap_check(const struct heap *h)
-{
-    uintptr_t x = h->base, s = sentinel_addr(h);
-    size_t used = 0, freeb = 0, nfree = 0, nused = 0;
-    uint64_t tiled_sum = 0, listed_sum = 0;
-    bool prev_free = false;
-    while (x < s) {
-        const blk_t *b = B(x);
-        size_t sf = b->sf, size = sf & ~F_MASK;
-        if (!canary_ok(h, b))
-            panic("heap_check: bad canary at %p (size_flags %#zx, canary %#llx)", (void *)x, sf,
-                  (unsigned long long)b->canary);
-        if (size < MIN_BLOCK || size > s - x || (sf & 12))
-            panic("heap_check: bad block size at %p (size_flags %#zx, %zu bytes to the sentinel)",
-                  (void *)x, sf, (size_t)(s - x));
-        if (!!(sf & F_PREV_FREE) != prev_free)
-            panic("heap_check: PREV_FREE bit wrong at %p (size_flags %#zx, previous block %s)",
-                  (void *)x, sf, prev_free ? "free" : "allocated");
-        if (sf & F_FREE) {
-            if (prev_free)
-                panic("heap_check: unmerged free neighbours at %p (size %zu)", (void *)x, size);
-            if (*footer(x, size) != size)
-                panic("heap_check: bad footer at %p (footer %zu, size %zu)", (void *)x,
-                      *footer(x, size), size);
-            tiled_sum += mix64(x); /* list membership: compared with the lists below */
-            if (h->flags & HEAP_F_DEBUG)
-                poison_verify(x, size, x + HDR, x + size, "heap_check");
-            freeb += size;
-            nfree++;
-        } else {
-            if (h->flags & HEAP_F_DEBUG) {
-                const uintptr_t *t = (const uintptr_t *)(x + size - DEBUG_TRAILER);
-                if (t[1] > payload_room(h, size))
-                    panic("heap_check: bad debug trailer at %p (requested %zu, room %zu)",
-                          (void *)x, (size_t)t[1], payload_room(h, size));
-            }
-            used += size;
-            nused++;
-        }
-        prev_free = sf & F_FREE;
-        x += size;
-    }
-    if (x != s)
-        panic("heap_check: blocks do not tile the heap at %p (sentinel at %p)", (void *)x,
-              (void *)s);
-    const blk_t *sb = B(s);
-    if (!canary_ok(h, sb) || bsize(sb) != 0 || (sb->sf & F_FREE) ||
-        !!(sb->sf & F_PREV_FREE) != prev_free)
-        panic("heap_check: bad end sentinel at %p (size_flags %#zx)", (void *)s, sb->sf);
-
-    /* lists and bitmap */
-    size_t listed = 0;
-    uint64_t top = 0;
-    for (unsigned c = 0; c < HEAP_NUM_CLASSES; c++) {
-        const blk_t *e = h->lists[c], *pv = NULL;
-        bool bit = (h->class_map[c >> 6] >> (c & 63)) & 1;
-        if (bit != (e != NULL))
-            panic("heap_check: bitmap disagrees with list at %p (class %u, bit %d)", (void *)e, c,
-                  (int)bit);
-        for (; e; pv = e, e = e->next) {
-            if (!link_ok(h, e))
-                panic("heap_check: list link outside the heap at %p (class %u)", (void *)e, c);
-            if (!canary_ok(h, e) || !(e->sf & F_FREE) || class_of(bsize(e)) != c)
-                panic("heap_check: bad list entry at %p (class %u, size_flags %#zx)", (void *)e, c,
-                      e->sf);
-            if (e->prev != pv)
-                panic("heap_check: broken back link at %p (prev %p, expected %p)", (void *)e,
-                      (void *)e->prev, (void *)pv);
-            listed_sum += mix64(A(e));
-            if (++listed > nfree)
-                panic("heap_check: more list entries than free blocks at %p (class %u, %zu "
-                      "free blocks)",
-                      (void *)e, c, nfree);
-        }
-    }
-    for (unsigned w = 0; w < HEAP_MAP_WORDS; w++)
-        if (h->class_map[w])
-            top |= 1ull << w;
-    if (top != h->top_map)
-        panic("heap_check: top bitmap wrong at %p (%#llx, expected %#llx)", (void *)h,
-              (unsigned long long)h->top_map, (unsigned long long)top);
-    if (listed != nfree || listed_sum != tiled_sum) /* (the list walk stops at nfree + 1) */
-        bad_membership(h, listed, nfree);
-
-    /* statistics */
-    if (used != h->bytes_used || nfree != h->free_blocks ||
-        nused != h->total_allocs - h->total_frees || h->high_water < used ||
-        used + freeb + HDR != h->end - h->base)
-        panic("heap_check: statistics disagree at %p (used %zu/%zu, free blocks %zu/%zu, live "
-              "%zu/%zu, high water %zu, size %zu)",
-              (void *)h, used, h->bytes_used, nfree, h->free_blocks, nused,
-              h->total_allocs - h->total_frees, h->high_water, (size_t)(h->end - h->base));
-}
-
-void heap_get_stats(const struct heap *h, struct heap_stats *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->heap_size = h->end - h->base;
-    out->bytes_used = h->bytes_used;
-    out->bytes_free = out->heap_size - HDR - h->bytes_used;
-    out->free_blocks = h->free_blocks;
-    out->live_allocs = h->total_allocs - h->total_frees;
-    out->high_water = h->high_water;
-    out->grow_events = h->grow_events;
-    out->total_allocs = h->total_allocs;
-    out->total_frees = h->total_frees;
-    if (h->top_map) {
-        unsigned w = ilog2(h->top_map);
-        unsigned c = (w << 6) + ilog2(h->class_map[w]);
-        for (const blk_t *e = h->lists[c]; e; e = e->next)
-            if (bsize(e) > out->largest_free)
-                out->largest_free = bsize(e);
-    }
-}
-
-void heap_dump(const struct heap *h)
-{
-    struct heap_stats st;
-    heap_get_stats(h, &st);
-    kprintf("heap %p: [%p, %p) %zu bytes, %zu used, %zu free in %zu blocks (largest %zu)\n",
-            (const void *)h, (void *)h->base, (void *)h->end, st.heap_size, st.bytes_used,
-            st.bytes_free, st.free_blocks, st.largest_free);
-    for (uintptr_t x = h->base; x < sentinel_addr(h);) {
-        const blk_t *b = B(x);
-        size_t size = bsize(b);
-        kprintf("  %p %10zu %s%s\n", (void *)(x + HDR), size, (b->sf & F_FREE) ? "free" : "used",
-                canary_ok(h, b) ? "" : " BAD-CANARY");
-        if (size < MIN_BLOCK || !canary_ok(h, b))
-            break;
-        x += size;
-    }
-}
-
-size_t heap_leak_report(const struct heap *h)
-{
-    size_t n = 0;
-    bool dbg = h->flags & HEAP_F_DEBUG;
-    for (uintptr_t x = h->base; x < sentinel_addr(h);) {
-        const blk_t *b = B(x);
-        size_t size = bsize(b);
-        if (size < MIN_BLOCK || !canary_ok(h, b)) {
-            kprintf("heap: leak report stopped at corrupted header %p\n", (void *)x);
-            break;
-        }
-        if (!(b->sf & F_FREE)) {
-            n++;
-            if (dbg) {
-                const uintptr_t *t = (const uintptr_t *)(x + size - DEBUG_TRAILER);
-                kprintf("heap: live block %p size %zu (requested %zu) from %p\n", (void *)(x + HDR),
-                        payload_room(h, size), (size_t)t[1], (void *)t[0]);
-            } else {
-                kprintf("heap: live block %p size %zu\n", (void *)(x + HDR), payload_room(h, size));
-            }
-        }
-        x += size;
-    }
-    kprintf("heap: %zu live block%s\n", n, n == 1 ? "" : "s");
-    return n;
 }

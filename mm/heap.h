@@ -1,14 +1,18 @@
 /*
- * mm/heap.h - the heap core: a first-fit allocator over a caller-provided region.
+ * mm/heap.h - the heap core: an address-ordered first-fit linked-list allocator over a
+ * caller-provided region, with an index that finds the same first fit in O(log n).
  *
- * Owns block layout, free lists, splitting/merging, alignment, growth through a
+ * Owns block layout, the free list, splitting/merging, alignment, growth through a
  * callback, integrity checks and statistics. It must not lock, map memory or know the
  * kernel: all state is in a caller-provided struct heap (no globals), so several heaps
- * can coexist and the same file builds for host tests, fuzzing and benchmarks. The
+ * can coexist and the same files build for host tests, fuzzing and benchmarks. The
  * kernel glue (mm/kheap.c) wraps every call in an IRQ-saving spinlock and runs the
- * alloc-failure handler after unlocking. How it works: the comment at the top of heap.c.
+ * alloc-failure handler after unlocking. How it works: the comment at the top of heap.c;
+ * the index: mm/heap_index.h.
  *
  * Contract summary
+ *  - Placement is exact address-ordered first fit: an allocation takes the free block of
+ *    lowest address that can hold it, with or without the index (HEAP_F_NO_INDEX).
  *  - Every returned pointer is aligned to max(align, HEAP_ALIGN) (16) and is the start
  *    of a block only this heap returned; heap_usable_size() bytes may be used.
  *  - Size 0 is treated as size 1: heap_alloc(h, 0, a) returns a unique, freeable
@@ -19,7 +23,11 @@
  *    HEAP_MAX_REQUEST return NULL (no arithmetic wraps).
  *  - Misuse panics with "func: what (values)": double free, a pointer the heap never
  *    returned (outside the heap, misaligned, or not a block start), a block header whose
- *    canary was overwritten, and (HEAP_F_DEBUG) a write to freed memory.
+ *    canary was overwritten, free-list links that do not point back (a write into a
+ *    freed block), and (HEAP_F_DEBUG) any write to freed memory.
+ *
+ * Context: no function here locks or may sleep; the caller serialises all calls on one
+ * struct heap (mm/kheap.c: an IRQ-saving spinlock, so interrupt handlers may allocate).
  */
 #ifndef MBHEAP_MM_HEAP_H
 #define MBHEAP_MM_HEAP_H
@@ -38,21 +46,43 @@
 #define HEAP_MAX_REQUEST (((size_t)1 << 39) - 1)
 /* Smallest region heap_init accepts (one minimum block plus the end sentinel). */
 #define HEAP_MIN_SIZE 64u
+/* Largest heap (region size, and growth cap): 1 TiB. */
+#define HEAP_MAX_SIZE ((size_t)1 << 40)
 /* Growth requests are rounded up to this. */
 #define HEAP_GROW_GRANULE 4096u
 
 /* heap_init flags */
-#define HEAP_F_DEBUG 1u /* poison freed memory (check on reuse), record callers */
+#define HEAP_F_DEBUG 1u    /* poison freed memory (check on reuse), record callers */
+#define HEAP_F_NO_INDEX 2u /* find first fits by walking the list (same choices, O(n)) */
 
 /*
  * Called when no free block fits: map/provide at least min_bytes of new memory starting
  * exactly at `end` (the current heap end); returns the number of bytes added
- * (>= min_bytes, a multiple of 16; the core merges them with a free tail block; bytes
- * beyond max_size are not used), or 0 on failure. min_bytes is a multiple of HEAP_GROW_GRANULE.
- * Runs inside the allocation call (with the caller's lock held): it must not call back into the
- * heap.
+ * (>= min_bytes; the core uses the largest multiple of 16 of it that stays within
+ * max_size and merges it with a free tail block), or 0 on failure (then the allocation
+ * returns NULL). min_bytes is a non-zero multiple of HEAP_GROW_GRANULE. Runs inside the
+ * allocation call (with the caller's lock held): it must not call back into the heap.
  */
 typedef size_t (*heap_grow_fn)(void *ctx, uintptr_t end, size_t min_bytes);
+
+/*
+ * Called before the index first touches [start, start + bytes) of its memory: make that
+ * range readable and writable (its contents do not matter: the core clears it). Return
+ * false when it cannot; the heap then does not grow (the allocation returns NULL). Same
+ * context rules as heap_grow_fn.
+ */
+typedef bool (*heap_commit_fn)(void *ctx, void *start, size_t bytes);
+
+/* Memory for the first-fit index, outside the heap region (see heap_index_bytes). */
+struct heap_index_mem {
+    void *mem;             /* heap_index_bytes(max_size) bytes of address space, 8-aligned */
+    heap_commit_fn commit; /* NULL: all of it is usable already */
+    void *ctx;
+};
+
+/* Bytes of index memory a heap capped at max_size needs (about 0.2% of max_size). Only
+ * the part that covers the heap's current size is ever touched. */
+size_t heap_index_bytes(size_t max_size);
 
 struct heap_stats {
     size_t heap_size;    /* bytes managed: [base, end), including the 16-byte end sentinel */
@@ -67,15 +97,29 @@ struct heap_stats {
     size_t total_frees;  /* blocks taken back */
 };
 
-/* Segregated free-list index (see heap.c): 64 exact classes of 16 bytes below 1 KiB,
- * then 2^HEAP_SL_BITS classes per power of two; blocks (and heaps) stay below
- * 2^HEAP_FL_MAX bytes. */
-#define HEAP_FL_MAX 40
-#define HEAP_SL_BITS 5
-#define HEAP_NUM_CLASSES (64 + (HEAP_FL_MAX - 10) * (1 << HEAP_SL_BITS))
-#define HEAP_MAP_WORDS ((HEAP_NUM_CLASSES + 63) / 64)
+/*
+ * The first 32 bytes of every block: a 16-byte header, then -- in a free block only --
+ * the free list's links (in an allocated block those bytes are payload). struct heap's
+ * `list` is one too: the list's head node, which no region block is.
+ */
+struct heap_block {
+    size_t sf;                     /* size | flags (heap.c: F_FREE, F_PREV_FREE) */
+    uint64_t canary;               /* secret ^ address ^ (size | F_FREE) */
+    struct heap_block *next, *prev; /* free blocks: neighbours in address order */
+};
 
-struct heap_free_block; /* private to heap.c */
+/* The index's state (mm/heap_index.h). Levels: 0 = one entry per segment. */
+#define HEAP_INDEX_LEVELS 16
+struct heap_index {
+    uint32_t *level[HEAP_INDEX_LEVELS]; /* each entry: largest free block below it, granules */
+    uint16_t *first;                    /* per segment: offset of its first free block */
+    size_t nseg;                        /* segments covering [base, end) */
+    size_t ncommitted;                  /* segments whose entries are usable (>= nseg) */
+    size_t cap;                         /* segments covering max_size */
+    unsigned top;                       /* level holding the root for nseg segments */
+    heap_commit_fn commit;
+    void *commit_ctx;
+};
 
 /* Full definition so that the kernel can have a static one; treat as opaque. */
 struct heap {
@@ -85,11 +129,11 @@ struct heap {
     heap_grow_fn grow;
     void *grow_ctx;
     unsigned flags;
-    size_t fast_lim;                    /* HEAP_MAX_REQUEST + 1, or 0 with any flag set */
-    uint64_t secret;                    /* per-heap canary key */
-    uint64_t top_map;                   /* bit w set iff class_map[w] != 0 */
-    uint64_t class_map[HEAP_MAP_WORDS]; /* bit c set iff lists[c] != NULL */
-    struct heap_free_block *lists[HEAP_NUM_CLASSES];
+    bool indexed;           /* the index is in use (memory given, no HEAP_F_NO_INDEX) */
+    size_t fast_lim;        /* requests below this take the fast path (0: never) */
+    uint64_t secret;        /* per-heap canary key */
+    struct heap_block list; /* the free list's head node: list.next is the lowest block */
+    struct heap_index index;
     /* statistics (the rest is derived, see heap_get_stats) */
     size_t bytes_used, high_water, free_blocks, grow_events, total_allocs, total_frees;
 };
@@ -97,15 +141,18 @@ struct heap {
 /*
  * Makes [base, base + size) one free block plus an end sentinel. base must be 16-byte
  * aligned and size a multiple of 16 of at least HEAP_MIN_SIZE, max_size >= size (the
- * growth cap; grow may be NULL: no growth). flags: HEAP_F_*.
+ * growth cap, at most HEAP_MAX_SIZE is used; grow may be NULL: no growth). flags:
+ * HEAP_F_*. index: memory for the first-fit index, or NULL (the heap then walks the list,
+ * as with HEAP_F_NO_INDEX).
  * Return: E_OK, or E_INVAL (misaligned or too small region, max_size < size, unknown
- * flag, region larger than the index covers).
+ * flag, region larger than HEAP_MAX_SIZE), E_NOMEM (the index's commit hook refused).
  */
 err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
-                size_t max_size, unsigned flags);
+                size_t max_size, unsigned flags, const struct heap_index_mem *index);
 
-/* Allocates size bytes aligned to align (power of two <= HEAP_MAX_ALIGN). NULL when
- * nothing fits even after growth, or on a bad align or oversized request. */
+/* Allocates size bytes aligned to align (power of two <= HEAP_MAX_ALIGN).
+ * Return: the payload, or NULL when nothing fits even after growth, or on a bad align or
+ * oversized request. */
 void *heap_alloc(struct heap *h, size_t size, size_t align);
 
 /* heap_alloc recording `caller` (shown by heap_leak_report in HEAP_F_DEBUG mode). */
@@ -126,18 +173,22 @@ void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t 
                        const char *fn);
 
 /*
- * C realloc: p NULL -> heap_alloc. Grows in place into a following free block (or into
- * new memory when p's block is the last one), shrinks in place returning the tail;
- * moves (allocate, copy, free) only when it must. The result is aligned to `align`.
- * On failure returns NULL and p is untouched and still valid.
+ * C realloc: p NULL -> heap_alloc. p must be a live block (checked first: misuse panics
+ * whatever the new size). Grows in place into a following free block (or into new memory
+ * when p's block is the last one), shrinks in place returning the tail; moves (first-fit
+ * allocate, copy, free) only when it must. The result is aligned to `align`.
+ * Return: the block, or NULL on failure (bad align, oversized request, no memory), and
+ * then p is untouched and still valid.
  */
 void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align);
 
-/* Bytes the caller may use at p (>= the size requested). Panics if p is not a live block. */
+/* Return: the bytes the caller may use at p (>= the size requested). Panics if p is not
+ * a live block. */
 size_t heap_usable_size(const struct heap *h, const void *p);
 
-/* Verifies every invariant (tiling, merging, lists, bitmap, canaries, statistics, and
- * poison in debug mode); panics "heap_check: <what> at 0x... (values)" on a violation. */
+/* Verifies every invariant (tiling, merging, the address-ordered list, the index against
+ * the list, canaries, statistics, and poison in debug mode); panics
+ * "heap_check: <what> at 0x... (values)" on a violation. Linear in the blocks. */
 void heap_check(const struct heap *h);
 
 void heap_get_stats(const struct heap *h, struct heap_stats *out);

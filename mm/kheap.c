@@ -20,6 +20,10 @@
 static struct heap kheap;
 static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");
 static uintptr_t kheap_cap_end; /* HEAP_START + heap_max */
+/* The first-fit index's memory: its own range after the heap's cap and a guard page,
+ * mapped page by page as the index asks for it (kheap_commit). */
+static struct heap_index_mem kheap_index;
+static uintptr_t kheap_index_top; /* end of the highest index page mapped */
 
 #define KHEAP_PAGE_FLAGS (VMM_WRITABLE | VMM_NX)
 #define KHEAP_GROW_MIN (64 * KiB)
@@ -76,6 +80,23 @@ static size_t kheap_grow(void *ctx, uintptr_t end, size_t min_bytes)
     return map_range(end, end + need) == E_OK ? (size_t)need : 0;
 }
 
+/* The index's commit hook: maps the pages of [start, start + bytes) that are not mapped
+ * yet (ranges of neighbouring index arrays may share a page). */
+static bool kheap_commit(void *ctx, void *start, size_t bytes)
+{
+    (void)ctx;
+    uintptr_t v = align_down((uintptr_t)start, PAGE_SIZE), end = (uintptr_t)start + bytes;
+    for (; v < end; v += PAGE_SIZE) {
+        paddr_t frame;
+        if (vmm_translate(kmem_space(), va(v), &frame, NULL) == E_OK)
+            continue;
+        if (map_range(v, v + PAGE_SIZE) != E_OK)
+            return false;
+        kheap_index_top = MAX(kheap_index_top, v + PAGE_SIZE);
+    }
+    return true;
+}
+
 err_t kheap_init(uint64_t heap_max, bool debug)
 {
     if (heap_max == 0)
@@ -87,10 +108,12 @@ err_t kheap_init(uint64_t heap_max, bool debug)
     if (e != E_OK)
         return e;
     kheap_cap_end = HEAP_START + heap_max;
+    kheap_index = (struct heap_index_mem){(void *)(kheap_cap_end + PAGE_SIZE), kheap_commit, NULL};
     e = heap_init(&kheap, (void *)HEAP_START, HEAP_SIZE, kheap_grow, NULL, heap_max,
-                  debug ? HEAP_F_DEBUG : 0);
+                  debug ? HEAP_F_DEBUG : 0, &kheap_index);
     if (e != E_OK) {
         unmap_range(HEAP_START, HEAP_START + HEAP_SIZE);
+        unmap_range((uintptr_t)kheap_index.mem, kheap_index_top);
         return e;
     }
     return E_OK;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "mm/heap.h"
+#include "tests/common/heap_index_mem.h"
 
 /* Experiment knobs (-DARENA_HEAP_INIT=..., see tests/bench/RESULTS.md). */
 #ifndef ARENA_HEAP_INIT
@@ -35,7 +36,7 @@ int arena_heap_init(void *arena, size_t size)
 {
     arena_end = (uintptr_t)arena + size;
     size_t first = size < ARENA_HEAP_INIT ? size : ARENA_HEAP_INIT;
-    return heap_init(&heap, arena, first, grow, NULL, size, 0) == E_OK ? 0 : -1;
+    return heap_init(&heap, arena, first, grow, NULL, size, 0, test_heap_index(size)) == E_OK ? 0 : -1;
 }
 
 void *arena_heap_alloc(size_t size, size_t align)

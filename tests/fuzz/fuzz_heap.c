@@ -20,6 +20,7 @@
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/heap.h"
+#include "tests/common/heap_index_mem.h"
 
 #define ARENA (1u << 20)
 #define SLOTS 64
@@ -99,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct slot slots[SLOTS];
     unsigned first = rd8(&r);
     size_t cap = first & 0x80 ? ARENA : ((size_t)(first & 0x3f) + 3) * 4096;
-    if (heap_init(&h, arena, 8192, grow, NULL, cap, (first & 0x40) ? HEAP_F_DEBUG : 0) != E_OK)
+    if (heap_init(&h, arena, 8192, grow, NULL, cap, (first & 0x40) ? HEAP_F_DEBUG : 0, test_heap_index(cap)) != E_OK)
         abort();
     memset(slots, 0, sizeof(slots));
     uint8_t gen = 0;

@@ -13,6 +13,7 @@
 #include "lib/kprintf.h"
 #include "lib/types.h"
 #include "mm/heap.h"
+#include "tests/common/heap_index_mem.h"
 
 #define ARENA_SIZE (8u << 20)
 static _Alignas(4096) unsigned char arena[ARENA_SIZE];
@@ -39,7 +40,7 @@ static struct heap H;
 
 static void init_plain(size_t size)
 {
-    assert_int_equal(heap_init(&H, arena, size, NULL, NULL, size, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena, size, NULL, NULL, size, 0, test_heap_index(size)), E_OK);
 }
 
 static struct heap_stats stats(void)
@@ -143,7 +144,7 @@ static void test_many_boxes_long_lived(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, BLOGOS_HEAP, grow_cb, &g, ARENA_SIZE, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena, BLOGOS_HEAP, grow_cb, &g, ARENA_SIZE, 0, test_heap_index(ARENA_SIZE)), E_OK);
     int *ll = heap_alloc(&H, sizeof(int), _Alignof(int));
     assert_non_null(ll);
     *ll = 1;
@@ -389,7 +390,7 @@ static void test_growth(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     void *a = heap_alloc(&H, 3000, 16);
     assert_non_null(a);
     assert_int_equal(g.calls, 0);
@@ -427,7 +428,7 @@ static void test_growth_refused(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + 8192}; /* callback refuses beyond */
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     assert_null(heap_alloc(&H, 20000, 16));
     assert_true(g.calls >= 1);
     heap_check(&H);
@@ -441,7 +442,7 @@ static void test_growth_aligned(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 4u << 20, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 4u << 20, 0, test_heap_index(4u << 20)), E_OK);
     void *p[20];
     for (int i = 0; i < 20; i++) {
         p[i] = heap_alloc(&H, 3000, 4096);
@@ -479,7 +480,7 @@ static void test_corrupted_footer(void **state)
 
     /* The free tail block in front of the end sentinel, when the heap grows. */
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     char *t = heap_alloc(&H, 1000, 16);
     assert_non_null(t);
     size_t *tail_foot = (size_t *)(H.end - 16 - 8);
@@ -489,24 +490,32 @@ static void test_corrupted_footer(void **state)
 }
 
 /* Debug mode: a use after free that overwrites a free block's list link is caught when an
- * allocation's list walk visits that block, before the walk follows the link. Block A
- * (1104 bytes) is alone in its size class; a request whose block (1120 bytes) falls in the
- * same class visits A, finds it too small, and would follow A's next link. */
+ * allocation's list walk visits that block, before the walk follows the link.
+ *
+ *   [A free 1104][s1 48][B free 1520][s2 48][tail ...]     alloc(1184): need 1216
+ *
+ * First fit looks at A first (too small), then would follow A's next link to B. */
 static void test_debug_walk_checks_links(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                               test_heap_index(64u * 1024u)),
                      E_OK);
     uintptr_t *a = heap_alloc(&H, 1072, 16); /* block 16 + 1072 + 16 (trailer) = 1104 */
-    assert_non_null(a);
-    assert_non_null(heap_alloc(&H, 16, 16)); /* keeps A from merging with the tail */
+    assert_non_null(heap_alloc(&H, 16, 16)); /* keeps A and B apart */
+    uintptr_t *b = heap_alloc(&H, 1488, 16); /* block 1520 */
+    assert_non_null(heap_alloc(&H, 16, 16)); /* keeps B from merging with the tail */
+    assert_true(a && b);
     heap_free(&H, a);
+    heap_free(&H, b);
     a[0] = 0x10; /* the freed payload's first word is A's next link */
-    EXPECT_PANIC(heap_alloc(&H, 1088, 16), "heap_alloc: use after free detected in block 0x");
+    EXPECT_PANIC(heap_alloc(&H, 1184, 16), "heap_alloc: use after free detected in block 0x");
 }
 
-/* heap_check ties the free lists to the tiling with a count and a checksum (linear); when
- * they disagree it names the free block that is missing from its list. */
+/* heap_check walks the tiling and the address-ordered list side by side: a free block
+ * that the list skips is named.
+ *
+ *   [a free][b][c free][d][tail]      a's next link is made to skip c */
 static void test_check_list_membership(void **state)
 {
     (void)state;
@@ -515,19 +524,20 @@ static void test_check_list_membership(void **state)
     uintptr_t *c = heap_alloc(&H, 100, 16), *d = heap_alloc(&H, 100, 16);
     assert_true(a && b && c && d);
     heap_free(&H, a);
-    heap_free(&H, c); /* exact classes are LIFO: the list is c, a */
+    heap_free(&H, c); /* address order: a, c, the tail */
     heap_check(&H);
-    assert_int_equal(c[0], (uintptr_t)a - 16); /* c's next link: a's header */
-    c[0] = 0;                                  /* a drops off its list */
-    char want[96];
-    ksnprintf(want, sizeof(want), "heap_check: free block not on its list at %p (size 128",
-              (void *)((uintptr_t)a - 16));
+    assert_int_equal(a[0], (uintptr_t)c - 16); /* a's next link: c's header */
+    a[0] = c[0];                               /* c drops off the list */
+    char want[128];
+    ksnprintf(want, sizeof(want), "heap_check: free block not on the list in address order at %p",
+              (void *)((uintptr_t)c - 16));
     EXPECT_PANIC(heap_check(&H), want);
 }
 
-/* The same number of list entries as free blocks, but not the same blocks: a list points at
- * the stale header of a block that was merged away (still marked free, canary still valid).
- * The checksum tells the sets apart, and the free block the list lost is named. */
+/* The list points at the stale header of a block that was merged away instead of at the
+ * free block that follows: the side-by-side walk names the free block the list lost.
+ *
+ *   [a+b free (b's header absorbed)][c][d free][e][tail]    a's next link -> b's header */
 static void test_check_stale_list_entry(void **state)
 {
     (void)state;
@@ -537,14 +547,12 @@ static void test_check_stale_list_entry(void **state)
     assert_true(a && b && c && d && heap_alloc(&H, 100, 16));
     heap_free(&H, b);
     heap_free(&H, d);
-    heap_free(&H, a); /* merges with b: b's header stays behind, free and with its canary */
+    heap_free(&H, a); /* merges with b: b's header stays behind, marked absorbed */
     heap_check(&H);
-    unsigned cls = 128 / 16; /* the class of the 128-byte blocks: only d is on it now */
-    assert_ptr_equal(H.lists[cls], (void *)((uintptr_t)d - 16));
-    H.lists[cls] = (void *)((uintptr_t)b - 16); /* the list holds stale b instead of d */
-    b[0] = b[1] = 0;                            /* b's links: alone on its list */
-    char want[96];
-    ksnprintf(want, sizeof(want), "heap_check: free block not on its list at %p (size 128",
+    assert_int_equal(a[0], (uintptr_t)d - 16);
+    a[0] = (uintptr_t)b - 16; /* the list holds stale b instead of d */
+    char want[128];
+    ksnprintf(want, sizeof(want), "heap_check: free block not on the list in address order at %p",
               (void *)((uintptr_t)d - 16));
     EXPECT_PANIC(heap_check(&H), want);
 }
@@ -567,27 +575,40 @@ static void test_double_free(void **state)
     assert_one_free_block();
 }
 
-/* A large request first tries its own class (first fit there) before the guaranteed
- * class: a free 2096-byte block holds a 2064-byte need although its class also has
- * blocks too small for it, and is preferred to the big tail block. */
-static void test_own_class_first_fit(void **state)
+/* First fit is the lowest address that holds the request, not the best fit:
+ *
+ *   [A free 2096][s1][T free 1072][s2][U free 2064][s3][tail]
+ *
+ * 2048 bytes (need 2064) go to A although U fits exactly; then 1000 bytes (need 1024) to
+ * T, the lowest block left that holds them; 1500 to U, and 400 to U's remainder, which
+ * lies below the tail. */
+static void test_first_fit_lowest_address(void **state)
 {
     (void)state;
     init_plain(64u * 1024u);
-    char *a = heap_alloc(&H, 2080, 16); /* block 2096: class [2048, 2112) */
+    char *a = heap_alloc(&H, 2080, 16); /* block 2096 */
     char *s1 = heap_alloc(&H, 16, 16);
-    char *t = heap_alloc(&H, 2040, 16); /* block 2064 (a spacer) */
+    char *t = heap_alloc(&H, 1056, 16); /* block 1072 */
     char *s2 = heap_alloc(&H, 16, 16);
-    char *u = heap_alloc(&H, 2032, 16); /* block 2048: same class, too small below */
+    char *u = heap_alloc(&H, 2048, 16); /* block 2064 */
     char *s3 = heap_alloc(&H, 16, 16);
     assert_non_null(s3);
+    heap_free(&H, u);
+    heap_free(&H, t);
     heap_free(&H, a);
-    heap_free(&H, u); /* LIFO/ordered either way, the 2096 block is the one that fits */
-    char *p = heap_alloc(&H, 2048, 16); /* need 2064 */
+    char *p = heap_alloc(&H, 2048, 16); /* need 2064: A (2096) is first, U a better fit */
     assert_ptr_equal(p, a);
+    char *q = heap_alloc(&H, 1000, 16); /* need 1024: T (A's 32-byte rest stayed in p) */
+    assert_ptr_equal(q, t);
+    char *r = heap_alloc(&H, 1500, 16); /* need 1520: U */
+    assert_ptr_equal(r, u);
+    char *w = heap_alloc(&H, 400, 16); /* need 416: U's remainder (544), before the tail */
+    assert_ptr_equal(w, u + 1520);
     heap_check(&H);
     heap_free(&H, p);
-    heap_free(&H, t);
+    heap_free(&H, q);
+    heap_free(&H, r);
+    heap_free(&H, w);
     heap_free(&H, s1);
     heap_free(&H, s2);
     heap_free(&H, s3);
@@ -621,7 +642,7 @@ static void test_dealloc_layout(void **state)
 static void test_dealloc_layout_debug(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 32, 16);
     size_t usable = heap_usable_size(&H, a);
@@ -700,7 +721,7 @@ static void test_canary_overwrite_one_bit(void **state)
 static void test_debug_poison(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 200, 16);
     char *b = heap_alloc(&H, 200, 16);
@@ -721,7 +742,7 @@ static void test_debug_poison(void **state)
 static void test_debug_double_free(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 100, 16);
     char *b = heap_alloc(&H, 100, 16);
@@ -740,7 +761,7 @@ static void test_debug_double_free(void **state)
 static void test_debug_uaf_links(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 200, 16);
     char *b = heap_alloc(&H, 200, 16);
@@ -784,15 +805,15 @@ static void test_check_wild_link(void **state)
     char *c = heap_alloc(&H, 200, 16);
     char *d = heap_alloc(&H, 200, 16);
     heap_free(&H, a);
-    heap_free(&H, c); /* same class, LIFO: c is the head and links to a */
+    heap_free(&H, c); /* address order: a links to c */
     uintptr_t saved;
-    memcpy(&saved, c, sizeof(saved));
+    memcpy(&saved, a, sizeof(saved));
     const uintptr_t wild[] = {0x1000, (uintptr_t)arena + 128u * 1024u, (uintptr_t)b + 8};
     for (size_t i = 0; i < ARRAY_SIZE(wild); i++) {
-        memcpy(c, &wild[i], sizeof(wild[i]));
+        memcpy(a, &wild[i], sizeof(wild[i]));
         EXPECT_PANIC(heap_check(&H), "heap_check: list link outside the heap at 0x");
     }
-    memcpy(c, &saved, sizeof(saved));
+    memcpy(a, &saved, sizeof(saved));
     heap_check(&H);
     heap_free(&H, b);
     heap_free(&H, d);
@@ -803,7 +824,7 @@ static void test_debug_mode_works(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, HEAP_F_DEBUG), E_OK);
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, HEAP_F_DEBUG, test_heap_index(1u << 20)), E_OK);
     void *p[50];
     srand(3);
     for (int round = 0; round < 20; round++) {
@@ -826,7 +847,7 @@ static void test_debug_mode_works(void **state)
 static void test_debug_callers_and_leaks(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG),
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     void *a = heap_alloc_from(&H, 10, 16, (void *)0x1234);
     void *b = heap_alloc(&H, 20, 16);
@@ -849,7 +870,7 @@ static void test_size_overflow(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, SIZE_MAX, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, SIZE_MAX, 0, test_heap_index(SIZE_MAX)), E_OK);
     const size_t bad[] = {
         SIZE_MAX,        SIZE_MAX - 1, SIZE_MAX - 15,    SIZE_MAX - 16,        SIZE_MAX - 31,
         SIZE_MAX - 4096, SIZE_MAX / 2, SIZE_MAX / 2 + 1, HEAP_MAX_REQUEST + 1, (size_t)1 << 62};
@@ -942,13 +963,13 @@ static void test_leak_report_and_dump(void **state)
 static void test_init_errors(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena + 8, 4096, NULL, NULL, 4096, 0), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 4095, NULL, NULL, 4096, 0), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 32, NULL, NULL, 32, 0), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 8192, NULL, NULL, 4096, 0), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 4096, NULL, NULL, 4096, 0x80), E_INVAL);
-    assert_int_equal(heap_init(&H, NULL, 4096, NULL, NULL, 4096, 0), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, HEAP_MIN_SIZE, NULL, NULL, HEAP_MIN_SIZE, 0), E_OK);
+    assert_int_equal(heap_init(&H, arena + 8, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 4095, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 32, NULL, NULL, 32, 0, test_heap_index(32)), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 8192, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, 4096, NULL, NULL, 4096, 0x80, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(heap_init(&H, NULL, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(heap_init(&H, arena, HEAP_MIN_SIZE, NULL, NULL, HEAP_MIN_SIZE, 0, test_heap_index(HEAP_MIN_SIZE)), E_OK);
     void *p = heap_alloc(&H, 1, 1);
     assert_non_null(p);
     assert_null(heap_alloc(&H, 1, 1));
@@ -961,7 +982,8 @@ static void test_two_heaps(void **state)
     (void)state;
     struct heap h2;
     init_plain(64u * 1024u);
-    assert_int_equal(heap_init(&h2, arena + (1u << 20), 64u * 1024u, NULL, NULL, 64u * 1024u, 0),
+    assert_int_equal(heap_init(&h2, arena + (1u << 20), 64u * 1024u, NULL, NULL, 64u * 1024u, 0,
+                               test_heap_index_slot(64u * 1024u, 1)),
                      E_OK);
     void *a = heap_alloc(&H, 100, 16), *b = heap_alloc(&h2, 100, 16);
     assert_true(heap_contains(&H, a) && !heap_contains(&H, b));
@@ -1013,7 +1035,7 @@ int main(void)
         cmocka_unit_test(test_leak_report_and_dump),
         cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_two_heaps),
-        cmocka_unit_test(test_own_class_first_fit),
+        cmocka_unit_test(test_first_fit_lowest_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

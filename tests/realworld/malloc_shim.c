@@ -249,12 +249,21 @@ static bool ensure_heap_locked(void)
         if (base != MAP_FAILED)
             break;
     }
-    if (base == MAP_FAILED || mprotect(base, SHIM_INIT_SIZE, PROT_READ | PROT_WRITE) != 0 ||
+    /* the first-fit index's memory: demand-zero pages, only those it uses are touched */
+    void *ix = MAP_FAILED;
+    if (base != MAP_FAILED)
+        ix = mmap(NULL, heap_index_bytes(size), PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    struct heap_index_mem index = {ix, NULL, NULL};
+    if (base == MAP_FAILED || ix == MAP_FAILED ||
+        mprotect(base, SHIM_INIT_SIZE, PROT_READ | PROT_WRITE) != 0 ||
         heap_init(&heap, base, SHIM_INIT_SIZE, shim_grow, NULL, size,
-                  debug_mode ? HEAP_F_DEBUG : 0) != E_OK) {
+                  debug_mode ? HEAP_F_DEBUG : 0, &index) != E_OK) {
         say("mbheap: cannot reserve the heap's address space: every allocation will fail\n");
         if (base != MAP_FAILED)
             munmap(base, size);
+        if (ix != MAP_FAILED)
+            munmap(ix, heap_index_bytes(size));
         heap_failed = true;
         errno = saved;
         return false;

@@ -1,0 +1,270 @@
+/*
+ * mm/heap_check.c - the heap core's integrity checks and diagnostics: heap_check, the
+ * statistics, the dump and the leak report, and the messages for misuse and corruption
+ * (all off the hot paths of mm/heap.c).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mm/heap_index.h"
+
+/* x could be a list entry of h: a 16-aligned block address inside [base, sentinel), or
+ * the list's head node. */
+static bool link_ok(const struct heap *h, const blk_t *x)
+{
+    return x == list_end(h) || (A(x) >= h->base && A(x) < sentinel_addr(h) && !(A(x) & 15));
+}
+
+void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to,
+                        const char *fn)
+{
+    /* fb's own header, links and footer are not poison */
+    uintptr_t lo = MAX(from, fb + sizeof(blk_t)), hi = MIN(to, fb + fbsize - 8);
+    for (uintptr_t x = lo; x < hi; x += 8) {
+        uint64_t w = *(const uint64_t *)x;
+        if (w == POISON64)
+            continue;
+        size_t k = 0;
+        while (((const unsigned char *)x)[k] == HEAP_POISON)
+            k++;
+        panic("%s: use after free detected in block %p (offset %zu)", fn, (void *)(fb + HDR),
+              (size_t)(x + k - (fb + HDR)));
+    }
+}
+
+void heap_bad_links(const struct heap *h, const blk_t *b, const char *fn)
+{
+    (void)h;
+    panic("%s: use after free detected in block %p (free-list links overwritten: next %p, "
+          "prev %p)",
+          fn, (const void *)(A(b) + HDR), (const void *)b->next, (const void *)b->prev);
+}
+
+void heap_bad_free_block(const struct heap *h, const blk_t *b, const char *fn)
+{
+    (void)h;
+    panic("%s: corrupted free block header at %p (size_flags %#zx, canary %#llx)", fn,
+          (const void *)b, b->sf, (unsigned long long)b->canary);
+}
+
+void heap_verify_walk(const struct heap *h, const blk_t *b, const char *fn)
+{
+    if (!canary_ok(h, b) || (b->sf & (F_FREE | F_ABSORBED)) != F_FREE)
+        heap_bad_free_block(h, b, fn);
+    if (!link_ok(h, b->next) || !link_ok(h, b->prev) || b->next->prev != b ||
+        b->prev->next != b)
+        heap_bad_links(h, b, fn);
+}
+
+/* What handing back an already freed block p is: a double free for the functions that
+ * free, a use after free for the others (realloc, usable_size). */
+static const char *freed_block_misuse(const char *fn)
+{
+    return !strcmp(fn, "heap_free") || !strcmp(fn, "heap_dealloc") ? "double free of"
+                                                                   : "use after free of";
+}
+
+/* p failed the canary test: find out (by walking the tiling) whether p is an interior
+ * pointer or the start of a block whose header was overwritten, and panic. */
+static noreturn void bad_block(const struct heap *h, const void *p, const char *fn)
+{
+    uintptr_t target = (uintptr_t)p - HDR, x = h->base, s = sentinel_addr(h);
+    if ((h->flags & HEAP_F_DEBUG) && B(target)->sf == POISON64 && B(target)->canary == POISON64)
+        panic("%s: %s %p (its header lies in poisoned free memory)", fn, freed_block_misuse(fn), p);
+    while (x < s) {
+        const blk_t *b = B(x);
+        size_t size = bsize(b);
+        if (!canary_ok(h, b) || size < MIN_BLOCK || size > s - x) {
+            if (x == target)
+                panic("%s: corrupted block header at %p (canary overwritten: size_flags %#zx, "
+                      "canary %#llx)",
+                      fn, p, b->sf, (unsigned long long)b->canary);
+            panic("%s: heap corrupted: block header at %p overwritten (size_flags %#zx), "
+                  "reached while checking %p",
+                  fn, (void *)x, b->sf, p);
+        }
+        if (target < x + size)
+            break;
+        x += size;
+    }
+    panic("%s: invalid pointer %p (not a block start)", fn, p);
+}
+
+__attribute__((noinline, cold)) void heap_bad_pointer(const struct heap *h, const void *p,
+                                                      const char *fn)
+{
+    uintptr_t a = (uintptr_t)p - HDR;
+    if ((uintptr_t)p < h->base + HDR || (uintptr_t)p >= sentinel_addr(h))
+        panic("%s: invalid pointer %p (outside the heap [%p, %p))", fn, p, (void *)h->base,
+              (void *)h->end);
+    if (a & 15)
+        panic("%s: invalid pointer %p (not a block start)", fn, p);
+    const blk_t *b = B(a);
+    if (!canary_ok(h, b))
+        bad_block(h, p, fn);
+    panic("%s: %s %p (size %zu)", fn, freed_block_misuse(fn), p, bsize(b) - HDR);
+}
+
+void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const void *p, const char *fn)
+{
+    (void)h;
+    panic("%s: corrupted block header at %p (canary overwritten: size_flags %#zx), next to "
+          "block %p",
+          fn, (const void *)(A(nb) + HDR), nb->sf, p);
+}
+
+/*
+ * Linear in the heap's blocks: one walk of the tiling checks every block and, since the
+ * list is in address order, meets the list entries one by one as it goes: the n-th free
+ * block of the tiling must be the n-th list entry. Then the index is checked against
+ * the list (ix_check).
+ */
+void heap_check(const struct heap *h)
+{
+    uintptr_t x = h->base, s = sentinel_addr(h);
+    size_t used = 0, freeb = 0, nfree = 0, nused = 0;
+    bool prev_free = false;
+    const blk_t *end = list_end(h), *le = h->list.next, *lp = end;
+    while (x < s) {
+        const blk_t *b = B(x);
+        size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
+        if (!canary_ok(h, b))
+            panic("heap_check: bad canary at %p (size_flags %#zx, canary %#llx)", (void *)x, sf,
+                  (unsigned long long)b->canary);
+        if (size < MIN_BLOCK || size > s - x || (sf & 12))
+            panic("heap_check: bad block size at %p (size_flags %#zx, %zu bytes to the sentinel)",
+                  (void *)x, sf, (size_t)(s - x));
+        if (!!(sf & F_PREV_FREE) != prev_free)
+            panic("heap_check: PREV_FREE bit wrong at %p (size_flags %#zx, previous block %s)",
+                  (void *)x, sf, prev_free ? "free" : "allocated");
+        if (sf & F_FREE) {
+            if (prev_free)
+                panic("heap_check: unmerged free neighbours at %p (size %zu)", (void *)x, size);
+            if (*footer(x, size) != size)
+                panic("heap_check: bad footer at %p (footer %zu, size %zu)", (void *)x,
+                      *footer(x, size), size);
+            if (le != b)
+                panic("heap_check: free block not on the list in address order at %p (size "
+                      "%zu; the list has %p there)",
+                      (void *)x, size, (const void *)le);
+            if (b->prev != lp)
+                panic("heap_check: broken back link at %p (prev %p, expected %p)", (void *)x,
+                      (void *)b->prev, (const void *)lp);
+            if (!link_ok(h, b->next))
+                panic("heap_check: list link outside the heap at %p (next %p)", (void *)x,
+                      (void *)b->next);
+            lp = b;
+            le = b->next;
+            if (h->flags & HEAP_F_DEBUG)
+                heap_poison_verify(x, size, x + HDR, x + size, "heap_check");
+            freeb += size;
+            nfree++;
+        } else {
+            if (h->flags & HEAP_F_DEBUG) {
+                const uintptr_t *t = (const uintptr_t *)(x + size - DEBUG_TRAILER);
+                if (t[1] > payload_room(h, size))
+                    panic("heap_check: bad debug trailer at %p (requested %zu, room %zu)",
+                          (void *)x, (size_t)t[1], payload_room(h, size));
+            }
+            used += size;
+            nused++;
+        }
+        prev_free = sf & F_FREE;
+        x += size;
+    }
+    if (x != s)
+        panic("heap_check: blocks do not tile the heap at %p (sentinel at %p)", (void *)x,
+              (void *)s);
+    const blk_t *sb = B(s);
+    if (!canary_ok(h, sb) || bsize(sb) != 0 || (sb->sf & F_FREE) ||
+        !!(sb->sf & F_PREV_FREE) != prev_free)
+        panic("heap_check: bad end sentinel at %p (size_flags %#zx)", (void *)s, sb->sf);
+    if (le != end || h->list.prev != lp)
+        panic("heap_check: the list does not end after the last free block at %p (next %p, "
+              "list end's prev %p)",
+              (const void *)lp, (const void *)le, (const void *)h->list.prev);
+
+    if (h->indexed)
+        ix_check(h);
+
+    /* statistics */
+    if (used != h->bytes_used || nfree != h->free_blocks ||
+        nused != h->total_allocs - h->total_frees || h->high_water < used ||
+        used + freeb + HDR != h->end - h->base)
+        panic("heap_check: statistics disagree at %p (used %zu/%zu, free blocks %zu/%zu, live "
+              "%zu/%zu, high water %zu, size %zu)",
+              (void *)h, used, h->bytes_used, nfree, h->free_blocks, nused,
+              h->total_allocs - h->total_frees, h->high_water, (size_t)(h->end - h->base));
+}
+
+void heap_get_stats(const struct heap *h, struct heap_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->heap_size = h->end - h->base;
+    out->bytes_used = h->bytes_used;
+    out->bytes_free = out->heap_size - HDR - h->bytes_used;
+    out->free_blocks = h->free_blocks;
+    out->live_allocs = h->total_allocs - h->total_frees;
+    out->high_water = h->high_water;
+    out->grow_events = h->grow_events;
+    out->total_allocs = h->total_allocs;
+    out->total_frees = h->total_frees;
+    const blk_t *end = list_end(h);
+    if (h->indexed && h->index.level[h->index.top][0] < IX_SAT) {
+        /* the index's root is the largest block but the tail */
+        out->largest_free = (size_t)h->index.level[h->index.top][0] << 4;
+        if (h->list.prev != end)
+            out->largest_free = MAX(out->largest_free, bsize(h->list.prev));
+        return;
+    }
+    for (const blk_t *e = end->next; e != end; e = e->next)
+        out->largest_free = MAX(out->largest_free, bsize(e));
+}
+
+void heap_dump(const struct heap *h)
+{
+    struct heap_stats st;
+    heap_get_stats(h, &st);
+    kprintf("heap %p: [%p, %p) %zu bytes, %zu used, %zu free in %zu blocks (largest %zu)\n",
+            (const void *)h, (void *)h->base, (void *)h->end, st.heap_size, st.bytes_used,
+            st.bytes_free, st.free_blocks, st.largest_free);
+    for (uintptr_t x = h->base; x < sentinel_addr(h);) {
+        const blk_t *b = B(x);
+        size_t size = bsize(b);
+        kprintf("  %p %10zu %s%s\n", (void *)(x + HDR), size, (b->sf & F_FREE) ? "free" : "used",
+                canary_ok(h, b) ? "" : " BAD-CANARY");
+        if (size < MIN_BLOCK || !canary_ok(h, b))
+            break;
+        x += size;
+    }
+}
+
+size_t heap_leak_report(const struct heap *h)
+{
+    size_t n = 0;
+    bool dbg = h->flags & HEAP_F_DEBUG;
+    for (uintptr_t x = h->base; x < sentinel_addr(h);) {
+        const blk_t *b = B(x);
+        size_t size = bsize(b);
+        if (size < MIN_BLOCK || !canary_ok(h, b)) {
+            kprintf("heap: leak report stopped at corrupted header %p\n", (void *)x);
+            break;
+        }
+        if (!(b->sf & F_FREE)) {
+            n++;
+            if (dbg) {
+                const uintptr_t *t = (const uintptr_t *)(x + size - DEBUG_TRAILER);
+                kprintf("heap: live block %p size %zu (requested %zu) from %p\n", (void *)(x + HDR),
+                        payload_room(h, size), (size_t)t[1], (void *)t[0]);
+            } else {
+                kprintf("heap: live block %p size %zu\n", (void *)(x + HDR), payload_room(h, size));
+            }
+        }
+        x += size;
+    }
+    kprintf("heap: %zu live block%s\n", n, n == 1 ? "" : "s");
+    return n;
+}

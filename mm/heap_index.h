@@ -1,0 +1,220 @@
+/*
+ * mm/heap_index.h - the first-fit index: finds the lowest-addressed free block that holds
+ * a request without walking the free list, and the place in the list of a freed block.
+ *
+ * Private to the heap core (heap.c and heap_check.c include it). It never decides
+ * anything: heap.c asks it for the block that a walk of the address-ordered list would
+ * find first, and the equality tests (tests/host/test_heap_equal.c) prove that the
+ * answer is the same with the index on and off.
+ *
+ * Theory of operation (after R. P. Brent, "Efficient implementation of the first-fit
+ * strategy for dynamic storage allocation", TOPLAS 1989)
+ *
+ * The region is cut into segments of 2^SEG_SHIFT (4 KiB) bytes. For each segment s the
+ * index keeps
+ *   level[0][s]  the size, in 16-byte granules, of the largest free block that *starts*
+ *                in s (0: none), saturated at 2^32 - 1 (blocks of 64 GiB and more), and
+ *   first[s]     where the first free block starting in s lies (its offset in granules).
+ * Above the segments is a tree of fan-out 8 stored level by level: level[k][i] is the
+ * largest of level[k-1][8i .. 8i+7], and level[top][0] is the largest free block of all.
+ * Only the levels the heap's current size needs are in use (top grows with the heap),
+ * and only the memory that covers the current size is touched.
+ *
+ * The free block in front of the end sentinel (the tail, where growth happens) is not in
+ * the index: first fit takes it only when no other block fits, so heap.c tries it after
+ * the index says "none". That keeps the common "carve from the tail, give back to the
+ * tail" pattern free of index work.
+ *
+ * First fit for n granules: from the root, go down to the leftmost child whose value is
+ * at least n, to the segment s; walk the list from first[s]: the first block of at least
+ * n granules is the answer (it is in s, because level[0][s] >= n, and no earlier segment
+ * has a block that large). Cost: top levels of at most 8 compares each, plus a walk
+ * within one segment, which holds at most 4096 / 96 = 42 free blocks (free blocks are
+ * never adjacent and at least 48 bytes). An aligned request may find that no block of
+ * the chosen segment fits once the alignment gap is counted: the search then continues
+ * from the next segment (ix_find_from), so it is bounded by the number of segments whose
+ * largest block is big enough but misplaced for the alignment.
+ *
+ * Updates: a block that appears or grows raises its segment's value and the ancestors
+ * below the new value (stops at the first ancestor already as large); a block that
+ * disappears or shrinks and was its segment's largest makes the segment rescan its blocks
+ * (at most 42) and the ancestors recompute from their 8 children while the value changes.
+ *
+ * Memory: per segment 2 bytes (first) + 4 bytes (level 0) + 4/7 bytes above: about 6.6
+ * bytes per 4 KiB, 0.16% of max_size, laid out as first[], level[0], level[1], ... (each
+ * padded to 8 entries, plus 8 spare zero entries for the upward search), touched only as
+ * far as the current heap size needs.
+ */
+#ifndef MBHEAP_MM_HEAP_INDEX_H
+#define MBHEAP_MM_HEAP_INDEX_H
+
+#include "mm/heap_internal.h"
+
+#define IX_NONE SIZE_MAX
+#define IX_SAT UINT32_MAX
+#define IX_SEG ((uintptr_t)1 << SEG_SHIFT)
+#define IX_FAN (1u << FAN_SHIFT)
+
+/* A block size in the index's unit (granules), saturated. */
+static inline uint32_t ix_val(size_t size)
+{
+    size_t g = size >> 4;
+    return g >= IX_SAT ? IX_SAT : (uint32_t)g;
+}
+
+static inline size_t ix_seg(const struct heap *h, uintptr_t a)
+{
+    return (a - h->base) >> SEG_SHIFT;
+}
+
+static inline uintptr_t ix_seg_start(const struct heap *h, size_t s)
+{
+    return h->base + (s << SEG_SHIFT);
+}
+
+/* The first free block starting in segment s (valid while level[0][s] != 0). */
+static inline blk_t *ix_first(const struct heap *h, size_t s)
+{
+    return B(ix_seg_start(h, s) + ((uintptr_t)h->index.first[s] << 4));
+}
+
+static inline void ix_set_first(struct heap *h, size_t s, const blk_t *b)
+{
+    h->index.first[s] = (uint16_t)((A(b) - ix_seg_start(h, s)) >> 4);
+}
+
+/* x is an indexed free block of segment s (not the list's head node, not the tail). */
+static inline bool ix_in_seg(const struct heap *h, const blk_t *x, size_t s)
+{
+    return x != list_end(h) && A(x) - ix_seg_start(h, s) < IX_SEG &&
+           !is_tail(h, x, bsize(x));
+}
+
+/* Segment s's value went up to v: raise the ancestors that are below v. */
+static ALWAYS_INLINE void ix_raise(struct heap_index *x, size_t s, uint32_t v)
+{
+    uint32_t *l = x->level[0];
+    if (l[s] >= v)
+        return;
+    l[s] = v;
+    for (unsigned k = 1; k <= x->top; k++) {
+        s >>= FAN_SHIFT;
+        uint32_t *n = &x->level[k][s];
+        if (*n >= v)
+            return;
+        *n = v;
+    }
+}
+
+/* Segment s's value was set lower: recompute its ancestors while they change. */
+static inline void ix_lowered(struct heap_index *x, size_t s)
+{
+    for (unsigned k = 1; k <= x->top; k++) {
+        size_t p = s >> FAN_SHIFT;
+        const uint32_t *c = &x->level[k - 1][p << FAN_SHIFT];
+        uint32_t m = c[0];
+        for (unsigned j = 1; j < IX_FAN; j++)
+            m = c[j] > m ? c[j] : m;
+        if (x->level[k][p] == m)
+            return;
+        x->level[k][p] = m;
+        s = p;
+    }
+}
+
+/* The largest indexed block of segment s, from the list (first[s] must be valid). */
+static inline uint32_t ix_scan(const struct heap *h, size_t s)
+{
+    uint32_t m = 0;
+    for (const blk_t *x = ix_first(h, s); ix_in_seg(h, x, s); x = x->next) {
+        uint32_t v = ix_val(bsize(x));
+        m = v > m ? v : m;
+    }
+    return m;
+}
+
+/* Free block b (bs bytes, not the tail) joins the index. */
+static ALWAYS_INLINE void ix_add(struct heap *h, const blk_t *b, size_t bs)
+{
+    size_t s = ix_seg(h, A(b));
+    if (h->index.level[0][s] == 0 || A(b) < A(ix_first(h, s)))
+        ix_set_first(h, s, b);
+    ix_raise(&h->index, s, ix_val(bs));
+}
+
+/*
+ * Free block b (bs bytes) has left the index; it is already off the list (or replaced
+ * there), and nx is the free block that now follows b's place in the list.
+ */
+static ALWAYS_INLINE void ix_del(struct heap *h, const blk_t *b, size_t bs, const blk_t *nx)
+{
+    struct heap_index *x = &h->index;
+    size_t s = ix_seg(h, A(b));
+    uint32_t *l = x->level[0];
+    if (ix_first(h, s) == b) {
+        if (!ix_in_seg(h, nx, s)) {
+            l[s] = 0;
+            ix_lowered(x, s);
+            return;
+        }
+        ix_set_first(h, s, nx);
+    }
+    if (ix_val(bs) == l[s]) {
+        uint32_t m = ix_scan(h, s);
+        if (m != l[s]) {
+            l[s] = m;
+            ix_lowered(x, s);
+        }
+    }
+}
+
+/* Indexed free block b shrank in place from old to new bytes (still in the list). */
+static ALWAYS_INLINE void ix_shrunk(struct heap *h, const blk_t *b, size_t old)
+{
+    struct heap_index *x = &h->index;
+    size_t s = ix_seg(h, A(b));
+    if (ix_val(old) == x->level[0][s]) {
+        uint32_t m = ix_scan(h, s);
+        if (m != x->level[0][s]) {
+            x->level[0][s] = m;
+            ix_lowered(x, s);
+        }
+    }
+}
+
+/* Down from node i of level k (whose value is >= v) to the leftmost segment >= v. */
+static ALWAYS_INLINE size_t ix_descend(const struct heap_index *x, unsigned k, size_t i,
+                                       uint32_t v)
+{
+    while (k--) {
+        const uint32_t *c = &x->level[k][i << FAN_SHIFT];
+        unsigned j = 0;
+        while (c[j] < v)
+            j++;
+        i = (i << FAN_SHIFT) + j;
+    }
+    return i;
+}
+
+/* The lowest segment holding an indexed block of at least v granules, or IX_NONE. */
+static ALWAYS_INLINE size_t ix_find(const struct heap_index *x, uint32_t v)
+{
+    if (x->level[x->top][0] < v)
+        return IX_NONE;
+    return ix_descend(x, x->top, 0, v);
+}
+
+/* The lowest segment >= s holding an indexed block of at least v granules, or IX_NONE. */
+size_t ix_find_from(const struct heap_index *x, size_t s, uint32_t v);
+
+/* heap_init: set up the index over index memory for a heap capped at max_size. */
+err_t ix_init(struct heap *h, const struct heap_index_mem *m);
+
+/* The heap now ends at `end`: cover (and commit) its segments. Return: false when the
+ * commit hook refused (nothing changed then). */
+bool ix_cover(struct heap *h, uintptr_t end);
+
+/* heap_check: the index agrees with the list (panics otherwise). */
+void ix_check(const struct heap *h);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * mm/heap_internal.h - what the heap core's files share and nobody else may use: the
+ * block layout constants, header and footer accessors, and the canary.
+ *
+ * heap.c (list, first fit, alloc/free/realloc, growth), heap_index.h/.c (the first-fit
+ * index) and heap_check.c (heap_check, dump, leak report, misuse messages) include it.
+ */
+#ifndef MBHEAP_MM_HEAP_INTERNAL_H
+#define MBHEAP_MM_HEAP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/panic.h"
+#include "lib/types.h"
+#include "mm/heap.h"
+
+/*
+ * The block layout. An enum rather than macros so that the constants are in the debug
+ * information: the GDB helpers (scripts/gdb/mbheap.py) read them by name from the type
+ * `enum heap_layout` instead of copying numbers.
+ */
+enum heap_layout {
+    HDR = 16,           /* block header: size_flags, canary */
+    MIN_BLOCK = 48,     /* header, two list links, footer */
+    F_FREE = 1,         /* size_flags: this block is free */
+    F_PREV_FREE = 2,    /* size_flags: the block before this one is free */
+    F_ABSORBED = 4,     /* size_flags: a header a merge swallowed (inside a free block) */
+    F_MASK = 15,        /* size_flags: the flag bits (the size is a multiple of 16) */
+    HEAP_POISON = 0xdd, /* debug mode: byte pattern of freed memory */
+    DEBUG_TRAILER = 16, /* debug mode: { caller, requested size } at an allocated block's end */
+    SEG_SHIFT = 12,     /* index: the region is cut into segments of 2^SEG_SHIFT bytes */
+    FAN_SHIFT = 3,      /* index: each node above the segments covers 2^FAN_SHIFT below */
+    FLAG_DEBUG = HEAP_F_DEBUG, /* struct heap's flags: debug mode */
+};
+#define POISON64 0xddddddddddddddddull
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+typedef struct heap_block blk_t;
+
+STATIC_ASSERT(sizeof(blk_t) == 32, "a block's header and links are 32 bytes");
+STATIC_ASSERT(MIN_BLOCK >= sizeof(blk_t) + sizeof(size_t), "min block holds links and footer");
+
+static inline blk_t *B(uintptr_t a)
+{
+    return (blk_t *)a;
+}
+static inline uintptr_t A(const blk_t *b)
+{
+    return (uintptr_t)b;
+}
+static inline size_t bsize(const blk_t *b)
+{
+    return b->sf & ~(size_t)F_MASK;
+}
+
+static inline uint64_t canary_of(const struct heap *h, uintptr_t a, size_t sf)
+{
+    return h->secret ^ a ^ (uint64_t)(sf & ~(size_t)F_PREV_FREE);
+}
+
+static inline bool canary_ok(const struct heap *h, const blk_t *b)
+{
+    return b->canary == canary_of(h, A(b), b->sf);
+}
+
+static inline void set_hdr(const struct heap *h, blk_t *b, size_t sf)
+{
+    b->sf = sf;
+    b->canary = canary_of(h, A(b), sf);
+}
+
+static inline size_t *footer(uintptr_t a, size_t size)
+{
+    return (size_t *)(a + size - 8);
+}
+
+static inline uintptr_t sentinel_addr(const struct heap *h)
+{
+    return h->end - HDR;
+}
+
+/* The list's head node: not a block of the region. */
+static inline blk_t *list_end(const struct heap *h)
+{
+    return (blk_t *)&h->list;
+}
+
+/* A free block of `size` bytes at x is the tail: the last block before the sentinel. */
+static inline bool is_tail(const struct heap *h, const blk_t *x, size_t size)
+{
+    return A(x) + size == sentinel_addr(h);
+}
+
+static inline size_t payload_room(const struct heap *h, size_t size)
+{
+    return size - HDR - ((h->flags & HEAP_F_DEBUG) ? DEBUG_TRAILER : 0);
+}
+
+static inline unsigned ilog2(size_t x)
+{
+    return 63u - (unsigned)__builtin_clzll(x);
+}
+
+uint64_t heap_mix64(uint64_t z);
+
+/* Error paths and diagnostics (heap_check.c). */
+noreturn void heap_bad_pointer(const struct heap *h, const void *p, const char *fn);
+noreturn void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const void *p,
+                                 const char *fn);
+noreturn void heap_bad_links(const struct heap *h, const blk_t *b, const char *fn);
+noreturn void heap_bad_free_block(const struct heap *h, const blk_t *b, const char *fn);
+void heap_verify_walk(const struct heap *h, const blk_t *b, const char *fn);
+void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to,
+                        const char *fn);
+
+#endif
