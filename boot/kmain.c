@@ -106,7 +106,8 @@ static void heap_setup(void)
     bool debug = MBHEAP_DEBUG_BUILD || opts.heap_debug;
     struct pmm_stats before, after;
     pmm_stats(kmem_pmm(), &before);
-    err_t e = kheap_init(opts.heap_max, debug);
+    err_t e = kheap_init(opts.heap_max, (debug ? HEAP_F_DEBUG : 0) |
+                                            (opts.heap_no_index ? HEAP_F_NO_INDEX : 0));
     if (e != E_OK) {
         /* kheap_init promises to undo its work: every frame it took must be back. */
         pmm_stats(kmem_pmm(), &after);
@@ -122,9 +123,10 @@ static void heap_setup(void)
     struct heap_stats hs;
     kheap_stats(&hs);
     kprintf("[ok] heap at 0x%lx: %zu KiB mapped (grows to %zu KiB), %zu bytes free; global "
-            "allocator: %s%s\n",
+            "allocator: %s%s%s\n",
             (uint64_t)kheap_start(), hs.heap_size / 1024, kheap_max() / 1024, hs.bytes_free,
-            alloc_global()->name, debug ? " (debug: poisoning on)" : "");
+            alloc_global()->name, debug ? " (debug: poisoning on)" : "",
+            opts.heap_no_index ? " (heap_index=off: first fits by walking the list)" : "");
 }
 
 static void print_heap_stats(const char *when)

@@ -42,6 +42,12 @@ void options_parse(struct boot_options *o, const char *cmdline)
         } else if (cmdline_key_is(&w, "heap_debug")) {
             o->heap_debug = true;
             ok = w.val == NULL;
+        } else if (cmdline_key_is(&w, "heap_index")) {
+            char v[4];
+            ok = cmdline_val_copy(&w, v, sizeof(v)) == E_OK &&
+                 (strcmp(v, "on") == 0 || strcmp(v, "off") == 0);
+            if (ok)
+                o->heap_no_index = strcmp(v, "off") == 0;
         } else if (cmdline_key_is(&w, "allocator")) {
             char name[16];
             ok = cmdline_val_copy(&w, name, sizeof(name)) == E_OK;
@@ -53,7 +59,7 @@ void options_parse(struct boot_options *o, const char *cmdline)
                 ok = false;
         } else {
             kprintf("options: unknown option '%.*s' (known: test= heap_max= allocator= "
-                    "heap_debug pmm_fail_after=)\n",
+                    "heap_debug heap_index= pmm_fail_after=)\n",
                     word_len(&w), w.key);
             continue;
         }

@@ -9,6 +9,9 @@
  *   allocator=heap|dummy  the global allocator (dummy: every allocation fails)
  *   heap_debug            poison freed heap memory and check it on reuse, record callers
  *                         (always on in Debug builds)
+ *   heap_index=on|off     off: the heap finds first fits by walking its free list (the
+ *                         same choices as with its index, in O(n): for demonstration and
+ *                         benchmarks)
  *   pmm_fail_after=<n>    fault injection: the frame allocator fails after n more frames
  * An unknown option, or a malformed value, is reported on the console and ignored.
  */
@@ -25,6 +28,7 @@ struct boot_options {
     uint64_t heap_max;                /* 0 = default */
     bool dummy_allocator;
     bool heap_debug;
+    bool heap_no_index; /* heap_index=off */
     uint64_t pmm_fail_after; /* UINT64_MAX = never */
 };
 

@@ -97,7 +97,7 @@ static bool kheap_commit(void *ctx, void *start, size_t bytes)
     return true;
 }
 
-err_t kheap_init(uint64_t heap_max, bool debug)
+err_t kheap_init(uint64_t heap_max, unsigned flags)
 {
     if (heap_max == 0)
         heap_max = KHEAP_MAX_DEFAULT;
@@ -109,8 +109,8 @@ err_t kheap_init(uint64_t heap_max, bool debug)
         return e;
     kheap_cap_end = HEAP_START + heap_max;
     kheap_index = (struct heap_index_mem){(void *)(kheap_cap_end + PAGE_SIZE), kheap_commit, NULL};
-    e = heap_init(&kheap, (void *)HEAP_START, HEAP_SIZE, kheap_grow, NULL, heap_max,
-                  debug ? HEAP_F_DEBUG : 0, &kheap_index);
+    e = heap_init(&kheap, (void *)HEAP_START, HEAP_SIZE, kheap_grow, NULL, heap_max, flags,
+                  &kheap_index);
     if (e != E_OK) {
         unmap_range(HEAP_START, HEAP_START + HEAP_SIZE);
         unmap_range((uintptr_t)kheap_index.mem, kheap_index_top);
@@ -153,7 +153,7 @@ static void *kheap_realloc(void *self, void *p, struct layout old, size_t new_si
 }
 
 const struct allocator kheap_allocator = {
-    .name = "linked-list heap",
+    .name = "first-fit linked-list heap",
     .alloc = kheap_alloc,
     .dealloc = kheap_dealloc,
     .alloc_zeroed = NULL, /* alloc + memset, outside the lock */

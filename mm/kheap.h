@@ -16,13 +16,15 @@
 #define KHEAP_MAX_DEFAULT (64 * 1024 * 1024ull) /* heap_max when the command line says none */
 
 /*
- * Maps the initial heap region and sets up the heap core over it. heap_max (0: the
- * default) caps growth; it is rounded up to pages and at least HEAP_SIZE. debug turns on
- * HEAP_F_DEBUG (poisoning, caller tracking). On failure everything mapped so far is
+ * Maps the initial heap region and sets up the heap core over it, with the first-fit
+ * index's memory in its own range after the heap's cap (mapped as the index grows).
+ * heap_max (0: the default) caps growth; it is rounded up to pages and at least
+ * HEAP_SIZE. flags: HEAP_F_DEBUG (poisoning, caller tracking), HEAP_F_NO_INDEX (first
+ * fits by walking the list). On failure everything mapped so far is
  * unmapped and its frames given back, and the error is returned: E_NOMEM (no frame),
  * E_EXISTS (a page of the region was already mapped), E_HUGEPAGE.
  */
-err_t kheap_init(uint64_t heap_max, bool debug);
+err_t kheap_init(uint64_t heap_max, unsigned flags);
 
 /* The kernel heap as a struct allocator (installed as the global one by kmain). */
 extern const struct allocator kheap_allocator;

@@ -946,7 +946,7 @@ KTEST(heap, init_already_mapped)
     memset(p, 0x5a, 1000);
     struct pmm_stats before, after;
     pmm_stats(kmem_pmm(), &before);
-    KT_ASSERT_EQ(kheap_init(0, false), E_EXISTS);
+    KT_ASSERT_EQ(kheap_init(0, 0), E_EXISTS);
     pmm_stats(kmem_pmm(), &after);
     KT_ASSERT_EQ(after.used, before.used);
     KT_ASSERT_EQ(vmm_translate(kmem_space(), va(HEAP_START), NULL, NULL), E_OK);

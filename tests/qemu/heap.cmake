@@ -1,8 +1,9 @@
 # tests/qemu/heap.cmake - the kernel heap's in-kernel tests (tests/kernel/test_heap.c),
 # one QEMU boot each; included by tests/qemu/CMakeLists.txt.
 
-# blog_os's heap tests, and the rest that needs no special command line.
-mbheap_ktests(
+# blog_os's heap tests, and the rest that needs no special command line; each also runs
+# with the first-fit index off (<name>@noindex, heap_index=off: the heap walks its list).
+set(MBHEAP_HEAP_KTESTS
     heap.simple_allocation
     heap.large_vec
     heap.many_boxes
@@ -14,6 +15,15 @@ mbheap_ktests(
     heap.align_sweep
     heap.random_100k
     heap.init_already_mapped)
+mbheap_ktests(${MBHEAP_HEAP_KTESTS})
+foreach(t ${MBHEAP_HEAP_KTESTS})
+    mbheap_qemu_test(${t}@noindex KTEST ${t} ARGS --cmdline "heap_index=off"
+        --expect "(heap_index=off: first fits by walking the list)")
+endforeach()
+mbheap_qemu_test(heap.irq_stress@noindex KTEST heap.irq_stress ARGS --cmdline "heap_index=off"
+    --expect "irq_stress: " --reject "recursive lock")
+mbheap_qemu_test(heap.random_100k@debug,noindex KTEST heap.random_100k
+    ARGS --cmdline "heap_debug heap_index=off" --expect "(debug: poisoning on)")
 
 # The Dummy allocator: an infallible box ends in the default alloc-error handler.
 mbheap_qemu_test(heap.dummy_allocator KTEST heap.dummy_allocator ARGS --cmdline "allocator=dummy"
@@ -49,6 +59,11 @@ mbheap_qemu_test(heap.random_100k@debug KTEST heap.random_100k ARGS --cmdline "h
     --expect "(debug: poisoning on)")
 mbheap_qemu_test(heap.irq_stress@debug KTEST heap.irq_stress ARGS --cmdline "heap_debug"
     --expect "(debug: poisoning on)" --reject "recursive lock")
+# ... the first page of the first-fit index's memory (the page table over it fails):
+# heap_init fails and kheap_init gives back the whole region too.
+mbheap_qemu_test(heap.init_fails@index KTEST heap.init_fails ARGS --boot-panic
+    --cmdline "pmm_fail_after=28"
+    --expect "as before)" --expect "PANIC: heap initialization failed: E_NOMEM")
 # ... and at the last possible point: the 25th page of the 100 KiB (after 3 page tables).
 mbheap_qemu_test(heap.init_fails@27 KTEST heap.init_fails ARGS --boot-panic
     --cmdline "pmm_fail_after=27"
