@@ -279,9 +279,10 @@ static blk_t *walk_fit(const struct heap *h, size_t need, size_t align, size_t *
  * there, the next such segment; the tail last. */
 static blk_t *index_fit(const struct heap *h, size_t need, size_t align, size_t *gap, bool dbg)
 {
-    uint32_t v = ix_val(need);
-    for (size_t s = ix_find(&h->index, v); s != IX_NONE; s = ix_find_from(&h->index, s + 1, v)) {
-        for (blk_t *x = ix_first(h, s); ix_in_seg(h, x, s); x = x->next) {
+    for (size_t s = ix_find(&h->index, need); s != IX_NONE;
+         s = ix_find_from(&h->index, s + 1, need)) {
+        uintptr_t start = ix_seg_start(h, s), span = ix_span(h, s);
+        for (blk_t *x = ix_first(h, s); A(x) - start < span; x = x->next) {
             if (UNLIKELY(dbg))
                 walk_verify(h, x);
             size_t g = fit_gap(x, bsize(x), need, align);
@@ -308,7 +309,7 @@ static blk_t *index_fit(const struct heap *h, size_t need, size_t align, size_t 
 
 /* Indexed block o (os bytes) was replaced in the list by r (rs < os bytes, higher up
  * inside o's old span): the remainder of a carve. */
-static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, const blk_t *r,
+static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, blk_t *r,
                                     size_t rs)
 {
     size_t s = ix_seg(h, A(o));
@@ -324,14 +325,14 @@ static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, c
 
 /* Free block b (now bs bytes, not the tail) took the list place of indexed block n (ns
  * bytes) that it swallowed; b lies below n and nothing free lies between them. */
-static ALWAYS_INLINE void ix_merged_down(struct heap *h, const blk_t *b, size_t bs,
+static ALWAYS_INLINE void ix_merged_down(struct heap *h, blk_t *b, size_t bs,
                                         const blk_t *n, size_t ns)
 {
     size_t s = ix_seg(h, A(b));
     if (LIKELY(ix_seg(h, A(n)) == s)) {
         if (ix_first(h, s) == n)
             ix_set_first(h, s, b);
-        ix_raise(&h->index, s, ix_val(bs));
+        ix_raise(&h->index, s, bs);
         return;
     }
     ix_del(h, n, ns, b->next);
@@ -376,9 +377,8 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
     h->grow_ctx = grow_ctx;
     h->flags = flags;
     h->indexed = index && !(flags & HEAP_F_NO_INDEX);
-    /* the fast path: indexed, no debug flag, and a size whose granule count fits the
-     * index's 32-bit entries without saturating */
-    h->fast_lim = h->indexed && !(flags & HEAP_F_DEBUG) ? ((size_t)IX_SAT << 4) - 64 : 0;
+    /* the fast path: indexed, no debug flag */
+    h->fast_lim = h->indexed && !(flags & HEAP_F_DEBUG) ? HEAP_MAX_REQUEST + 1 : 0;
     h->secret = heap_mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^
                            heap_mix64(old)) &
                 ~(uint64_t)15;
@@ -568,7 +568,7 @@ static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align,
      * compare: fast_lim is 0 otherwise) */
     if (LIKELY(align - 1 < HDR && !(align & (align - 1)) && size < h->fast_lim)) {
         size_t need = need_of(size, false);
-        size_t s = ix_find(&h->index, (uint32_t)(need >> 4));
+        size_t s = ix_find(&h->index, need);
         blk_t *b;
         if (LIKELY(s != IX_NONE)) {
             /* the segment holds a block this large: the first of them is the first fit */
@@ -735,7 +735,7 @@ static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
             if (tail) {
                 ix_del(h, pb, ps, nx); /* pb is the tail now */
             } else {
-                ix_raise(&h->index, ix_seg(h, A(pb)), ix_val(msize));
+                ix_raise(&h->index, ix_seg(h, A(pb)), msize);
                 ix_del(h, n, ns, nx);
             }
         }
@@ -746,7 +746,7 @@ static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
             if (A(n) == sentinel_addr(h))
                 ix_del(h, pb, ps, pb->next); /* pb is the tail now */
             else
-                ix_raise(&h->index, ix_seg(h, A(pb)), ix_val(msize));
+                ix_raise(&h->index, ix_seg(h, A(pb)), msize);
         }
     }
     if (dbg) {

@@ -80,7 +80,7 @@ struct heap_index_mem {
     void *ctx;
 };
 
-/* Bytes of index memory a heap capped at max_size needs (about 0.2% of max_size). Only
+/* Bytes of index memory a heap capped at max_size needs (about 0.4% of max_size). Only
  * the part that covers the heap's current size is ever touched. */
 size_t heap_index_bytes(size_t max_size);
 
@@ -111,8 +111,8 @@ struct heap_block {
 /* The index's state (mm/heap_index.h). Levels: 0 = one entry per segment. */
 #define HEAP_INDEX_LEVELS 16
 struct heap_index {
-    uint32_t *level[HEAP_INDEX_LEVELS]; /* each entry: largest free block below it, granules */
-    uint16_t *first;                    /* per segment: offset of its first free block */
+    size_t *level[HEAP_INDEX_LEVELS]; /* each entry: the largest free block below it */
+    struct heap_block **first;        /* per segment: its first free block */
     size_t nseg;                        /* segments covering [base, end) */
     size_t ncommitted;                  /* segments whose entries are usable (>= nseg) */
     size_t cap;                         /* segments covering max_size */

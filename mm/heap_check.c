@@ -213,9 +213,9 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out)
     out->total_allocs = h->total_allocs;
     out->total_frees = h->total_frees;
     const blk_t *end = list_end(h);
-    if (h->indexed && h->index.level[h->index.top][0] < IX_SAT) {
+    if (h->indexed) {
         /* the index's root is the largest block but the tail */
-        out->largest_free = (size_t)h->index.level[h->index.top][0] << 4;
+        out->largest_free = h->index.level[h->index.top][0];
         if (h->list.prev != end)
             out->largest_free = MAX(out->largest_free, bsize(h->list.prev));
         return;

@@ -39,9 +39,9 @@ static size_t capped(size_t max_size)
 size_t heap_index_bytes(size_t max_size)
 {
     size_t cap = segments_for(capped(max_size));
-    size_t bytes = (level_entries(cap, 0) * sizeof(uint16_t) + 7) & ~(size_t)7;
+    size_t bytes = level_entries(cap, 0) * sizeof(blk_t *);
     for (unsigned k = 0; k <= top_for(cap); k++)
-        bytes += level_entries(cap, k) * sizeof(uint32_t);
+        bytes += level_entries(cap, k) * sizeof(size_t);
     return bytes;
 }
 
@@ -55,11 +55,11 @@ static bool commit_to(struct heap_index *x, size_t n)
         size_t from, to;
     } r[HEAP_INDEX_LEVELS + 1];
     unsigned nr = 0, top = top_for(x->cap);
-    r[nr++] = (typeof(r[0])){x->first, old ? level_entries(old, 0) * sizeof(uint16_t) : 0,
-                              level_entries(n, 0) * sizeof(uint16_t)};
+    r[nr++] = (typeof(r[0])){x->first, old ? level_entries(old, 0) * sizeof(blk_t *) : 0,
+                              level_entries(n, 0) * sizeof(blk_t *)};
     for (unsigned k = 0; k <= top; k++)
-        r[nr++] = (typeof(r[0])){x->level[k], old ? level_entries(old, k) * sizeof(uint32_t) : 0,
-                                  level_entries(n, k) * sizeof(uint32_t)};
+        r[nr++] = (typeof(r[0])){x->level[k], old ? level_entries(old, k) * sizeof(size_t) : 0,
+                                  level_entries(n, k) * sizeof(size_t)};
     for (unsigned i = 0; i < nr; i++)
         if (r[i].to > r[i].from && x->commit &&
             !x->commit(x->commit_ctx, (char *)r[i].at + r[i].from, r[i].to - r[i].from))
@@ -81,11 +81,11 @@ err_t ix_init(struct heap *h, const struct heap_index_mem *m)
     x->commit = m->commit;
     x->commit_ctx = m->ctx;
     char *at = m->mem;
-    x->first = (uint16_t *)at;
-    at += (level_entries(x->cap, 0) * sizeof(uint16_t) + 7) & ~(size_t)7;
+    x->first = (blk_t **)at;
+    at += level_entries(x->cap, 0) * sizeof(blk_t *);
     for (unsigned k = 0; k <= top_for(x->cap); k++) {
-        x->level[k] = (uint32_t *)at;
-        at += level_entries(x->cap, k) * sizeof(uint32_t);
+        x->level[k] = (size_t *)at;
+        at += level_entries(x->cap, k) * sizeof(size_t);
     }
     return ix_cover(h, h->end) ? E_OK : E_NOMEM;
 }
@@ -108,7 +108,7 @@ bool ix_cover(struct heap *h, uintptr_t end)
      * zero already; a taller tree needs its new upper nodes, each the largest of its
      * children */
     for (unsigned k = x->top + 1; k <= top; k++) {
-        uint32_t m = 0;
+        size_t m = 0;
         for (unsigned j = 0; j < IX_FAN; j++)
             m = MAX(m, x->level[k - 1][j]);
         x->level[k][0] = m;
@@ -118,14 +118,14 @@ bool ix_cover(struct heap *h, uintptr_t end)
     return true;
 }
 
-size_t ix_find_from(const struct heap_index *x, size_t s, uint32_t v)
+size_t ix_find_from(const struct heap_index *x, size_t s, size_t v)
 {
     if (s >= x->nseg)
         return IX_NONE;
     unsigned k = 0;
     size_t i = s;
     for (;;) {
-        const uint32_t *lv = x->level[k];
+        const size_t *lv = x->level[k];
         size_t lim = (i | (IX_FAN - 1)) + 1;
         for (; i < lim; i++)
             if (lv[i] >= v)
@@ -146,35 +146,37 @@ void ix_check(const struct heap *h)
         size_t s = ix_seg(h, A(e));
         for (; next_seg < s; next_seg++)
             if (x->level[0][next_seg] != 0)
-                panic("heap_check: index entry of segment %zu is %u, but no free block starts "
+                panic("heap_check: index entry of segment %zu is %zu, but no free block starts "
                       "there",
                       next_seg, x->level[0][next_seg]);
         if (x->level[0][s] == 0 || ix_first(h, s) != e)
             panic("heap_check: index names %p as segment %zu's first free block, the list %p",
                   x->level[0][s] ? (void *)ix_first(h, s) : NULL, s, (const void *)e);
-        uint32_t m = 0;
-        for (; ix_in_seg(h, e, s); e = e->next)
-            m = MAX(m, ix_val(bsize(e)));
+        size_t m = 0;
+        uintptr_t start = ix_seg_start(h, s), span = ix_span(h, s);
+        for (; A(e) - start < span; e = e->next)
+            m = MAX(m, bsize(e));
         if (x->level[0][s] != m)
-            panic("heap_check: index entry of segment %zu is %u, its largest free block %u "
-                  "granules",
+            panic("heap_check: index entry of segment %zu is %zu, its largest free block %zu "
+                  "bytes",
                   s, x->level[0][s], m);
         next_seg = s + 1;
     }
     for (; next_seg < level_entries(x->nseg, 0); next_seg++)
         if (x->level[0][next_seg] != 0)
-            panic("heap_check: index entry of segment %zu is %u, but no free block starts there",
+            panic("heap_check: index entry of segment %zu is %zu, but no free block starts there",
                   next_seg, x->level[0][next_seg]);
     for (unsigned k = 1; k <= x->top; k++) {
         /* nodes over real segments are the largest of their children, the rest are 0 */
         size_t real = (x->nseg + ((size_t)1 << (FAN_SHIFT * k)) - 1) >> (FAN_SHIFT * k);
         for (size_t i = 0; i < level_entries(x->nseg, k); i++) {
-            uint32_t m = 0;
+            size_t m = 0;
             if (i < real)
                 for (unsigned j = 0; j < IX_FAN; j++)
                     m = MAX(m, x->level[k - 1][(i << FAN_SHIFT) + j]);
             if (x->level[k][i] != m)
-                panic("heap_check: index node %zu of level %u is %u, its children's largest %u",
+                panic("heap_check: index node %zu of level %u is %zu, its children's largest "
+                      "%zu",
                       i, k, x->level[k][i], m);
         }
     }

@@ -12,9 +12,8 @@
  *
  * The region is cut into segments of 2^SEG_SHIFT (4 KiB) bytes. For each segment s the
  * index keeps
- *   level[0][s]  the size, in 16-byte granules, of the largest free block that *starts*
- *                in s (0: none), saturated at 2^32 - 1 (blocks of 64 GiB and more), and
- *   first[s]     where the first free block starting in s lies (its offset in granules).
+ *   level[0][s]  the size of the largest free block that *starts* in s (0: none), and
+ *   first[s]     the first free block starting in s (meaningful while level[0][s] != 0).
  * Above the segments is a tree of fan-out 8 stored level by level: level[k][i] is the
  * largest of level[k-1][8i .. 8i+7], and level[top][0] is the largest free block of all.
  * Only the levels the heap's current size needs are in use (top grows with the heap),
@@ -25,9 +24,9 @@
  * the index says "none". That keeps the common "carve from the tail, give back to the
  * tail" pattern free of index work.
  *
- * First fit for n granules: from the root, go down to the leftmost child whose value is
- * at least n, to the segment s; walk the list from first[s]: the first block of at least
- * n granules is the answer (it is in s, because level[0][s] >= n, and no earlier segment
+ * First fit for n bytes: from the root, go down to the leftmost child whose value is at
+ * least n, to the segment s; walk the list from first[s]: the first block of at least n
+ * bytes is the answer (it is in s, because level[0][s] >= n, and no earlier segment
  * has a block that large). Cost: top levels of at most 8 compares each, plus a walk
  * within one segment, which holds at most 4096 / 96 = 42 free blocks (free blocks are
  * never adjacent and at least 48 bytes). An aligned request may find that no block of
@@ -40,10 +39,11 @@
  * disappears or shrinks and was its segment's largest makes the segment rescan its blocks
  * (at most 42) and the ancestors recompute from their 8 children while the value changes.
  *
- * Memory: per segment 2 bytes (first) + 4 bytes (level 0) + 4/7 bytes above: about 6.6
- * bytes per 4 KiB, 0.16% of max_size, laid out as first[], level[0], level[1], ... (each
+ * Memory: per segment 8 bytes (first) + 8 bytes (level 0) + 8/7 bytes above: about 17
+ * bytes per 4 KiB, 0.42% of max_size, laid out as first[], level[0], level[1], ... (each
  * padded to 8 entries, plus 8 spare zero entries for the upward search), touched only as
- * far as the current heap size needs.
+ * far as the current heap size needs. (Full-width entries cost memory but no shifts,
+ * clamps or offset arithmetic on every update: tests/bench/RESULTS.md.)
  */
 #ifndef MBHEAP_MM_HEAP_INDEX_H
 #define MBHEAP_MM_HEAP_INDEX_H
@@ -51,16 +51,8 @@
 #include "mm/heap_internal.h"
 
 #define IX_NONE SIZE_MAX
-#define IX_SAT UINT32_MAX
 #define IX_SEG ((uintptr_t)1 << SEG_SHIFT)
 #define IX_FAN (1u << FAN_SHIFT)
-
-/* A block size in the index's unit (granules), saturated. */
-static inline uint32_t ix_val(size_t size)
-{
-    size_t g = size >> 4;
-    return g >= IX_SAT ? IX_SAT : (uint32_t)g;
-}
 
 static inline size_t ix_seg(const struct heap *h, uintptr_t a)
 {
@@ -75,47 +67,64 @@ static inline uintptr_t ix_seg_start(const struct heap *h, size_t s)
 /* The first free block starting in segment s (valid while level[0][s] != 0). */
 static inline blk_t *ix_first(const struct heap *h, size_t s)
 {
-    return B(ix_seg_start(h, s) + ((uintptr_t)h->index.first[s] << 4));
+    return h->index.first[s];
 }
 
-static inline void ix_set_first(struct heap *h, size_t s, const blk_t *b)
+static inline void ix_set_first(struct heap *h, size_t s, blk_t *b)
 {
-    h->index.first[s] = (uint16_t)((A(b) - ix_seg_start(h, s)) >> 4);
+    h->index.first[s] = b;
 }
 
-/* x is an indexed free block of segment s (not the list's head node, not the tail). */
-static inline bool ix_in_seg(const struct heap *h, const blk_t *x, size_t s)
+/*
+ * A walk over segment s's indexed blocks goes on while A(x) - ix_seg_start(s) is below
+ * this: the segment's size, or less when the tail (not indexed) starts inside s. The
+ * list's head node lies outside the region, so it ends a walk too.
+ */
+static inline uintptr_t ix_span(const struct heap *h, size_t s)
 {
-    return x != list_end(h) && A(x) - ix_seg_start(h, s) < IX_SEG &&
-           !is_tail(h, x, bsize(x));
+    uintptr_t start = ix_seg_start(h, s);
+    const blk_t *t = h->list.prev;
+    if (LIKELY(A(t) - start >= IX_SEG))
+        return IX_SEG;
+    return A(t) - start + !is_tail(h, t, bsize(t));
+}
+
+/* The largest of a node's IX_FAN children, as a tree of pairwise maxima (no loop). */
+STATIC_ASSERT(FAN_SHIFT == 3, "ix_max_of_node is written for 8 children");
+static inline size_t ix_max_of_node(const size_t *c)
+{
+    size_t a = MAX(c[0], c[1]), b = MAX(c[2], c[3]), d = MAX(c[4], c[5]), e = MAX(c[6], c[7]);
+    a = MAX(a, b);
+    d = MAX(d, e);
+    return MAX(a, d);
 }
 
 /* Segment s's value went up to v: raise the ancestors that are below v. */
-static ALWAYS_INLINE void ix_raise(struct heap_index *x, size_t s, uint32_t v)
+static ALWAYS_INLINE void ix_raise(struct heap_index *x, size_t s, size_t v)
 {
-    uint32_t *l = x->level[0];
+    size_t *l = x->level[0];
     if (l[s] >= v)
         return;
     l[s] = v;
     for (unsigned k = 1; k <= x->top; k++) {
         s >>= FAN_SHIFT;
-        uint32_t *n = &x->level[k][s];
+        size_t *n = &x->level[k][s];
         if (*n >= v)
             return;
         *n = v;
     }
 }
 
-/* Segment s's value was set lower: recompute its ancestors while they change. */
-static inline void ix_lowered(struct heap_index *x, size_t s)
+/* Segment s's value went down from old: recompute the ancestors that held old (an
+ * ancestor above old has it from another child and stays). */
+static inline void ix_lowered(struct heap_index *x, size_t s, size_t old)
 {
     for (unsigned k = 1; k <= x->top; k++) {
         size_t p = s >> FAN_SHIFT;
-        const uint32_t *c = &x->level[k - 1][p << FAN_SHIFT];
-        uint32_t m = c[0];
-        for (unsigned j = 1; j < IX_FAN; j++)
-            m = c[j] > m ? c[j] : m;
-        if (x->level[k][p] == m)
+        if (x->level[k][p] != old)
+            return;
+        size_t m = ix_max_of_node(&x->level[k - 1][p << FAN_SHIFT]);
+        if (m == old)
             return;
         x->level[k][p] = m;
         s = p;
@@ -123,71 +132,68 @@ static inline void ix_lowered(struct heap_index *x, size_t s)
 }
 
 /* The largest indexed block of segment s, from the list (first[s] must be valid). */
-static inline uint32_t ix_scan(const struct heap *h, size_t s)
+static inline size_t ix_scan(const struct heap *h, size_t s)
 {
-    uint32_t m = 0;
-    for (const blk_t *x = ix_first(h, s); ix_in_seg(h, x, s); x = x->next) {
-        uint32_t v = ix_val(bsize(x));
-        m = v > m ? v : m;
-    }
+    uintptr_t start = ix_seg_start(h, s), span = ix_span(h, s);
+    size_t m = 0;
+    for (const blk_t *x = ix_first(h, s); A(x) - start < span; x = x->next)
+        m = MAX(m, bsize(x));
     return m;
 }
 
+/* Segment s's largest block may have gone from old: rescan, and lower if so. */
+static ALWAYS_INLINE void ix_rescan(struct heap *h, size_t s, size_t old)
+{
+    size_t m = ix_scan(h, s);
+    if (m != old) {
+        h->index.level[0][s] = m;
+        ix_lowered(&h->index, s, old);
+    }
+}
+
 /* Free block b (bs bytes, not the tail) joins the index. */
-static ALWAYS_INLINE void ix_add(struct heap *h, const blk_t *b, size_t bs)
+static ALWAYS_INLINE void ix_add(struct heap *h, blk_t *b, size_t bs)
 {
     size_t s = ix_seg(h, A(b));
     if (h->index.level[0][s] == 0 || A(b) < A(ix_first(h, s)))
         ix_set_first(h, s, b);
-    ix_raise(&h->index, s, ix_val(bs));
+    ix_raise(&h->index, s, bs);
 }
 
 /*
  * Free block b (bs bytes) has left the index; it is already off the list (or replaced
  * there), and nx is the free block that now follows b's place in the list.
  */
-static ALWAYS_INLINE void ix_del(struct heap *h, const blk_t *b, size_t bs, const blk_t *nx)
+static ALWAYS_INLINE void ix_del(struct heap *h, const blk_t *b, size_t bs, blk_t *nx)
 {
     struct heap_index *x = &h->index;
     size_t s = ix_seg(h, A(b));
-    uint32_t *l = x->level[0];
+    size_t old = x->level[0][s];
     if (ix_first(h, s) == b) {
-        if (!ix_in_seg(h, nx, s)) {
-            l[s] = 0;
-            ix_lowered(x, s);
+        if (A(nx) - ix_seg_start(h, s) >= ix_span(h, s)) {
+            x->level[0][s] = 0; /* b was the segment's only block */
+            ix_lowered(x, s, old);
             return;
         }
         ix_set_first(h, s, nx);
     }
-    if (ix_val(bs) == l[s]) {
-        uint32_t m = ix_scan(h, s);
-        if (m != l[s]) {
-            l[s] = m;
-            ix_lowered(x, s);
-        }
-    }
+    if (bs == old)
+        ix_rescan(h, s, old);
 }
 
-/* Indexed free block b shrank in place from old to new bytes (still in the list). */
+/* Indexed free block b shrank in place from old bytes (it is on the list, new size set). */
 static ALWAYS_INLINE void ix_shrunk(struct heap *h, const blk_t *b, size_t old)
 {
-    struct heap_index *x = &h->index;
     size_t s = ix_seg(h, A(b));
-    if (ix_val(old) == x->level[0][s]) {
-        uint32_t m = ix_scan(h, s);
-        if (m != x->level[0][s]) {
-            x->level[0][s] = m;
-            ix_lowered(x, s);
-        }
-    }
+    if (old == h->index.level[0][s])
+        ix_rescan(h, s, old);
 }
 
 /* Down from node i of level k (whose value is >= v) to the leftmost segment >= v. */
-static ALWAYS_INLINE size_t ix_descend(const struct heap_index *x, unsigned k, size_t i,
-                                       uint32_t v)
+static ALWAYS_INLINE size_t ix_descend(const struct heap_index *x, unsigned k, size_t i, size_t v)
 {
     while (k--) {
-        const uint32_t *c = &x->level[k][i << FAN_SHIFT];
+        const size_t *c = &x->level[k][i << FAN_SHIFT];
         unsigned j = 0;
         while (c[j] < v)
             j++;
@@ -196,16 +202,16 @@ static ALWAYS_INLINE size_t ix_descend(const struct heap_index *x, unsigned k, s
     return i;
 }
 
-/* The lowest segment holding an indexed block of at least v granules, or IX_NONE. */
-static ALWAYS_INLINE size_t ix_find(const struct heap_index *x, uint32_t v)
+/* The lowest segment holding an indexed block of at least v bytes, or IX_NONE. */
+static ALWAYS_INLINE size_t ix_find(const struct heap_index *x, size_t v)
 {
     if (x->level[x->top][0] < v)
         return IX_NONE;
     return ix_descend(x, x->top, 0, v);
 }
 
-/* The lowest segment >= s holding an indexed block of at least v granules, or IX_NONE. */
-size_t ix_find_from(const struct heap_index *x, size_t s, uint32_t v);
+/* The lowest segment >= s holding an indexed block of at least v bytes, or IX_NONE. */
+size_t ix_find_from(const struct heap_index *x, size_t s, size_t v);
 
 /* heap_init: set up the index over index memory for a heap capped at max_size. */
 err_t ix_init(struct heap *h, const struct heap_index_mem *m);
