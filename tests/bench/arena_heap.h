@@ -10,11 +10,13 @@
 #ifndef MBHEAP_TESTS_BENCH_ARENA_HEAP_H
 #define MBHEAP_TESTS_BENCH_ARENA_HEAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-/* Puts the heap in a fresh state at the start of [arena, arena + size) (page-aligned).
- * Returns 0, or -1 when the arena is too small. */
-int arena_heap_init(void *arena, size_t size);
+/* Puts the heap in a fresh state at the start of [arena, arena + size) (page-aligned),
+ * with its first-fit index (indexed) or walking its list (HEAP_F_NO_INDEX). Its index
+ * memory lies outside the arena. Returns 0, or -1 when the arena is too small. */
+int arena_heap_init(void *arena, size_t size, bool indexed);
 void *arena_heap_alloc(size_t size, size_t align);
 void arena_heap_free(void *p, size_t size, size_t align);
 void *arena_heap_realloc(void *p, size_t old_size, size_t new_size, size_t align);

@@ -5,12 +5,17 @@
  * kernel-mix, T4 fragmenter, T5 realloc-grow), op for op identical to allocbench's
  * abtrace.py (same splitmix64 generator, seeds 42..46), and replays each against a fresh
  * mbheap heap (over an mmap'd arena, grown through the callback) and against glibc,
- * interleaved in the same run. Prints ns/op for both and their ratio, peak live bytes,
+ * interleaved in the same run: first fit with its index, first fit walking its list
+ * (HEAP_F_NO_INDEX: the same choices, O(n) each), and glibc. Prints ns/op for the three
+ * and first fit's ratio to glibc, peak live bytes,
  * mbheap's footprint (highest block end - arena start) and fragmentation
  * (footprint / peak live - 1), failures, and the result of a checking replay that fills
  * every block with a pattern and verifies it before free/realloc.
  *
  *   heap_bench [--quick] [--repeats N] [--only T1,T3] [--compare-abt DIR]
+ *   heap_bench --callgrind first-fit|list-walk|glibc --only TN
+ * --callgrind replays trace TN once through measured_replay() (for callgrind's
+ * --toggle-collect; tests/bench/check_ir.py runs it) and prints its number of ops.
  * --compare-abt DIR checks the generated ops against allocbench's DIR/T*.abt files.
  * Exit status: 0, or 1 on any corruption, misalignment or failure (T5 is run with a
  * 256 MiB arena, like allocbench's T5@256M, so nothing may fail).
@@ -388,9 +393,15 @@ static int compare_abt(const struct trace *t, const char *path)
 
 static uintptr_t arena_lo, arena_hi;
 
-static void mb_init(void)
+static void ff_init(void)
 {
-    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo) != 0)
+    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo, true) != 0)
+        abort();
+}
+
+static void list_init(void)
+{
+    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo, false) != 0)
         abort();
 }
 
@@ -430,8 +441,12 @@ struct allocator {
     bool arena;
 };
 
-static const struct allocator A_MB = {
-    "mbheap", mb_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
+/* first fit with its index (the default), first fit walking the list (the same choices:
+ * the index's reason to be), glibc */
+static const struct allocator A_FF = {
+    "first-fit", ff_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
+static const struct allocator A_LIST = {
+    "list-walk", list_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
 static const struct allocator A_GLIBC = {"glibc", g_init, g_alloc, g_free, g_realloc, false};
 
 /* ---------------------------------------------------------------------------------- */
@@ -544,6 +559,15 @@ static double now_ns(void)
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* The replay that --callgrind measures: callgrind collects inside this function only
+ * (--toggle-collect=measured_replay), harness loop included, as allocbench does. */
+__attribute__((noinline)) void measured_replay(const struct allocator *A, const struct trace *t,
+                                               struct slot *S)
+{
+    struct result r;
+    replay(A, t, S, false, &r);
+}
+
 /* ns per op of k fresh replays (init untimed) */
 static double sample(const struct allocator *A, const struct trace *t, struct slot *S, int k)
 {
@@ -564,11 +588,35 @@ static int cmp_dbl(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static const struct allocator *allocator_named(const char *name)
+{
+    const struct allocator *all[] = {&A_FF, &A_LIST, &A_GLIBC};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (!strcmp(all[i]->name, name))
+            return all[i];
+    return NULL;
+}
+
+/* Median ns/op of `repeats` samples of allocator A, each of enough replays to last
+ * min_sample_ms; *when interleaves it with the others (the caller alternates the order). */
+static double median_ns(const struct allocator *A, const struct trace *t, struct slot *S,
+                        int repeats, double min_sample_ms)
+{
+    A->init();
+    double one = sample(A, t, S, 1) * (double)t->n;
+    int k = one >= min_sample_ms * 1e6 ? 1 : (int)(min_sample_ms * 1e6 / (one + 1)) + 1;
+    double v[64];
+    for (int r = 0; r < repeats; r++)
+        v[r] = sample(A, t, S, k);
+    qsort(v, (size_t)repeats, sizeof(double), cmp_dbl);
+    return v[repeats / 2];
+}
+
 int main(int argc, char **argv)
 {
     int repeats = 5;
     double min_sample_ms = 100;
-    const char *only = NULL, *abt_dir = NULL;
+    const char *only = NULL, *abt_dir = NULL, *cg_alloc = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {
             repeats = 3;
@@ -580,12 +628,20 @@ int main(int argc, char **argv)
             only = argv[++i];
         } else if (!strcmp(argv[i], "--compare-abt") && i + 1 < argc) {
             abt_dir = argv[++i];
+        } else if (!strcmp(argv[i], "--callgrind") && i + 1 < argc) {
+            cg_alloc = argv[++i];
         } else {
             fprintf(stderr,
-                    "usage: %s [--quick] [--repeats N] [--only T1,T2] [--compare-abt DIR]\n",
-                    argv[0]);
+                    "usage: %s [--quick] [--repeats N] [--only T1,T2] [--compare-abt DIR]\n"
+                    "       %s --callgrind first-fit|list-walk|glibc --only TN\n",
+                    argv[0], argv[0]);
             return 2;
         }
+    }
+    const struct allocator *cg = cg_alloc ? allocator_named(cg_alloc) : NULL;
+    if (cg_alloc && (!cg || !only)) {
+        fprintf(stderr, "heap_bench: --callgrind needs first-fit, list-walk or glibc, and --only\n");
+        return 2;
     }
     size_t arena_size = 256 * MiB;
     void *ar = mmap(NULL, arena_size, PROT_READ | PROT_WRITE,
@@ -596,10 +652,12 @@ int main(int argc, char **argv)
     }
     arena_lo = (uintptr_t)ar;
 
-    printf("%-17s %8s %9s %9s %6s %10s %10s %6s %5s %s\n", "trace", "ops", "mbheap", "glibc",
-           "ratio", "peak_live", "footprint", "frag", "fail", "check");
-    printf("%-17s %8s %9s %9s %6s %10s %10s %6s %5s\n", "", "", "ns/op", "ns/op", "", "bytes",
-           "bytes", "", "");
+    if (!cg) {
+        printf("%-17s %8s %9s %9s %9s %6s %10s %10s %6s %5s %s\n", "trace", "ops", "first-fit",
+               "list-walk", "glibc", "ff/gl", "peak_live", "footprint", "frag", "fail", "check");
+        printf("%-17s %8s %9s %9s %9s %6s %10s %10s %6s %5s\n", "", "", "ns/op", "ns/op", "ns/op",
+               "", "bytes", "bytes", "", "");
+    }
     int rc = 0;
     for (size_t w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
         const struct workload *W = &workloads[w];
@@ -619,35 +677,37 @@ int main(int argc, char **argv)
         }
         arena_hi = arena_lo + W->arena;
         struct slot *S = calloc(t.n_ids ? t.n_ids : 1, sizeof(*S));
-        struct result chk, gchk;
-        A_MB.init();
-        replay(&A_MB, &t, S, true, &chk);
-        replay(&A_GLIBC, &t, S, true, &gchk);
-        /* calibrate: k replays per sample so that a sample lasts >= min_sample_ms */
-        A_MB.init();
-        double one = sample(&A_MB, &t, S, 1) * (double)t.n;
-        int k = one >= min_sample_ms * 1e6 ? 1 : (int)(min_sample_ms * 1e6 / (one + 1)) + 1;
-        double ta[64], tb[64];
-        for (int r = 0; r < repeats; r++) { /* interleaved, alternating who goes first */
-            if (r & 1) {
-                tb[r] = sample(&A_GLIBC, &t, S, k);
-                ta[r] = sample(&A_MB, &t, S, k);
-            } else {
-                ta[r] = sample(&A_MB, &t, S, k);
-                tb[r] = sample(&A_GLIBC, &t, S, k);
+        if (cg) {
+            /* one fresh replay for callgrind to count; ops= lets the caller divide */
+            cg->init();
+            measured_replay(cg, &t, S);
+            printf("CALLGRIND trace=%s allocator=%s ops=%zu\n", W->tag, cg->name, t.n);
+        } else {
+            struct result chk, lchk, gchk;
+            A_FF.init();
+            replay(&A_FF, &t, S, true, &chk);
+            A_LIST.init();
+            replay(&A_LIST, &t, S, true, &lchk);
+            replay(&A_GLIBC, &t, S, true, &gchk);
+            /* interleaved: each allocator's samples alternate with the others' */
+            const struct allocator *order[3] = {&A_FF, &A_LIST, &A_GLIBC};
+            double ns[3] = {0, 0, 0};
+            for (int k = 0; k < 3; k++) {
+                int a = (k + (int)w) % 3;
+                ns[a] = median_ns(order[a], &t, S, repeats, min_sample_ms);
             }
+            /* the same choices with and without the index: the same footprint */
+            bool ok = !chk.corrupt && !chk.misaligned && !chk.fails && !gchk.corrupt &&
+                      !gchk.misaligned && !lchk.corrupt && !lchk.fails &&
+                      lchk.footprint == chk.footprint;
+            printf("%-17s %8zu %9.2f %9.2f %9.2f %6.2f %10llu %10llu %6.3f %5llu %s\n", W->name,
+                   t.n, ns[0], ns[1], ns[2], ns[0] / ns[2], (unsigned long long)chk.peak_live,
+                   (unsigned long long)chk.footprint,
+                   chk.peak_live ? (double)chk.footprint / (double)chk.peak_live - 1 : 0.0,
+                   (unsigned long long)chk.fails, ok ? "ok" : "FAIL");
+            rc |= !ok;
         }
-        qsort(ta, (size_t)repeats, sizeof(double), cmp_dbl);
-        qsort(tb, (size_t)repeats, sizeof(double), cmp_dbl);
-        double ma = ta[repeats / 2], mb = tb[repeats / 2];
-        bool ok =
-            !chk.corrupt && !chk.misaligned && !chk.fails && !gchk.corrupt && !gchk.misaligned;
-        printf("%-17s %8zu %9.2f %9.2f %6.2f %10llu %10llu %6.3f %5llu %s\n", W->name, t.n, ma, mb,
-               ma / mb, (unsigned long long)chk.peak_live, (unsigned long long)chk.footprint,
-               chk.peak_live ? (double)chk.footprint / (double)chk.peak_live - 1 : 0.0,
-               (unsigned long long)chk.fails, ok ? "ok" : "FAIL");
         fflush(stdout);
-        rc |= !ok;
         free(S);
         free(t.ops);
         free(t.free_ids);

@@ -13,3 +13,12 @@ add_test(NAME bench.heap COMMAND heap_bench --quick)
 set_tests_properties(bench.heap PROPERTIES LABELS bench TIMEOUT 900)
 add_custom_target(bench_heap COMMAND heap_bench DEPENDS heap_bench USES_TERMINAL
                   COMMENT "mbheap heap vs glibc on the allocbench workloads")
+# Instructions per operation under callgrind (load-independent, so enforced): first fit
+# with its index against ceilings, glibc beside it. `ctest -L bench -R bench.heap_ir`.
+find_program(MBHEAP_VALGRIND valgrind)
+if(MBHEAP_VALGRIND)
+    add_test(NAME bench.heap_ir
+             COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/bench/check_ir.py
+                     $<TARGET_FILE:heap_bench>)
+    set_tests_properties(bench.heap_ir PROPERTIES LABELS bench TIMEOUT 600)
+endif()

@@ -3,3 +3,7 @@
 # tell them from the host benchmarks of the same cores; `ctest -L bench -V` shows the tables.
 mbheap_qemu_test(bench.pmm_vmm.qemu LABELS bench KTEST bench.pmm_vmm ARGS --show-log)
 mbheap_qemu_test(bench.heap.qemu LABELS bench KTEST bench.heap ARGS --show-log)
+# ... and the heap walking its list instead of using its index (heap_index=off): the
+# reason for the index, in cycles.
+mbheap_qemu_test(bench.heap.qemu@noindex LABELS bench KTEST bench.heap
+    ARGS --show-log --cmdline "heap_index=off")

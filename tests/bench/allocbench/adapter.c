@@ -12,7 +12,7 @@
 
 static int ab_init(void *arena, size_t size)
 {
-    return arena_heap_init(arena, size) == 0 ? AB_INIT_ARENA : -1;
+    return arena_heap_init(arena, size, true) == 0 ? AB_INIT_ARENA : -1;
 }
 
 AB_EXPORT const struct ab_alloc ab_adapter = {
