@@ -562,6 +562,18 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
     }
 }
 
+/* The fast path's two carves (no gap, no debug mode), out of line: the search before
+ * them then needs few registers, and each is reached by a tail call. */
+static __attribute__((noinline)) void *take_indexed(struct heap *h, blk_t *b, size_t need)
+{
+    return take(h, b, bsize(b), need, 0, false, NULL, 0, false);
+}
+
+static __attribute__((noinline)) void *take_tail(struct heap *h, blk_t *b, size_t need)
+{
+    return take(h, b, bsize(b), need, 0, true, NULL, 0, false);
+}
+
 static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align, const void *caller)
 {
     /* fast path: align <= 16, indexed, no debug flag and a size below fast_lim (one
@@ -575,14 +587,11 @@ static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align,
             b = ix_first(h, s);
             while (bsize(b) < need)
                 b = b->next;
-            b = checked_block(h, b);
-            return take(h, b, bsize(b), need, 0, false, caller, size, false);
+            return take_indexed(h, checked_block(h, b), need);
         }
         b = h->list.prev; /* only the tail can still hold it */
-        if (b != list_end(h) && bsize(b) >= need && is_tail(h, b, bsize(b))) {
-            b = checked_block(h, b);
-            return take(h, b, bsize(b), need, 0, true, caller, size, false);
-        }
+        if (b != list_end(h) && bsize(b) >= need && is_tail(h, b, bsize(b)))
+            return take_tail(h, checked_block(h, b), need);
     }
     return alloc_slow(h, size, align, caller);
 }
@@ -679,50 +688,40 @@ static void release_range(struct heap *h, uintptr_t a, size_t size, blk_t *n, bo
     }
 }
 
-static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
+/* Freeing block b (sf) whose successor n (nsf) and predecessor are allocated: into the
+ * list in front of the next free block up. */
+static ALWAYS_INLINE void free_alone(struct heap *h, blk_t *b, size_t size, blk_t *n, size_t nsf,
+                                     bool dbg)
 {
-    blk_t *b = block_of(h, p, "heap_free");
-    size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
+    set_free(h, b, size);
+    list_insert_before(h, next_free_after(h, b, dbg), b, "heap_free");
+    if (h->indexed && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
+        ix_add(h, b, size);
+    n->sf = nsf | F_PREV_FREE;
+}
+
+/* ... with a free successor n and an allocated predecessor: b takes n's list place. */
+static ALWAYS_INLINE void free_into_next(struct heap *h, blk_t *b, size_t size, blk_t *n,
+                                         size_t nsf, bool dbg)
+{
+    size_t ns = nsf & ~(size_t)F_MASK, msize = size + ns;
+    bool tail = is_tail(h, n, ns);
+    list_replace(h, n, b, "heap_free");
+    set_free(h, b, msize);
+    absorb(n, A(b) + sizeof(blk_t), dbg);
+    if (h->indexed && !tail)
+        ix_merged_down(h, b, msize, n, ns);
+}
+
+/* ... with a free predecessor (and maybe a free successor): the predecessor keeps its list
+ * place and grows over b (and n). */
+static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, blk_t *n,
+                                         size_t nsf, bool dbg)
+{
     uintptr_t a = A(b);
-    blk_t *n = checked_next(h, a, size, p, "heap_free");
-    size_t nsf = n->sf;
     bool ix = h->indexed;
-    if (dbg) {
-        /* every check that can fail comes before the poison: a panic leaves the heap as
-         * it was, for a post-mortem heap_check or mb-heap */
-        if (nsf & F_FREE)
-            links_check(h, n, "heap_free");
-        if (sf & F_PREV_FREE)
-            checked_prev(h, a, p, "heap_free");
-        poison(a + HDR, a + size);
-    }
-    h->bytes_used -= size;
-    h->total_frees++;
-
-    if (LIKELY(!(sf & F_PREV_FREE))) {
-        if (!(nsf & F_FREE)) {
-            /* no free neighbour: into the list in front of the next free block up */
-            set_free(h, b, size);
-            list_insert_before(h, next_free_after(h, b, dbg), b, "heap_free");
-            if (ix && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
-                ix_add(h, b, size);
-            n->sf = nsf | F_PREV_FREE;
-            return;
-        }
-        /* merge with the successor: b takes its list place */
-        size_t ns = nsf & ~(size_t)F_MASK, msize = size + ns;
-        bool tail = is_tail(h, n, ns);
-        list_replace(h, n, b, "heap_free");
-        set_free(h, b, msize);
-        absorb(n, a + sizeof(blk_t), dbg);
-        if (ix && !tail)
-            ix_merged_down(h, b, msize, n, ns);
-        return;
-    }
-
-    /* merge with the predecessor (and the successor, if free): pb keeps its list place */
-    blk_t *pb = checked_prev(h, a, p, "heap_free");
-    size_t ps = bsize(pb), msize = ps + size;
+    blk_t *pb = checked_prev(h, a, (void *)(a + HDR), "heap_free");
+    size_t ps = bsize(pb), msize = ps + (sf & ~(size_t)F_MASK);
     if (nsf & F_FREE) {
         size_t ns = nsf & ~(size_t)F_MASK;
         bool tail = is_tail(h, n, ns);
@@ -758,19 +757,69 @@ static ALWAYS_INLINE void free_impl(struct heap *h, void *p, bool dbg)
     }
 }
 
+/* The three cases of a release-mode free, out of line: heap_free itself then needs few
+ * registers, and reaches each by a tail call. */
+static __attribute__((noinline)) void free_alone_rel(struct heap *h, blk_t *b, size_t size,
+                                                     blk_t *n, size_t nsf)
+{
+    free_alone(h, b, size, n, nsf, false);
+}
+
+static __attribute__((noinline)) void free_into_next_rel(struct heap *h, blk_t *b, size_t size,
+                                                         blk_t *n, size_t nsf)
+{
+    free_into_next(h, b, size, n, nsf, false);
+}
+
+static __attribute__((noinline)) void free_into_prev_rel(struct heap *h, blk_t *b, size_t sf,
+                                                         blk_t *n, size_t nsf)
+{
+    free_into_prev(h, b, sf, n, nsf, false);
+}
+
+/* Debug mode: every check that can fail comes before the poison, so that a panic leaves
+ * the heap as it was (for a post-mortem heap_check or mb-heap). */
 static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
 {
-    free_impl(h, p, true);
+    blk_t *b = block_of(h, p, "heap_free");
+    size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
+    blk_t *n = checked_next(h, A(b), size, p, "heap_free");
+    size_t nsf = n->sf;
+    if (nsf & F_FREE)
+        links_check(h, n, "heap_free");
+    if (sf & F_PREV_FREE)
+        checked_prev(h, A(b), p, "heap_free");
+    poison(A(b) + HDR, A(b) + size);
+    h->bytes_used -= size;
+    h->total_frees++;
+    if (sf & F_PREV_FREE)
+        free_into_prev(h, b, sf, n, nsf, true);
+    else if (nsf & F_FREE)
+        free_into_next(h, b, size, n, nsf, true);
+    else
+        free_alone(h, b, size, n, nsf, true);
 }
 
 void heap_free(struct heap *h, void *p)
 {
     if (!p)
         return;
-    if (UNLIKELY(h->flags & HEAP_F_DEBUG))
+    if (UNLIKELY(h->flags & HEAP_F_DEBUG)) {
         free_debug(h, p);
+        return;
+    }
+    blk_t *b = block_of(h, p, "heap_free");
+    size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
+    blk_t *n = checked_next(h, A(b), size, p, "heap_free");
+    size_t nsf = n->sf;
+    h->bytes_used -= size;
+    h->total_frees++;
+    if (UNLIKELY(sf & F_PREV_FREE))
+        free_into_prev_rel(h, b, sf, n, nsf);
+    else if (nsf & F_FREE)
+        free_into_next_rel(h, b, size, n, nsf);
     else
-        free_impl(h, p, false);
+        free_alone_rel(h, b, size, n, nsf);
 }
 
 void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t align,

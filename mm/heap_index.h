@@ -90,7 +90,7 @@ static inline uintptr_t ix_span(const struct heap *h, size_t s)
 }
 
 /* The largest of a node's IX_FAN children, as a tree of pairwise maxima (no loop). */
-STATIC_ASSERT(FAN_SHIFT == 3, "ix_max_of_node is written for 8 children");
+STATIC_ASSERT(FAN_SHIFT == 3, "ix_max_of_node and ix_first_child are written for 8 children");
 static inline size_t ix_max_of_node(const size_t *c)
 {
     size_t a = MAX(c[0], c[1]), b = MAX(c[2], c[3]), d = MAX(c[4], c[5]), e = MAX(c[6], c[7]);
@@ -189,16 +189,19 @@ static ALWAYS_INLINE void ix_shrunk(struct heap *h, const blk_t *b, size_t old)
         ix_rescan(h, s, old);
 }
 
+/* The first of a node's children whose value is >= v (one of them is): a chain of
+ * compares rather than a loop (no counter to keep). */
+static ALWAYS_INLINE unsigned ix_first_child(const size_t *c, size_t v)
+{
+    return c[0] >= v ? 0 : c[1] >= v ? 1 : c[2] >= v ? 2 : c[3] >= v ? 3 : c[4] >= v ? 4
+         : c[5] >= v ? 5 : c[6] >= v ? 6 : 7;
+}
+
 /* Down from node i of level k (whose value is >= v) to the leftmost segment >= v. */
 static ALWAYS_INLINE size_t ix_descend(const struct heap_index *x, unsigned k, size_t i, size_t v)
 {
-    while (k--) {
-        const size_t *c = &x->level[k][i << FAN_SHIFT];
-        unsigned j = 0;
-        while (c[j] < v)
-            j++;
-        i = (i << FAN_SHIFT) + j;
-    }
+    while (k--)
+        i = (i << FAN_SHIFT) + ix_first_child(&x->level[k][i << FAN_SHIFT], v);
     return i;
 }
 
