@@ -6,7 +6,8 @@
  * the missing optional op from alloc/dealloc: alloc_zeroed = alloc + memset; realloc =
  * alloc(new) + memcpy(min) + dealloc(old), which fails with the old block intact.
  *
- * kmalloc: a block is [struct kmalloc_hdr (16 bytes)][size bytes], allocated with
+ * kmalloc: over an allocator with usable_size, a block is the allocator's own; otherwise
+ * it is [struct kmalloc_hdr (16 bytes)][size bytes], allocated with
  * layout { 16 + size, 16 }, so the user pointer is 16-aligned when the block is. The
  * header records size and check = size ^ address ^ KMALLOC_MAGIC; kfree() verifies
  * it, then inverts check (a later kfree of the same block panics unless the allocator
@@ -258,11 +259,23 @@ static struct kmalloc_hdr *hdr_of(const char *func, const void *p)
     return h;
 }
 
+/* The global allocator knows its blocks' sizes: kmalloc keeps no header of its own. */
+static bool sized(void)
+{
+    return global_allocator->usable_size != NULL;
+}
+
+static size_t usable(const void *p)
+{
+    return global_allocator->usable_size(global_allocator->self, p);
+}
+
 /* kmalloc's work, recording caller (the return address of the kmalloc-family call). */
 static void *kmalloc_at(size_t size, bool zero, const void *caller)
 {
     struct layout l;
-    if (!kmalloc_layout(size, &l))
+    if (sized() ? layout_new(size ? size : 1, KMALLOC_ALIGN, &l) != E_OK
+                : !kmalloc_layout(size, &l))
         return NULL;
     void *p;
     if (zero && global_allocator->alloc_zeroed) {
@@ -272,7 +285,7 @@ static void *kmalloc_at(size_t size, bool zero, const void *caller)
         if (p && zero)
             memset(p, 0, l.size);
     }
-    return hdr_init(p, size);
+    return sized() ? p : hdr_init(p, size);
 }
 
 void *kmalloc(size_t size)
@@ -298,6 +311,12 @@ void *krealloc(void *p, size_t new_size)
     struct layout old, nl;
     if (!p)
         return kmalloc_at(new_size, false, __builtin_return_address(0));
+    if (sized()) {
+        old = (struct layout){usable(p), KMALLOC_ALIGN}; /* (panics for a foreign p) */
+        if (layout_new(new_size ? new_size : 1, KMALLOC_ALIGN, &nl) != E_OK)
+            return NULL;
+        return grealloc(p, old, nl.size);
+    }
     struct kmalloc_hdr *h = hdr_of(__func__, p);
     if (!kmalloc_layout(new_size, &nl))
         return NULL;
@@ -310,6 +329,10 @@ void kfree(void *p)
     struct layout l;
     if (!p)
         return;
+    if (sized()) {
+        gdealloc(p, (struct layout){usable(p), KMALLOC_ALIGN});
+        return;
+    }
     struct kmalloc_hdr *h = hdr_of(__func__, p);
     kmalloc_layout(h->size, &l);
     h->check = ~h->check;
@@ -318,5 +341,5 @@ void kfree(void *p)
 
 size_t kmalloc_size(const void *p)
 {
-    return hdr_of(__func__, p)->size;
+    return sized() ? usable(p) : hdr_of(__func__, p)->size;
 }

@@ -75,6 +75,10 @@ struct allocator {
     /* Optional: alloc that also records `caller`, the code that asked (a return address,
      * shown by leak reports). NULL: alloc is used and the caller is not recorded. */
     void *(*alloc_at)(void *self, struct layout l, const void *caller);
+    /* Optional: the bytes usable at p, a live block of this allocator (misuse panics);
+     * dealloc then accepts the layout { usable_size(p), its alignment }. kmalloc uses it
+     * to need no header of its own. NULL: the allocator does not know block sizes. */
+    size_t (*usable_size)(void *self, const void *p);
 };
 
 /* Dispatch to a's ops, filling in the defaults for missing optional ops. Misuse
@@ -141,13 +145,13 @@ void *alloc_or_die(struct layout l);
  * kmalloc & co. take a size only and return NULL on failure; results are aligned to
  * KMALLOC_ALIGN (16: max_align_t).
  *
- * Design: each block carries a 16-byte header in front of it recording the requested
- * size (and a check word derived from it and its address). kfree() reads it to rebuild
- * the layout dealloc needs. The alternative, a usable_size()/free() op in the vtable,
- * would oblige every allocator to remember block sizes; the linked-list heap, like
- * GlobalAlloc implementors, deliberately does not (dealloc is told the layout). The
- * header works over any allocator for 16 bytes per block, and the check word turns
- * kfree() of a pointer kmalloc never returned into a panic instead of heap corruption.
+ * Design: kfree() must rebuild the layout dealloc needs. When the global allocator
+ * answers a block's size (its usable_size op: the kernel heap does, from its own block
+ * header), kmalloc asks it and adds nothing: kmalloc(40) takes the heap's 64-byte block
+ * (16-byte header + 40, rounded), and the heap's own checks catch a kfree of a pointer
+ * it never returned. Over an allocator that cannot tell (usable_size NULL), each block
+ * carries a 16-byte header recording the requested size and a check word derived from
+ * it and its address, which turns such a kfree into a panic too.
  *
  * kmalloc(0) returns a unique, non-NULL pointer to zero usable bytes (NULL only when
  * out of memory), which must be kfree'd like any other block: NULL always means failure.
@@ -168,11 +172,13 @@ void *kcalloc(size_t n, size_t size);
  * untouched and still valid.
  */
 void *krealloc(void *p, size_t new_size);
-/* Frees p (from kmalloc & co.); kfree(NULL) does nothing. Panics
- * "kfree: bad block header at 0x... (...)" for a pointer kmalloc did not return (best
- * effort: a corrupted or already freed header is usually caught). */
+/* Frees p (from kmalloc & co.); kfree(NULL) does nothing. Panics for a pointer kmalloc
+ * did not return: the allocator's own message (the heap: "heap_dealloc: invalid pointer
+ * ..." or "double free ..."), or without usable_size "kfree: bad block header at 0x..."
+ * (best effort: a corrupted or already freed header is usually caught). */
 void kfree(void *p);
-/* The size p was allocated (or last krealloc'ed) with. */
+/* The bytes usable at p: at least the size it was allocated (or last krealloc'ed) with
+ * -- the allocator's usable size when it tells it, else exactly that size. */
 size_t kmalloc_size(const void *p);
 
 #endif

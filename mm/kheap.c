@@ -152,6 +152,15 @@ static void *kheap_realloc(void *self, void *p, struct layout old, size_t new_si
     return q;
 }
 
+static size_t kheap_usable_size(void *self, const void *p)
+{
+    (void)self;
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    size_t n = heap_usable_size(&kheap, p); /* misuse panics, naming heap_usable_size */
+    spin_unlock_irqrestore(&kheap_lock, f);
+    return n;
+}
+
 const struct allocator kheap_allocator = {
     .name = "first-fit linked-list heap",
     .alloc = kheap_alloc,
@@ -160,6 +169,7 @@ const struct allocator kheap_allocator = {
     .realloc = kheap_realloc,
     .self = NULL,
     .alloc_at = kheap_alloc_at, /* leak reports show who allocated */
+    .usable_size = kheap_usable_size, /* kmalloc needs no header of its own */
 };
 
 void kheap_check(void)

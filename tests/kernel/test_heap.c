@@ -918,6 +918,30 @@ static unsigned callers_within(uintptr_t lo, size_t len)
     return hits;
 }
 
+/* kmalloc adds no header over the heap's own: kmalloc(40) takes one heap block of
+ * 16 + 40 bytes rounded to 16 (64; 80 with the debug trailer), and kmalloc_size() is that
+ * block's usable size. */
+KTEST(heap, kmalloc_one_header)
+{
+    struct heap_stats before, during, after;
+    kheap_stats(&before);
+    void *p = kmalloc(40);
+    KT_ASSERT(p != NULL);
+    kheap_stats(&during);
+    size_t block = during.bytes_used - before.bytes_used, usable = kmalloc_size(p);
+    kprintf("kmalloc_one_header: kmalloc(40) took a %zu-byte block, %zu usable\n", block,
+            usable);
+    KT_ASSERT(block == 64 || block == 80);
+    KT_ASSERT(usable >= 40 && usable < 40 + HEAP_ALIGN);
+    KT_ASSERT(block - HEAP_ALIGN - usable == 0 || block - HEAP_ALIGN - usable == 16);
+    p = krealloc(p, 100); /* grows in place or moves: still one heap block */
+    KT_ASSERT(p != NULL && kmalloc_size(p) >= 100);
+    kfree(p);
+    kheap_stats(&after);
+    KT_ASSERT_EQ(after.bytes_used, before.bytes_used);
+    kheap_check();
+}
+
 /* The leak report lists each live block with its size and, in debug mode, the code that
  * allocated it (here: the return address of kmalloc's call inside leaky_alloc). */
 KTEST(heap, leak_report)

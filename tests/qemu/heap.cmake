@@ -14,7 +14,8 @@ set(MBHEAP_HEAP_KTESTS
     heap.realloc_in_place
     heap.align_sweep
     heap.random_100k
-    heap.init_already_mapped)
+    heap.init_already_mapped
+    heap.kmalloc_one_header)
 mbheap_ktests(${MBHEAP_HEAP_KTESTS})
 foreach(t ${MBHEAP_HEAP_KTESTS})
     mbheap_qemu_test(${t}@noindex KTEST ${t} ARGS --cmdline "heap_index=off"
@@ -54,7 +55,7 @@ mbheap_qemu_test(heap.init_fails KTEST heap.init_fails ARGS --boot-panic --cmdli
 mbheap_qemu_test(heap.use_after_free KTEST heap.use_after_free ARGS --cmdline "heap_debug"
     --expect "(debug: poisoning on)")
 mbheap_qemu_test(heap.leak_report KTEST heap.leak_report ARGS --cmdline "heap_debug"
-    --expect "heap: 3 live blocks" --expect "(requested 2016) from 0x")
+    --expect "heap: 3 live blocks" --expect "(requested 2000) from 0x")
 mbheap_qemu_test(heap.random_100k@debug KTEST heap.random_100k ARGS --cmdline "heap_debug"
     --expect "(debug: poisoning on)")
 mbheap_qemu_test(heap.irq_stress@debug KTEST heap.irq_stress ARGS --cmdline "heap_debug"
