@@ -499,10 +499,11 @@ or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
             elif sub == "check":
                 nused, nfree, ix = h.check()
                 gdb.write("mb-heap check: ok: %d blocks (%d used, %d free), the address-ordered "
-                          "list, %s and the statistics agree\n"
-                          % (nused + nfree, nused, nfree,
-                             "the index (%s)" % ix.describe() if ix else
-                             "(the index is off: first fits walk the list)"))
+                          "list%s\n" % (nused + nfree, nused, nfree,
+                                        ", the index (%d segments, top level %d) and the "
+                                        "statistics agree" % (ix.nseg, ix.top) if ix else
+                                        " and the statistics agree (the index is off: first "
+                                        "fits walk the list)"))
             elif sub == "find" and operand:
                 gdb.write(h.find(parse_addr(operand, "mb-heap find")) + "\n")
             else:
