@@ -532,8 +532,8 @@ or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
         if h.indexed:
             ix = Index(h)
             root = int(h.h["index"]["level"][ix.top][0])
-            gdb.write("index: on, %s; largest indexed block %d granules (%d bytes)\n"
-                      % (ix.describe(), root, root << 4))
+            gdb.write("index: on, %s, first[] at 0x%x; largest indexed block %d granules "
+                      "(%d bytes)\n" % (ix.describe(), ix.first_addr, root, root << 4))
         else:
             gdb.write("index: off: first fits walk the list\n")
 
