@@ -161,7 +161,6 @@ class HeapView:
         L = enum_values("enum heap_layout")
         self.HDR, self.MIN_BLOCK = L["HDR"], L["MIN_BLOCK"]
         self.F_FREE, self.F_PREV_FREE, self.F_MASK = L["F_FREE"], L["F_PREV_FREE"], L["F_MASK"]
-        self.F_ABSORBED = L["F_ABSORBED"]
         self.DEBUG_TRAILER, self.POISON = L["DEBUG_TRAILER"], L["HEAP_POISON"]
         self.SEG_SHIFT, self.FAN_SHIFT = L["SEG_SHIFT"], L["FAN_SHIFT"]
         self.off = offsets("struct heap_block")
