@@ -13,15 +13,17 @@ with `help <command>`:
     mb-mmap                                                     the normalised memory map
     mb-log                                                      the kernel log ring buffer
 
-and pretty-printers for paddr_t, vaddr_t and struct heap_free_block (the heap's block
-header). Structures are read by name from the kernel's debug information: field offsets,
-array lengths and the heap's layout constants (enum heap_layout in mm/heap.c) come from
-DWARF, so the helpers follow the C code when it changes. What is copied here is the
-algorithm of a few pure functions (the heap's size classes and canary, which heap.c
-documents) and the x86_64 page-table format. The helpers only read memory: they work
-whenever the CPU is stopped, after a panic too. Page tables are read through QEMU's
-physical memory view (the gdbstub's PhyMemMode), or through the kernel's direct map on
-a stub without it.
+and pretty-printers for paddr_t, vaddr_t and struct heap_block (the heap's block header
+and free-list links). Structures are read by name from the kernel's debug information:
+field offsets, array lengths and the heap's layout constants (enum heap_layout in
+mm/heap_internal.h: header and minimum block size, flag bits, the index's segment and
+fan-out shifts) come from DWARF, so the helpers follow the C code when it changes. What is
+copied here is the algorithm of a few pure functions that the C code documents (the
+heap's canary, the debug trailer's layout, the index's array lengths from
+mm/heap_index.c's level_entries()) and the x86_64 page-table format. The helpers only
+read memory: they work whenever the CPU is stopped, after a panic too. Page tables are
+read through QEMU's physical memory view (the gdbstub's PhyMemMode), or through the
+kernel's direct map on a stub without it.
 """
 import gdb
 import gdb.printing
@@ -153,18 +155,22 @@ class HeapView:
         if self.h.type.strip_typedefs().tag != "heap":
             raise gdb.GdbError("mb-heap: %s is a %s, not a struct heap or a pointer to one"
                                % (expr, self.h.type))
+        if self.h.address is None:
+            raise gdb.GdbError("mb-heap: %s is not in memory (the free list's head node is part "
+                               "of the struct heap): name the variable or a pointer" % expr)
         L = enum_values("enum heap_layout")
         self.HDR, self.MIN_BLOCK = L["HDR"], L["MIN_BLOCK"]
         self.F_FREE, self.F_PREV_FREE, self.F_MASK = L["F_FREE"], L["F_PREV_FREE"], L["F_MASK"]
-        self.SMALL_LIMIT, self.SL_BITS = L["SMALL_LIMIT"], L["SL_BITS"]
         self.DEBUG_TRAILER, self.POISON = L["DEBUG_TRAILER"], L["HEAP_POISON"]
-        self.off = offsets("struct heap_free_block")
-        self.free_hdr = gdb.lookup_type("struct heap_free_block").sizeof  # header + links
+        self.SEG_SHIFT, self.FAN_SHIFT = L["SEG_SHIFT"], L["FAN_SHIFT"]
+        self.off = offsets("struct heap_block")
+        self.links_end = gdb.lookup_type("struct heap_block").sizeof  # header + list links
         h = self.h
         self.base, self.end = int(h["base"]), int(h["end"])
         self.secret, self.flags = int(h["secret"]) & U64, int(h["flags"])
         self.debug = bool(self.flags & L["FLAG_DEBUG"])
-        self.nclasses = array_len(h["lists"])
+        self.indexed = bool(h["indexed"])
+        self.head = int(h["list"].address)  # the list's head node (not a block of the region)
         self.sentinel = self.end - self.HDR
         self.mem = Window(self.base, self.end)
 
@@ -178,48 +184,48 @@ class HeapView:
     def canary_of(self, addr, sf):
         return (self.secret ^ addr ^ (sf & ~self.F_PREV_FREE)) & U64
 
-    def class_of(self, size):
-        if size < self.SMALL_LIMIT:
-            return size >> 4
-        fl = size.bit_length() - 1
-        return (size >> (fl - self.SL_BITS)) + ((fl - 9) << self.SL_BITS)
-
-    def class_range(self, c):
-        """[lo, hi) of the block sizes class c holds."""
-        if c < self.SMALL_LIMIT >> 4:
-            return c << 4, (c + 1) << 4
-        per = 1 << self.SL_BITS
-        fl, sl = c // per + 8, c % per
-        return (per + sl) << (fl - self.SL_BITS), (per + sl + 1) << (fl - self.SL_BITS)
-
     def block(self, addr):
-        data = self.mem.read(addr, 32 if addr + 32 <= self.end else self.HDR)
+        data = self.mem.read(addr, self.links_end if addr + self.links_end <= self.end
+                             else self.HDR)
         b = Block()
         b.addr, b.sf, b.canary = addr, le(data, self.off["sf"]), le(data, self.off["canary"])
         b.size = b.sf & ~self.F_MASK
         b.free = bool(b.sf & self.F_FREE)
         b.prev_free = bool(b.sf & self.F_PREV_FREE)
         b.canary_ok = b.canary == self.canary_of(addr, b.sf)
-        b.nxt = le(data, self.off["next"]) if len(data) >= 32 else 0
-        b.prv = le(data, self.off["prev"]) if len(data) >= 32 else 0
+        whole = len(data) >= self.links_end
+        b.nxt = le(data, self.off["next"]) if whole else 0
+        b.prv = le(data, self.off["prev"]) if whole else 0
         return b
 
     def payload_room(self, size):
         return size - self.HDR - (self.DEBUG_TRAILER if self.debug else 0)
+
+    def is_tail(self, addr, size):
+        """The free block in front of the end sentinel: the index does not hold it."""
+        return addr + size == self.sentinel
+
+    def segment(self, addr):
+        return (addr - self.base) >> self.SEG_SHIFT
+
+    def link_ok(self, x):
+        """x could be a list entry: a 16-aligned address in [base, sentinel), or the head."""
+        return x == self.head or (self.base <= x < self.sentinel and not x % 16)
 
     def blocks(self, lenient=False):
         """The blocks in address order; raises HeapError at the first one that breaks the
         tiling (bad canary or size), like heap_check(). lenient: a block whose canary is
         bad but whose size still fits is yielded too (b.canary_ok False), and the walk goes on."""
         x, prev_free = self.base, False
+        other_flags = self.F_MASK & ~(self.F_FREE | self.F_PREV_FREE)  # ABSORBED: never a block
         while x < self.sentinel:
             b = self.block(x)
-            plausible = self.MIN_BLOCK <= b.size <= self.sentinel - x and not b.sf & 12
+            plausible = self.MIN_BLOCK <= b.size <= self.sentinel - x and not b.sf & other_flags
             if not b.canary_ok and not (lenient and plausible):
                 raise HeapError("bad canary at block 0x%x (payload 0x%x, size_flags 0x%x, canary "
                                 "0x%x, expected 0x%x)" % (x, x + self.HDR, b.sf, b.canary,
                                                           self.canary_of(x, b.sf)))
-            if b.size < self.MIN_BLOCK or b.size > self.sentinel - x or b.sf & 12:
+            if not plausible:
                 raise HeapError("bad block size at block 0x%x (size_flags 0x%x, %d bytes to the "
                                 "sentinel)" % (x, b.sf, self.sentinel - x))
             if b.prev_free != prev_free and b.canary_ok:
@@ -229,25 +235,39 @@ class HeapView:
             prev_free = b.free
             x += b.size
 
-    def list_entries(self, c):
-        e, seen = int(self.h["lists"][c]), 0
+    def free_list(self):
+        """The free list from list.next around to the head node, as Blocks; raises
+        HeapError at the first link that cannot be an entry, that does not point back, or
+        that goes down in address (the list is in address order)."""
         most = (self.end - self.base) // self.MIN_BLOCK  # more entries than blocks can fit
-        while e:
-            if e < self.base or e >= self.sentinel or e % 16:
-                raise HeapError("list link outside the heap at 0x%x (class %d)" % (e, c))
+        prev, e, seen = self.head, int(self.h["list"]["next"]), 0
+        while e != self.head:
+            if not self.link_ok(e):
+                raise HeapError("list link outside the heap at 0x%x (next 0x%x)" % (prev, e))
+            if prev != self.head and e <= prev:
+                raise HeapError("list not in address order at 0x%x (next 0x%x)" % (prev, e))
             b = self.block(e)
+            if b.prv != prev:
+                raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
+                                % (e, b.prv, prev))
             yield b
             seen += 1
             if seen > most:
-                raise HeapError("list of class %d does not end (a cycle?)" % c)
-            e = b.nxt
+                raise HeapError("the list does not end (%d entries, more than blocks fit)" % seen)
+            prev, e = e, b.nxt
+        if int(self.h["list"]["prev"]) != prev:
+            raise HeapError("the list does not end after the last free block at 0x%x (list end's "
+                            "prev 0x%x)" % (prev, int(self.h["list"]["prev"])))
 
     def check(self):
-        """heap_check() from outside: returns a summary, raises HeapError naming the first
-        broken block."""
+        """heap_check() from outside, in its order: the tiling walk meets the list entry by
+        entry, then the sentinel, the list's end, the index, the statistics. Returns
+        (used blocks, free blocks, Index or None); raises HeapError naming the first
+        broken thing."""
         used = freeb = nfree = nused = 0
         prev_free = False
-        free_addrs = set()
+        le_, lp = int(self.h["list"]["next"]), self.head  # the list entry due next, and before
+        frees = []
         for b in self.blocks():
             if b.free:
                 if prev_free:
@@ -257,8 +277,18 @@ class HeapView:
                 if foot != b.size:
                     raise HeapError("bad footer at block 0x%x (footer %d, size %d)"
                                     % (b.addr, foot, b.size))
+                if le_ != b.addr:
+                    raise HeapError("free block not on the list in address order at block 0x%x "
+                                    "(size %d; the list has 0x%x there)" % (b.addr, b.size, le_))
+                if b.prv != lp:
+                    raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
+                                    % (b.addr, b.prv, lp))
+                if not self.link_ok(b.nxt):
+                    raise HeapError("list link outside the heap at block 0x%x (next 0x%x)"
+                                    % (b.addr, b.nxt))
+                lp, le_ = b.addr, b.nxt
                 if self.debug:  # poison between the links and the footer
-                    lo, hi = b.addr + self.free_hdr, b.addr + b.size - 8
+                    lo, hi = b.addr + self.links_end, b.addr + b.size - 8
                     body = self.mem.read(lo, hi - lo)
                     bad = next((i for i, v in enumerate(body) if v != self.POISON), None)
                     if bad is not None:
@@ -266,11 +296,11 @@ class HeapView:
                                         "offset %d, byte 0x%02x)" % (
                                             b.addr, b.addr + self.HDR,
                                             lo + bad - b.addr - self.HDR, body[bad]))
-                free_addrs.add(b.addr)
+                frees.append((b.addr, b.size))
                 freeb, nfree = freeb + b.size, nfree + 1
             else:
-                if self.debug:
-                    req = self.mem.u64(b.addr + b.size - 8)
+                if self.debug:  # the trailer is { caller, requested size }
+                    req = self.mem.u64(b.addr + b.size - self.DEBUG_TRAILER + 8)
                     if req > self.payload_room(b.size):
                         raise HeapError("bad debug trailer at block 0x%x (requested %d, room %d)"
                                         % (b.addr, req, self.payload_room(b.size)))
@@ -279,38 +309,13 @@ class HeapView:
         s = self.block(self.sentinel)
         if not s.canary_ok or s.size != 0 or s.free or s.prev_free != prev_free:
             raise HeapError("bad end sentinel at 0x%x (size_flags 0x%x)" % (self.sentinel, s.sf))
-
-        listed, top = set(), 0
-        words = [int(self.h["class_map"][w]) for w in range(array_len(self.h["class_map"]))]
-        for c in range(self.nclasses):
-            head = int(self.h["lists"][c])
-            bit = (words[c >> 6] >> (c & 63)) & 1
-            if bit != (head != 0):
-                raise HeapError("bitmap disagrees with list at 0x%x (class %d, bit %d)"
-                                % (head, c, bit))
-            pv = 0
-            for e in self.list_entries(c):
-                if not e.canary_ok or not e.free or self.class_of(e.size) != c:
-                    raise HeapError("bad list entry at block 0x%x (class %d, size_flags 0x%x)"
-                                    % (e.addr, c, e.sf))
-                if e.prv != pv:
-                    raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
-                                    % (e.addr, e.prv, pv))
-                if e.addr in listed:
-                    raise HeapError("block 0x%x is on the free lists twice (class %d)" % (e.addr, c))
-                listed.add(e.addr)
-                pv = e.addr
-        for w, word in enumerate(words):
-            if word:
-                top |= 1 << w
-        if top != int(self.h["top_map"]) & U64:
-            raise HeapError("top bitmap wrong (0x%x, expected 0x%x)" % (int(self.h["top_map"]), top))
-        if listed != free_addrs:
-            missing = sorted(free_addrs - listed)
-            if missing:
-                raise HeapError("free block not on its list at block 0x%x" % missing[0])
-            raise HeapError("list entry 0x%x is not a free block of the heap"
-                            % sorted(listed - free_addrs)[0])
+        if le_ != self.head or int(self.h["list"]["prev"]) != lp:
+            raise HeapError("the list does not end after the last free block at 0x%x (next 0x%x, "
+                            "list end's prev 0x%x)" % (lp, le_, int(self.h["list"]["prev"])))
+        ix = None
+        if self.indexed:
+            ix = Index(self)
+            ix.check([(a, n) for a, n in frees if not self.is_tail(a, n)])
         live = self.stat("total_allocs") - self.stat("total_frees")
         if (used != self.stat("bytes_used") or nfree != self.stat("free_blocks") or nused != live
                 or self.stat("high_water") < used or used + freeb + self.HDR != self.end - self.base):
@@ -318,7 +323,7 @@ class HeapView:
                             "water %d, size %d)" % (used, self.stat("bytes_used"), nfree,
                                                     self.stat("free_blocks"), nused, live,
                                                     self.stat("high_water"), self.end - self.base))
-        return nused, nfree
+        return nused, nfree, ix
 
     def find(self, addr):
         if not self.base <= addr < self.end:
@@ -337,17 +342,132 @@ class HeapView:
         return "0x%x: no block found" % addr
 
 
+class Index:
+    """The first-fit index of a heap (struct heap_index, mm/heap_index.h): per segment of
+    2^SEG_SHIFT bytes level[0][s] (largest free block starting there, in 16-byte granules;
+    0: none) and first[s] (the offset of its first free block, in granules), and above
+    them a max tree of fan-out 2^FAN_SHIFT up to level[top]. The array lengths follow
+    mm/heap_index.c's level_entries() (each level padded to whole nodes plus one spare)."""
+
+    SAT = (1 << 32) - 1  # level entries are uint32_t, saturated
+
+    def __init__(self, hv):
+        self.hv = hv
+        x = hv.h["index"]
+        self.nseg, self.ncommitted = int(x["nseg"]), int(x["ncommitted"])
+        self.cap, self.top = int(x["cap"]), int(x["top"])
+        self.nlevels = array_len(x["level"])
+        self.level_addr = [int(x["level"][k]) for k in range(self.nlevels)]
+        self.first_addr = int(x["first"])
+        self.fan = 1 << hv.FAN_SHIFT
+        self.entry = x["level"][0].type.target().sizeof
+        self.first_entry = x["first"].type.target().sizeof
+
+    def entries(self, k):
+        """Entries of level k (and, for k = 0, of first[]) in use for nseg segments."""
+        shift = self.hv.FAN_SHIFT * k
+        e = (self.nseg + (1 << shift) - 1) >> shift
+        return (e + self.fan - 1) // self.fan * self.fan + self.fan
+
+    def top_for(self, n):
+        k = 0
+        while k + 1 < self.nlevels and (1 << (self.hv.FAN_SHIFT * k)) < n:
+            k += 1
+        return k
+
+    def segments_for(self, nbytes):
+        return (nbytes + (1 << self.hv.SEG_SHIFT) - 1) >> self.hv.SEG_SHIFT
+
+    @staticmethod
+    def words(addr, n, size):
+        data = read(addr, n * size)
+        return [le(data, size * i, size) for i in range(n)]
+
+    def level(self, k):
+        return self.words(self.level_addr[k], self.entries(k), self.entry)
+
+    def first(self):
+        return self.words(self.first_addr, self.entries(0), self.first_entry)
+
+    def value_of(self, size):
+        return min(size >> 4, self.SAT)
+
+    def seg_range(self, s):
+        lo = self.hv.base + (s << self.hv.SEG_SHIFT)
+        return "[0x%x, 0x%x)" % (lo, lo + (1 << self.hv.SEG_SHIFT))
+
+    def check(self, frees):
+        """mm/heap_index.c's ix_check: frees are the free blocks (address, size) in list
+        order without the tail. Raises HeapError naming the first entry that disagrees."""
+        hv = self.hv
+        want = self.segments_for(hv.end - hv.base)
+        if self.nseg != want or self.top != self.top_for(self.nseg):
+            raise HeapError("index covers %d segments (top %d), the heap %d"
+                            % (self.nseg, self.top, want))
+        if not self.nseg <= self.ncommitted <= self.cap:
+            raise HeapError("index has %d segments committed for %d in use (cap %d)"
+                            % (self.ncommitted, self.nseg, self.cap))
+        l0, first = self.level(0), self.first()
+
+        def empty_up_to(lo, hi):
+            for s in range(lo, hi):
+                if l0[s] != 0:
+                    raise HeapError("index entry of segment %d is %d, but no free block starts "
+                                    "there (segment %s)" % (s, l0[s], self.seg_range(s)))
+
+        next_seg, i = 0, 0
+        while i < len(frees):
+            addr, s = frees[i][0], hv.segment(frees[i][0])
+            empty_up_to(next_seg, s)
+            named = hv.base + (s << hv.SEG_SHIFT) + (first[s] << 4) if l0[s] else 0
+            if named != addr:
+                raise HeapError("index names 0x%x as segment %d's first free block, the list 0x%x "
+                                "(segment %s, first[%d] = %d)"
+                                % (named, s, addr, self.seg_range(s), s, first[s]))
+            m = 0
+            while i < len(frees) and hv.segment(frees[i][0]) == s:
+                m = max(m, self.value_of(frees[i][1]))
+                i += 1
+            if l0[s] != m:
+                raise HeapError("index entry of segment %d is %d, its largest free block %d "
+                                "granules (segment %s)" % (s, l0[s], m, self.seg_range(s)))
+            next_seg = s + 1
+        empty_up_to(next_seg, len(l0))
+        below = l0
+        for k in range(1, self.top + 1):
+            # nodes over real segments are the largest of their children, the rest are 0
+            real = (self.nseg + (1 << (hv.FAN_SHIFT * k)) - 1) >> (hv.FAN_SHIFT * k)
+            lk = self.level(k)
+            for n, v in enumerate(lk):
+                m = max(below[n * self.fan:(n + 1) * self.fan]) if n < real else 0
+                if v != m:
+                    raise HeapError("index node %d of level %d is %d, its children's largest %d"
+                                    % (n, k, v, m))
+            below = lk
+
+    def describe(self):
+        return ("%d segments of %d bytes (%d committed, cap %d), top level %d"
+                % (self.nseg, 1 << self.hv.SEG_SHIFT, self.ncommitted, self.cap, self.top))
+
+
 class MbHeap(gdb.Command):
     """Show the heap core's state: mb-heap [--heap=EXPR] [blocks | free | check | find ADDR]
 
 mb-heap             the region, the totals of a walk over the blocks (used and free
-                    bytes, block counts, largest free block) and the heap's own counters
+                    bytes, block counts, largest free block), the heap's own counters,
+                    and whether the first-fit index is on (its segments and levels)
 mb-heap blocks      every block in address order: header address, payload address, size,
                     used/free, and whether its canary is intact
-mb-heap free        the free lists: each non-empty size class with its blocks
-mb-heap check       the checks of heap_check(), from outside: tiling, canaries, merging,
-                    footers, lists, bitmaps, statistics, and poison in debug mode (every
-                    free byte is read: slow on a large heap); it names the first broken block
+mb-heap free        the free list, in address order from list.next around to the head
+                    node: each block with its size and the index segment it starts in;
+                    the tail (the block before the end sentinel) is marked: the index
+                    does not hold it
+mb-heap check       the checks of heap_check(), from outside: tiling, canaries, PREV_FREE
+                    bits, merging, footers, the list in address order with its back
+                    links, the index against the list (each segment's level[0] entry and
+                    first[] offset, every tree node the largest of its children), the
+                    statistics, and poison in debug mode (every free byte is read: slow
+                    on a large heap); it names the first broken block or index entry
 mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
 
 --heap=EXPR picks another struct heap (an expression, without spaces, of type struct heap
@@ -376,9 +496,13 @@ or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
             elif sub == "free":
                 self.show_free(h)
             elif sub == "check":
-                nused, nfree = h.check()
-                gdb.write("mb-heap check: ok: %d blocks (%d used, %d free), lists, bitmaps and "
-                          "statistics agree\n" % (nused + nfree, nused, nfree))
+                nused, nfree, ix = h.check()
+                gdb.write("mb-heap check: ok: %d blocks (%d used, %d free), the address-ordered "
+                          "list%s\n" % (nused + nfree, nused, nfree,
+                                        ", the index (%d segments, top level %d) and the "
+                                        "statistics agree" % (ix.nseg, ix.top) if ix else
+                                        " and the statistics agree (the index is off: first "
+                                        "fits walk the list)"))
             elif sub == "find" and operand:
                 gdb.write(h.find(parse_addr(operand, "mb-heap find")) + "\n")
             else:
@@ -404,6 +528,13 @@ or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
         gdb.write("counters: %d allocs, %d frees, %d live, high water %d bytes\n"
                   % (h.stat("total_allocs"), h.stat("total_frees"),
                      h.stat("total_allocs") - h.stat("total_frees"), h.stat("high_water")))
+        if h.indexed:
+            ix = Index(h)
+            root = int(h.h["index"]["level"][ix.top][0])
+            gdb.write("index: on, %s, first[] at 0x%x; largest indexed block %d granules "
+                      "(%d bytes)\n" % (ix.describe(), ix.first_addr, root, root << 4))
+        else:
+            gdb.write("index: off: first fits walk the list\n")
 
     @staticmethod
     def show_blocks(h):
@@ -420,18 +551,25 @@ or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
 
     @staticmethod
     def show_free(h):
-        total = 0
-        for c in range(h.nclasses):
-            if not int(h.h["lists"][c]):
-                continue
-            lo, hi = h.class_range(c)
-            entries = list(h.list_entries(c))
-            total += len(entries)
-            gdb.write("class %4d [%d, %d): %d block%s\n"
-                      % (c, lo, hi, len(entries), "" if len(entries) == 1 else "s"))
-            for e in entries:
-                gdb.write("    0x%x %d%s\n" % (e.addr, e.size, "" if e.canary_ok else " BAD-CANARY"))
-        gdb.write("%d free blocks on the lists\n" % total)
+        gdb.write("free list of %s in address order (index %s; segments of %d bytes)\n"
+                  % (h.expr, "on" if h.indexed else "off", 1 << h.SEG_SHIFT))
+        gdb.write("%-18s %-18s %10s  %7s\n" % ("block", "payload", "size", "segment"))
+        n = total = 0
+        tail = None
+        for b in h.free_list():
+            notes = [] if b.canary_ok else ["BAD canary"]
+            if not b.free:
+                notes.append("NOT FREE (size_flags 0x%x)" % b.sf)
+            if h.is_tail(b.addr, b.size):
+                tail = b
+                notes.append("tail" + (" (not in the index)" if h.indexed else ""))
+            gdb.write("0x%-16x 0x%-16x %10d  %7d%s\n"
+                      % (b.addr, b.addr + h.HDR, b.size, h.segment(b.addr),
+                         "  " + ", ".join(notes) if notes else ""))
+            n, total = n + 1, total + b.size
+        gdb.write("%d free blocks on the list, %d bytes%s\n"
+                  % (n, total, "; %d in the index, the tail is not" % (n - 1)
+                     if h.indexed and tail else ""))
 
 
 # ---------------------------------------------------------------------------------------
@@ -767,8 +905,10 @@ class AddrPrinter:
 
 
 class BlockPrinter:
-    """struct heap_free_block: the size, the flags and whether the canary matches the
-    kernel heap's secret; a free block also shows its list links."""
+    """struct heap_block: the size, the flags and whether the canary matches the kernel
+    heap's secret; a free block also shows its list links (naming the list's head node,
+    struct heap's `list`, where a link is it). The head node itself shows as
+    {list head, next <lowest free block>, prev <highest>}."""
 
     def __init__(self, val):
         self.val = val
@@ -778,19 +918,27 @@ class BlockPrinter:
             h = HeapView()
         except (gdb.error, gdb.GdbError):
             h = None
+        addr = int(self.val.address) if self.val.address is not None else None
+        nxt, prv = int(self.val["next"]) & U64, int(self.val["prev"]) & U64
+
+        def link(x):
+            return "0x%x%s" % (x, " (list head)" if h is not None and x == h.head else "")
+
+        if h is not None and addr == h.head:
+            return "{list head, next %s, prev %s}" % (link(nxt), link(prv))
         sf = int(self.val["sf"]) & U64
         L = enum_values("enum heap_layout")
-        flags = (L["F_FREE"], L["F_PREV_FREE"], L["F_MASK"])
-        free = sf & flags[0]
-        parts = ["size %d" % (sf & ~flags[2]), "free" if free else "used"]
-        if sf & flags[1]:
+        free = sf & L["F_FREE"]
+        parts = ["size %d" % (sf & ~L["F_MASK"]), "free" if free else "used"]
+        if sf & L["F_PREV_FREE"]:
             parts.append("prev free")
-        addr = int(self.val.address) if self.val.address is not None else None
+        if sf & L["F_ABSORBED"]:
+            parts.append("absorbed by a merge")
         if h is not None and addr is not None and h.base <= addr < h.end:
             ok = int(self.val["canary"]) & U64 == h.canary_of(addr, sf)
             parts.append("canary ok" if ok else "canary BAD")
         if free:
-            parts.append("next 0x%x, prev 0x%x" % (int(self.val["next"]), int(self.val["prev"])))
+            parts.append("next %s, prev %s" % (link(nxt), link(prv)))
         return "{%s}" % ", ".join(parts)
 
 
@@ -802,7 +950,7 @@ def lookup_printer(val):
     if name == "vaddr_t":
         return AddrPrinter(val, "va")
     s = t.strip_typedefs()
-    if s.code == gdb.TYPE_CODE_STRUCT and s.tag == "heap_free_block":
+    if s.code == gdb.TYPE_CODE_STRUCT and s.tag == "heap_block":
         return BlockPrinter(val)
     return None
 

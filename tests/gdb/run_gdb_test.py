@@ -11,6 +11,8 @@ given with --gdb-cmd, then checks:
                       number: what the helpers read from outside equals what the kernel
                       computed itself
   --log-expect REGEX  must match the serial log (e.g. the test passed after GDB let it go)
+  --log-fact KEY=REGEX  REGEX's first group in the serial log is the fact KEY for --match:
+                      e.g. a number in the kernel's panic message after GDB let it go
 GDB commands can use the kernel's facts printed so far: $fact("KEY") is their value (a
 convenience function that reads the serial log), e.g. `mb-pt $fact("heap.inside")`.
 QEMU is killed at the end; its serial log is kept (--log) and printed with GDB's output.
@@ -68,10 +70,17 @@ def run_capture(cmd, timeout, what, **kw):
         return (e.stdout or b"").decode("utf-8", "replace") + "\n(%s timed out)" % what
 
 
-def check_matches(matches, out, log):
+def check_matches(matches, log_facts, out, log):
     """Returns the failures of the --match checks, and prints each comparison."""
-    facts = dict(re.findall(r"^fact: (\S+) = (0x[0-9a-fA-F]+)$", log, re.M))
+    facts = {k: int(v, 16) for k, v in re.findall(r"^fact: (\S+) = (0x[0-9a-fA-F]+)$", log, re.M)}
     failures = []
+    for f in log_facts:
+        key, _, regex = f.partition("=")
+        found = re.search(regex, log, re.M)
+        if found:
+            facts[key] = number(found.group(1))
+        else:
+            failures.append("%s: no match in the serial log for %r" % (key, regex))
     for m in matches:
         key, _, regex = m.partition("=")
         if key not in facts:
@@ -81,7 +90,7 @@ def check_matches(matches, out, log):
         if not found:
             failures.append("%s: no match in GDB's output for %r" % (key, regex))
             continue
-        want, got = int(facts[key], 16), number(found.group(1))
+        want, got = facts[key], number(found.group(1))
         print("run_gdb_test: %s: kernel 0x%x, gdb 0x%x: %s"
               % (key, want, got, "same" if want == got else "DIFFERENT"))
         if want != got:
@@ -120,6 +129,7 @@ def main():
     p.add_argument("--reject", action="append", default=[])
     p.add_argument("--match", action="append", default=[])
     p.add_argument("--log-expect", action="append", default=[])
+    p.add_argument("--log-fact", action="append", default=[])
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--gdbinit", help="start GDB with this generated gdbinit (build/gdbinit) "
                    "instead of loading the helpers and connecting itself")
@@ -175,7 +185,7 @@ def verdict(a, out, log):
     failures += ["GDB's output matches %r" % e for e in a.reject if re.search(e, out, re.M)]
     failures += ["no match in the serial log for %r" % e for e in a.log_expect
                  if not re.search(e, log, re.M)]
-    failures += check_matches(a.match, out, log)
+    failures += check_matches(a.match, a.log_fact, out, log)
     if failures:
         print("run_gdb_test: FAIL:\n  " + "\n  ".join(failures))
         return 1

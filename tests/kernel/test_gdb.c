@@ -6,7 +6,8 @@
  * pmm_stats(), chosen addresses), and stops at ktest_checkpoint(). The GDB test breaks
  * there, runs the helpers of scripts/gdb/mbheap.py and compares their output with the
  * facts in the serial log. Without a debugger the tests simply run to the end and pass
- * (they are also plain QEMU tests).
+ * (they are also plain QEMU tests), except gdb.corrupt_index, where GDB makes the
+ * corruption that the kernel's heap_check() must then report.
  */
 #include <stdint.h>
 
@@ -25,15 +26,18 @@
 #define NBLOCKS 48
 
 /* Live blocks of many sizes (through the global allocator, so that a pointer is a heap
- * payload: kmalloc adds a header of its own), with every third one freed (free blocks
- * between used ones, so they cannot merge), a grown vector (reallocs) and a page-aligned
- * block. */
+ * payload), a grown vector (reallocs) and a page-aligned block; then every third of the
+ * blocks is freed (free blocks between used ones, so they cannot merge), and nothing is
+ * allocated after that: the last one freed is a free block no merge touched (the
+ * statistics prove it), whose header and size the tests know. */
 struct heap_scene {
     void *p[NBLOCKS];
     struct layout l[NBLOCKS];
     void *aligned;
     struct layout aligned_layout;
     struct kvec vec;
+    uintptr_t free_block; /* header of that free block */
+    size_t free_size;     /* its size */
 };
 
 static void scene_build(struct heap_scene *s)
@@ -45,10 +49,6 @@ static void scene_build(struct heap_scene *s)
         KT_ASSERT(s->p[i] != NULL);
         memset(s->p[i], i, size);
     }
-    for (int i = 0; i < NBLOCKS; i += 3) {
-        gdealloc(s->p[i], s->l[i]);
-        s->p[i] = NULL;
-    }
     kvec_init(&s->vec, sizeof(uint64_t), _Alignof(uint64_t));
     for (uint64_t v = 0; v < 700; v++)
         kvec_push(&s->vec, &v);
@@ -56,6 +56,18 @@ static void scene_build(struct heap_scene *s)
     s->aligned = galloc(s->aligned_layout);
     KT_ASSERT(s->aligned != NULL);
     KT_ASSERT_EQ((uintptr_t)s->aligned % 4096, 0);
+    struct heap_stats before, after;
+    for (int i = 0; i < NBLOCKS; i += 3) {
+        kheap_stats(&before);
+        gdealloc(s->p[i], s->l[i]);
+        kheap_stats(&after);
+        s->free_block = (uintptr_t)s->p[i] - HEAP_ALIGN;
+        s->p[i] = NULL;
+    }
+    /* the last free merged with neither neighbour: one more free block, of its size */
+    KT_ASSERT_EQ(after.free_blocks, before.free_blocks + 1);
+    s->free_size = before.bytes_used - after.bytes_used;
+    KT_ASSERT(s->free_block + s->free_size < kheap_end() - HEAP_ALIGN); /* not the tail */
     kheap_check();
 }
 
@@ -87,6 +99,14 @@ static void heap_facts(void)
     ktest_fact("heap.total_allocs", st.total_allocs);
 }
 
+/* The scene's free block (not the tail: the index holds it). */
+static void free_block_facts(const struct heap_scene *s)
+{
+    ktest_fact("heap.free_block", s->free_block);
+    ktest_fact("heap.free_payload", s->free_block + HEAP_ALIGN);
+    ktest_fact("heap.free_size", s->free_size);
+}
+
 static paddr_t translate(const void *p)
 {
     paddr_t out;
@@ -102,6 +122,7 @@ KTEST(gdb, heap_state)
     scene_build(&s);
 
     heap_facts();
+    free_block_facts(&s);
     /* A payload inside the heap, 100 bytes into a live block, and where the CPU finds it. */
     const char *inside = (const char *)s.p[NBLOCKS - 1] + 100;
     ktest_fact("heap.inside", (uintptr_t)inside);
@@ -137,6 +158,7 @@ KTEST(gdb, corrupt_block)
 {
     struct heap_scene s;
     scene_build(&s);
+    heap_facts();
 
     uint64_t *hdr = (uint64_t *)((uintptr_t)s.p[NBLOCKS / 2 + 1] - HEAP_ALIGN);
     uint64_t saved = hdr[1];
@@ -159,18 +181,31 @@ KTEST_SHOULD_PANIC(gdb, corrupt_footer, "heap_check: bad footer at")
     struct heap_scene s;
     scene_build(&s);
 
-    /* p[3] was freed (every third block is): its block is free, between two used ones */
-    KT_ASSERT(s.p[3] == NULL && s.p[2] != NULL && s.p[4] != NULL);
-    uintptr_t next_hdr = (uintptr_t)s.p[4] - HEAP_ALIGN;
-    uint64_t *footer = (uint64_t *)(next_hdr - 8);
-    uint64_t size = *footer;
-    *footer = size ^ 0x40;
-    ktest_fact("footer.block", next_hdr - size);
-    ktest_fact("footer.size", size);
-    ktest_fact("footer.value", size ^ 0x40);
+    uint64_t *footer = (uint64_t *)(s.free_block + s.free_size - 8);
+    KT_ASSERT_EQ(*footer, s.free_size);
+    *footer = s.free_size ^ 0x40;
+    ktest_fact("footer.block", s.free_block);
+    ktest_fact("footer.size", s.free_size);
+    ktest_fact("footer.value", s.free_size ^ 0x40);
 
     ktest_checkpoint("corrupt_footer");
 
     kheap_check();
     ktest_fail(__FILE__, __LINE__, "heap_check did not notice the footer");
+}
+
+/* The first-fit index corrupted by GDB at the checkpoint (the entry of the segment that
+ * holds the scene's free block): `mb-heap check` names it, then the kernel's own
+ * heap_check() must panic naming the same segment and values. Without GDB's write
+ * nothing is corrupted and this test fails. */
+KTEST_SHOULD_PANIC(gdb, corrupt_index, "heap_check: index entry of segment")
+{
+    struct heap_scene s;
+    scene_build(&s);
+    free_block_facts(&s);
+
+    ktest_checkpoint("corrupt_index");
+
+    kheap_check();
+    ktest_fail(__FILE__, __LINE__, "heap_check found the index intact (did GDB change it?)");
 }
