@@ -103,7 +103,7 @@ struct heap_stats {
  * `list` is one too: the list's head node, which no region block is.
  */
 struct heap_block {
-    size_t sf;                     /* size | flags (heap.c: F_FREE, F_PREV_FREE) */
+    size_t sf;                      /* size | flags (heap_internal.h: F_FREE, F_PREV_FREE...) */
     uint64_t canary;               /* secret ^ address ^ (size | F_FREE) */
     struct heap_block *next, *prev; /* free blocks: neighbours in address order */
 };

@@ -134,7 +134,7 @@ void heap_check(const struct heap *h)
         if (!canary_ok(h, b))
             panic("heap_check: bad canary at %p (size_flags %#zx, canary %#llx)", (void *)x, sf,
                   (unsigned long long)b->canary);
-        if (size < MIN_BLOCK || size > s - x || (sf & 12))
+        if (size < MIN_BLOCK || size > s - x || (sf & F_MASK & ~(size_t)(F_FREE | F_PREV_FREE)))
             panic("heap_check: bad block size at %p (size_flags %#zx, %zu bytes to the sentinel)",
                   (void *)x, sf, (size_t)(s - x));
         if (!!(sf & F_PREV_FREE) != prev_free)

@@ -344,12 +344,10 @@ class HeapView:
 
 class Index:
     """The first-fit index of a heap (struct heap_index, mm/heap_index.h): per segment of
-    2^SEG_SHIFT bytes level[0][s] (largest free block starting there, in 16-byte granules;
-    0: none) and first[s] (the offset of its first free block, in granules), and above
+    2^SEG_SHIFT bytes level[0][s] (the size of the largest free block starting there;
+    0: none) and first[s] (its first free block), and above
     them a max tree of fan-out 2^FAN_SHIFT up to level[top]. The array lengths follow
     mm/heap_index.c's level_entries() (each level padded to whole nodes plus one spare)."""
-
-    SAT = (1 << 32) - 1  # level entries are uint32_t, saturated
 
     def __init__(self, hv):
         self.hv = hv
@@ -389,9 +387,6 @@ class Index:
     def first(self):
         return self.words(self.first_addr, self.entries(0), self.first_entry)
 
-    def value_of(self, size):
-        return min(size >> 4, self.SAT)
-
     def seg_range(self, s):
         lo = self.hv.base + (s << self.hv.SEG_SHIFT)
         return "[0x%x, 0x%x)" % (lo, lo + (1 << self.hv.SEG_SHIFT))
@@ -419,18 +414,18 @@ class Index:
         while i < len(frees):
             addr, s = frees[i][0], hv.segment(frees[i][0])
             empty_up_to(next_seg, s)
-            named = hv.base + (s << hv.SEG_SHIFT) + (first[s] << 4) if l0[s] else 0
+            named = first[s] if l0[s] else 0
             if named != addr:
                 raise HeapError("index names 0x%x as segment %d's first free block, the list 0x%x "
-                                "(segment %s, first[%d] = %d)"
+                                "(segment %s, first[%d] = 0x%x)"
                                 % (named, s, addr, self.seg_range(s), s, first[s]))
             m = 0
             while i < len(frees) and hv.segment(frees[i][0]) == s:
-                m = max(m, self.value_of(frees[i][1]))
+                m = max(m, frees[i][1])
                 i += 1
             if l0[s] != m:
                 raise HeapError("index entry of segment %d is %d, its largest free block %d "
-                                "granules (segment %s)" % (s, l0[s], m, self.seg_range(s)))
+                                "bytes (segment %s)" % (s, l0[s], m, self.seg_range(s)))
             next_seg = s + 1
         empty_up_to(next_seg, len(l0))
         below = l0
@@ -465,7 +460,7 @@ mb-heap free        the free list, in address order from list.next around to the
 mb-heap check       the checks of heap_check(), from outside: tiling, canaries, PREV_FREE
                     bits, merging, footers, the list in address order with its back
                     links, the index against the list (each segment's level[0] entry and
-                    first[] offset, every tree node the largest of its children), the
+                    first[] entry, every tree node the largest of its children), the
                     statistics, and poison in debug mode (every free byte is read: slow
                     on a large heap); it names the first broken block or index entry
 mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
@@ -531,8 +526,8 @@ or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
         if h.indexed:
             ix = Index(h)
             root = int(h.h["index"]["level"][ix.top][0])
-            gdb.write("index: on, %s, first[] at 0x%x; largest indexed block %d granules "
-                      "(%d bytes)\n" % (ix.describe(), ix.first_addr, root, root << 4))
+            gdb.write("index: on, %s, first[] at 0x%x; largest indexed block %d bytes\n"
+                      % (ix.describe(), ix.first_addr, root))
         else:
             gdb.write("index: off: first fits walk the list\n")
 
