@@ -130,9 +130,13 @@ static void poison(uintptr_t from, uintptr_t to)
         memset((void *)from, HEAP_POISON, to - from);
 }
 
+/* Debug mode: an allocated block ends with { caller, requested size }, and the bytes
+ * between the requested size and that trailer hold poison, so that a write past the
+ * request is found when the block is freed or checked (heap_verify_trailer). */
 static inline void debug_trailer(uintptr_t a, size_t size, const void *caller, size_t req)
 {
     uintptr_t *t = (uintptr_t *)(a + size - DEBUG_TRAILER);
+    poison(a + HDR + req, (uintptr_t)t);
     t[0] = (uintptr_t)caller;
     t[1] = req;
 }
@@ -785,6 +789,7 @@ static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
     size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
     blk_t *n = checked_next(h, A(b), size, p, "heap_free");
     size_t nsf = n->sf;
+    heap_verify_trailer(h, b, "heap_free");
     if (nsf & F_FREE)
         links_check(h, n, "heap_free");
     if (sf & F_PREV_FREE)
@@ -874,7 +879,11 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
     size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
     bool dbg = h->flags & HEAP_F_DEBUG;
     size_t need = need_of(new_size, dbg);
-    const void *caller = dbg ? *(const void *const *)(a + size - DEBUG_TRAILER) : NULL;
+    const void *caller = NULL;
+    if (dbg) {
+        heap_verify_trailer(h, b, "heap_realloc");
+        caller = *(const void *const *)(a + size - DEBUG_TRAILER);
+    }
 
     if (LIKELY(!((uintptr_t)p & (align - 1)))) {
         blk_t *n = checked_next(h, a, size, p, "heap_realloc");
@@ -945,6 +954,8 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
     size_t keep = old < new_size ? old : ((new_size + 15) & ~(size_t)15);
     keep = MIN(keep, payload_room(h, bsize(B((uintptr_t)q - HDR))));
     copy_payload(q, p, keep);
+    if (dbg) /* the copy's last granule may reach past new_size: poison it again */
+        debug_trailer((uintptr_t)q - HDR, bsize(B((uintptr_t)q - HDR)), caller, new_size);
     heap_free(h, p);
     return q;
 }
@@ -952,5 +963,7 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
 size_t heap_usable_size(const struct heap *h, const void *p)
 {
     const blk_t *b = block_of(h, p, "heap_usable_size");
+    if (h->flags & HEAP_F_DEBUG) /* the bytes past the request are checked poison */
+        return ((const size_t *)(A(b) + bsize(b) - DEBUG_TRAILER))[1];
     return payload_room(h, bsize(b));
 }

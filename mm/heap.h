@@ -182,8 +182,9 @@ void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t 
  */
 void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align);
 
-/* Return: the bytes the caller may use at p (>= the size requested). Panics if p is not
- * a live block. */
+/* Return: the bytes the caller may use at p: at least the size requested, exactly that
+ * in HEAP_F_DEBUG mode (a write past it is reported when the block is freed or checked).
+ * Panics if p is not a live block. */
 size_t heap_usable_size(const struct heap *h, const void *p);
 
 /* Verifies every invariant (tiling, merging, the address-ordered list, the index against

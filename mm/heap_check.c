@@ -59,6 +59,21 @@ void heap_verify_walk(const struct heap *h, const blk_t *b, const char *fn)
         heap_bad_links(h, b, fn);
 }
 
+void heap_verify_trailer(const struct heap *h, const blk_t *b, const char *fn)
+{
+    size_t size = bsize(b), room = payload_room(h, size);
+    const uintptr_t *t = (const uintptr_t *)(A(b) + size - DEBUG_TRAILER);
+    if (t[1] > room)
+        panic("%s: debug trailer overwritten in block %p (requested size %zu, room %zu): a write "
+              "past the block's end",
+              fn, (const void *)(A(b) + HDR), (size_t)t[1], room);
+    const unsigned char *c = (const unsigned char *)(A(b) + HDR);
+    for (size_t i = t[1]; i < room; i++)
+        if (c[i] != HEAP_POISON)
+            panic("%s: buffer overflow detected in block %p (byte %zu written, %zu requested)",
+                  fn, (const void *)c, i, (size_t)t[1]);
+}
+
 /* What handing back an already freed block p is: a double free for the functions that
  * free, a use after free for the others (realloc, usable_size). */
 static const char *freed_block_misuse(const char *fn)
@@ -163,12 +178,8 @@ void heap_check(const struct heap *h)
             freeb += size;
             nfree++;
         } else {
-            if (h->flags & HEAP_F_DEBUG) {
-                const uintptr_t *t = (const uintptr_t *)(x + size - DEBUG_TRAILER);
-                if (t[1] > payload_room(h, size))
-                    panic("heap_check: bad debug trailer at %p (requested %zu, room %zu)",
-                          (void *)x, (size_t)t[1], payload_room(h, size));
-            }
+            if (h->flags & HEAP_F_DEBUG)
+                heap_verify_trailer(h, b, "heap_check");
             used += size;
             nused++;
         }

@@ -115,6 +115,7 @@ noreturn void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const vo
 noreturn void heap_bad_links(const struct heap *h, const blk_t *b, const char *fn);
 noreturn void heap_bad_free_block(const struct heap *h, const blk_t *b, const char *fn);
 void heap_verify_walk(const struct heap *h, const blk_t *b, const char *fn);
+void heap_verify_trailer(const struct heap *h, const blk_t *b, const char *fn);
 void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to,
                         const char *fn);
 

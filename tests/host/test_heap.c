@@ -758,6 +758,57 @@ static void test_debug_double_free(void **state)
 /* A use after free that overwrites the first 16 bytes of a freed payload (the free-list
  * links, which poisoning cannot cover) is reported when the block is reused or merged,
  * before anything is written through the overwritten links. */
+/* Debug mode: a write past the requested size, into the block's slack or its debug
+ * trailer, is reported when the block is freed or checked; a use-after-free write into
+ * the bytes a split is about to turn into a header is reported before the split.
+ *
+ *   [hdr][100 requested | slack (poison) | trailer { caller, 100 }]  */
+static void test_debug_overflow_and_split(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                               test_heap_index(64u * 1024u)),
+                     E_OK);
+    unsigned char *a = heap_alloc(&H, 100, 16); /* block 16 + 112 + 16 = 144: 12 bytes slack */
+    assert_non_null(heap_alloc(&H, 16, 16));
+    heap_check(&H);
+    a[100] = 1; /* one byte past the request */
+    EXPECT_PANIC(heap_check(&H), "heap_check: buffer overflow detected in block");
+    EXPECT_PANIC(heap_free(&H, a), "heap_free: buffer overflow detected in block");
+    EXPECT_PANIC(heap_realloc(&H, a, 50, 16), "heap_realloc: buffer overflow detected");
+    a[100] = 0xdd; /* the slack's poison back */
+    size_t *req = (size_t *)(a + 112 + 8); /* the trailer's requested size */
+    *req = 4096;
+    EXPECT_PANIC(heap_free(&H, a), "heap_free: debug trailer overwritten in block");
+    *req = 100;
+    unsigned char *b = heap_realloc(&H, a, 40, 16); /* in place: the new slack is poison */
+    assert_ptr_equal(b, a);
+    heap_check(&H);
+    b = heap_realloc(&H, b, 300, 16); /* moves: the copy's last granule is poisoned again */
+    assert_non_null(b);
+    heap_check(&H);
+    heap_free(&H, b);
+    heap_check(&H);
+}
+
+/* Debug mode: a use-after-free write into the bytes that a split is about to turn into
+ * the remainder's header and links is reported before the split writes over them.
+ *
+ *   [c free 416][s][tail]   alloc(100): need 144, the remainder's header at c + 144 */
+static void test_debug_uaf_under_split(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                               test_heap_index(64u * 1024u)),
+                     E_OK);
+    unsigned char *c = heap_alloc(&H, 384, 16); /* block 16 + 384 + 16 = 416 */
+    assert_ptr_equal(c, arena + 16);
+    assert_non_null(heap_alloc(&H, 16, 16));
+    heap_free(&H, c);
+    c[128 + 4] = 0x41; /* payload offset 128: the future remainder's header */
+    EXPECT_PANIC(heap_alloc(&H, 100, 16), "heap_alloc: use after free detected in block");
+}
+
 static void test_debug_uaf_links(void **state)
 {
     (void)state;
@@ -829,9 +880,10 @@ static void test_debug_mode_works(void **state)
     srand(3);
     for (int round = 0; round < 20; round++) {
         for (int i = 0; i < 50; i++) {
-            p[i] = heap_alloc(&H, (size_t)(rand() % 700), (size_t)1 << (rand() % 9));
+            size_t n = (size_t)(rand() % 700);
+            p[i] = heap_alloc(&H, n, (size_t)1 << (rand() % 9));
             assert_non_null(p[i]);
-            fill(p[i], 16, (unsigned)i);
+            fill(p[i], MIN(n, 16), (unsigned)i); /* (no more than asked: debug mode checks) */
         }
         for (int i = 0; i < 50; i += 3)
             p[i] = heap_realloc(&H, p[i], (size_t)(rand() % 1500), 1);
@@ -1025,6 +1077,8 @@ int main(void)
         cmocka_unit_test(test_debug_poison),
         cmocka_unit_test(test_debug_double_free),
         cmocka_unit_test(test_debug_uaf_links),
+        cmocka_unit_test(test_debug_overflow_and_split),
+        cmocka_unit_test(test_debug_uaf_under_split),
         cmocka_unit_test(test_check_wild_link),
         cmocka_unit_test(test_dealloc_layout_debug),
         cmocka_unit_test(test_debug_mode_works),
