@@ -29,7 +29,8 @@ set(MBHEAP_ARCH_SOURCES
     arch/x86_64/panic.c
     arch/x86_64/qemu.c
     arch/x86_64/pic.c
-    arch/x86_64/timer.c)
+    arch/x86_64/timer.c
+    arch/x86_64/irq.c)
 set(MBHEAP_LIB_SOURCES
     lib/kprintf.c
     lib/string.c
