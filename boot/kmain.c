@@ -105,11 +105,11 @@ static void heap_setup(void)
     }
     bool debug = MBHEAP_DEBUG_BUILD || opts.heap_debug;
     struct pmm_stats before, after;
-    pmm_stats(kmem_pmm(), &before);
+    kmem_frame_stats(&before);
     err_t e = kheap_init(opts.heap_max, debug);
     if (e != E_OK) {
         /* kheap_init promises to undo its work: every frame it took must be back. */
-        pmm_stats(kmem_pmm(), &after);
+        kmem_frame_stats(&after);
         if (after.used != before.used)
             panic("kheap_init: failed with %s and kept %ld frames (%lu in use before, %lu after)",
                   err_name(e), (long)(after.used - before.used), before.used, after.used);

@@ -94,6 +94,13 @@ bool pmm_is_allocated(const struct pmm *p, paddr_t addr);
 /* Fills *out with frame counts; free + used == total always. */
 void pmm_stats(const struct pmm *p, struct pmm_stats *out);
 
+/* Checks p's metadata against itself and panics naming the first inconsistency ("pmm_check:
+ * ..."): the frames marked handed out must number `used`; every free-stack entry must be a
+ * frame of RAM, not handed out, handed out before, and on the stack once; freed plus
+ * never-used frames must make total - used. O(span / 64 + free frames); p is unchanged
+ * when it returns. For tests and debugging. */
+void pmm_check(struct pmm *p);
+
 /* Fault injection: after n more successful allocations every allocation fails with
  * E_NOMEM until this is called again. UINT64_MAX (the default) never fails. */
 void pmm_fail_after(struct pmm *p, uint64_t n);

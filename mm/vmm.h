@@ -112,4 +112,11 @@ typedef void (*vmm_walk_fn)(void *arg, vaddr_t page, paddr_t frame, uint64_t siz
  * not change s. For debugging dumps and tests. */
 void vmm_walk(const struct vmm_space *s, vmm_walk_fn fn, void *arg);
 
+/* Called by vmm_walk_tables for each page table: level 4 (the PML4) down to 1 (a PT). */
+typedef void (*vmm_table_fn)(void *arg, paddr_t table, int level);
+
+/* Calls fn for every table frame of s, the PML4 first, each parent before its children.
+ * fn must not change s. For integrity checks (every table frame allocated, counted). */
+void vmm_walk_tables(const struct vmm_space *s, vmm_table_fn fn, void *arg);
+
 #endif
