@@ -1,6 +1,8 @@
 /*
  * mm/kphys.h - the kernel's virtual memory layout constants and the direct map.
- * Kernel-only (host tests provide their own phys_to_virt()).
+ * Kernel-only (host tests provide their own phys_to_virt()). Constants only; the kernel's
+ * phys_to_virt() (mm/kphys.c, declared in mm/phys.h) may run in any context and takes no
+ * lock: the direct map never changes after boot.
  */
 #ifndef MBHEAP_MM_KPHYS_H
 #define MBHEAP_MM_KPHYS_H
