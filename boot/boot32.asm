@@ -8,7 +8,7 @@
 ;   identity     0 .. 4 GiB            2 MiB pages (PML4[0])   - lets C read the MBI
 ;   direct map   0xffff8000_00000000 + 0 .. 4 GiB, same tables (PML4[256])
 ;   kernel       0xffffffff_80000000 + 0 .. 1 GiB (PML4[511], PDPT[510]); the first
-;                8 MiB with 4 KiB pages so that the kernel stack's guard page stays
+;                8 MiB (MBHEAP_BOOT_MAP_SIZE) with 4 KiB pages so that the kernel stack's guard page stays
 ;                unmapped, the rest with 2 MiB pages
 ; then enable PAE, EFER.LME|NXE, paging, load a 64-bit GDT and far-jump to boot64.asm.
 ; The C kernel replaces all of this with its own tables (mm/kmem.c).
@@ -17,9 +17,13 @@
 
 bits 32
 
-KERNEL_VMA      equ 0xffffffff80000000
+%include "mbheap_layout.inc"       ; generated from cmake/layout.cmake
+KERNEL_VMA      equ MBHEAP_KERNEL_VMA
 MB2_BOOT_MAGIC  equ 0x36d76289
-BOOT_PT_COUNT   equ 4               ; 4 page tables x 2 MiB = the first 8 MiB (linker.ld)
+BOOT_PT_COUNT   equ MBHEAP_BOOT_PT_COUNT ; page tables x 2 MiB = MBHEAP_BOOT_MAP_SIZE (linker.ld)
+%if BOOT_PT_COUNT * 2 * 1024 * 1024 != MBHEAP_BOOT_MAP_SIZE
+%error "MBHEAP_BOOT_PT_COUNT page tables do not map MBHEAP_BOOT_MAP_SIZE"
+%endif
 PTE_P           equ 1 << 0
 PTE_W           equ 1 << 1
 PTE_PS          equ 1 << 7
@@ -156,7 +160,7 @@ build_boot_tables:
     cmp ecx, 512
     jb .pd_high
 
-    ; 4 KiB pages for the first 8 MiB, except the kernel stack's guard page.
+    ; 4 KiB pages for the first MBHEAP_BOOT_MAP_SIZE bytes, except the kernel stack's guard page.
     mov ebx, kernel_stack_guard - KERNEL_VMA
     xor ecx, ecx
 .pt:

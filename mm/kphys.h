@@ -7,10 +7,11 @@
 #ifndef MBHEAP_MM_KPHYS_H
 #define MBHEAP_MM_KPHYS_H
 
+#include "mbheap_layout.h" /* generated from cmake/layout.cmake */
 #include "mm/phys.h"
 
 #define DIRECT_MAP_BASE 0xffff800000000000ull
-#define KERNEL_VMA 0xffffffff80000000ull
+#define KERNEL_VMA MBHEAP_KERNEL_VMA
 #define HEAP_START 0x0000444444440000ull
 #define HEAP_SIZE (100 * 1024ull)
 

@@ -16,3 +16,6 @@ find_package(Threads REQUIRED)
 mbheap_host_test(spinlock SOURCES tests/host/test_spinlock.c tests/common/host_irq.c)
 target_link_libraries(host_spinlock PRIVATE Threads::Threads)
 target_link_libraries(host_spinlock_asan PRIVATE Threads::Threads)
+# The kernel's command line options (boot/options.c), with kprintf captured.
+mbheap_host_test(options SOURCES tests/host/test_options.c tests/host/capture.c boot/options.c
+                 lib/cmdline.c)
