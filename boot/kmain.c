@@ -35,6 +35,8 @@
 #define MBI_MAX_SIZE (1024 * 1024) /* far more than any boot loader produces */
 #define FW_CMDLINE_MAX 4096        /* the fw_cfg part's buffer, its NUL included */
 
+/* magic: the boot loader's EAX, which the trampoline has checked (a wrong one never gets
+ * here); passed on for debuggers (gdb.break_kmain reads it). */
 void kmain(uint32_t magic, uint32_t mbi_pa);
 
 static struct mb2_info mb2;
@@ -213,8 +215,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     console_init();
     kprintf("mbheap: a small x86_64 kernel with a well-tested memory stack (%s build)\n",
             MBHEAP_BUILD_TYPE[0] ? MBHEAP_BUILD_TYPE : "no build type");
-    if (magic != MB2_BOOTLOADER_MAGIC)
-        panic("kmain: bad multiboot2 magic 0x%x (expected 0x%x)", magic, MB2_BOOTLOADER_MAGIC);
+    (void)magic; /* boot/boot32.asm refused anything but MB2_BOOTLOADER_MAGIC */
     gdt_init();
     idt_init();
     kprintf(

@@ -12,9 +12,14 @@ mbheap_qemu_test(boot.demo ARGS --expect "mbheap: demo done" --expect "boot load
 mbheap_qemu_test(boot.uefi_demo LABELS uefi ARGS --uefi --mem 128M --check-ram
     --expect "mbheap: demo done" --reject "PANIC"
     --expect "console: COM1 only (UEFI boot: no VGA text screen)")
-mbheap_qemu_test(boot.no_long_mode TIMEOUT 60 ARGS --cpu qemu32 --no-exit
-    --stop-on "mbheap: boot error: the CPU does not support long mode"
+# The trampoline's CPU checks: the message on COM1, then the isa-debug-exit failure code.
+mbheap_qemu_test(boot.no_long_mode TIMEOUT 60 ARGS --cpu qemu32 --expect-failure-exit
     --expect "mbheap: boot error: the CPU does not support long mode")
+mbheap_qemu_test(boot.no_nx TIMEOUT 60 ARGS --cpu qemu64,-nx --expect-failure-exit
+    --expect "mbheap: boot error: the CPU does not support the NX (execute-disable) bit")
+mbheap_qemu_test(boot.no_nx.uefi LABELS uefi TIMEOUT 90 ARGS --uefi --cpu qemu64,-nx
+    --expect-failure-exit
+    --expect "mbheap: boot error: the CPU does not support the NX (execute-disable) bit")
 # The build type the top-level build was configured with reaches the kernel (.ci/run boots
 # a Debug build too, where the heap's debug mode is on without heap_debug).
 set(mbheap_debug_line "global allocator: linked-list heap$")

@@ -11,8 +11,8 @@ printed when the test fails.
 
 Examples:
   run_qemu.py --iso build/mbheap.iso --log build/qemu-logs/boot.println.log --ktest boot.println
-  run_qemu.py --iso build/mbheap.iso --log x.log --cpu qemu32 --no-exit \
-      --stop-on 'mbheap: boot error: the CPU does not support long mode'
+  run_qemu.py --iso build/mbheap.iso --log x.log --cpu qemu32 --expect-failure-exit \
+      --expect 'mbheap: boot error: the CPU does not support long mode'
 """
 import argparse
 import codecs
@@ -53,6 +53,8 @@ def parse_args():
     p.add_argument("--no-exit", action="store_true",
                    help="the kernel is not expected to exit QEMU: pass when every --expect "
                         "text is in the log (--stop-on ends the run early)")
+    p.add_argument("--expect-failure-exit", action="store_true",
+                   help="the kernel must exit QEMU with the failure code (status 35)")
     p.add_argument("--stop-on", default=None, help="kill QEMU as soon as this text is logged")
     p.add_argument("--check-ram", action="store_true",
                    help="require the frame allocator's usable RAM (boot output) to agree with "
@@ -179,6 +181,9 @@ def main():
                             if timed_out else "QEMU exited (status %s) before '%s' appeared" % (rc, a.stop_on))
     elif timed_out:
         problems.append("timed out after %.0f s (the kernel never exited QEMU)" % a.timeout)
+    elif a.expect_failure_exit:
+        if rc != EXIT_FAILURE:
+            problems.append("QEMU exited with status %s, not the failure code's 35" % rc)
     elif rc == EXIT_FAILURE:
         problems.append("the kernel reported failure (exit status 35)")
     elif rc != EXIT_SUCCESS:
