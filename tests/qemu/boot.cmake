@@ -24,7 +24,7 @@ mbheap_qemu_test(boot.no_nx.uefi LABELS uefi TIMEOUT 90 ARGS --uefi --cpu qemu64
 # a Debug build too, where the heap's debug mode is on without heap_debug).
 set(mbheap_debug_line "global allocator: linked-list heap$")
 if(MBHEAP_KERNEL_BUILD_TYPE STREQUAL "Debug")
-    set(mbheap_debug_line "global allocator: linked-list heap (debug: poisoning on: Debug build)")
+    set(mbheap_debug_line "global allocator: linked-list heap \\(debug: poisoning on: Debug build\\)$")
 endif()
 mbheap_qemu_test(boot.build_type ARGS
     --expect "memory stack (${MBHEAP_KERNEL_BUILD_TYPE} build)" --expect-re "${mbheap_debug_line}"
