@@ -65,6 +65,10 @@ static bool apply(struct boot_options *o, enum option_id k, const struct cmdline
     case OPTION_TEST:
         if (cmdline_val_copy(w, name, sizeof(name)) != E_OK || !name[0])
             return false;
+        for (const char *c = name; *c; c++) {
+            if (*c < 0x21 || *c > 0x7e)
+                return false; /* the name is printed as it is (ktest, panics) */
+        }
         memcpy(o->test, name, sizeof(name));
         return true;
     case OPTION_HEAP_MAX:
@@ -94,7 +98,7 @@ static bool apply(struct boot_options *o, enum option_id k, const struct cmdline
 }
 
 static const char *const malformed_why[OPTION_COUNT] = {
-    [OPTION_TEST] = " (test=<suite>.<name>, at most 63 bytes)",
+    [OPTION_TEST] = " (test=<suite>.<name>, at most 63 printable bytes)",
     [OPTION_HEAP_MAX] = " (a number, K/M/G/T suffix allowed)",
     [OPTION_ALLOCATOR] = " (allocator=heap or allocator=dummy)",
     [OPTION_HEAP_DEBUG] = " (heap_debug takes no value)",

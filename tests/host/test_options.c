@@ -46,7 +46,8 @@ static void test_ignored_changes_nothing(void **state)
                                 "test=a_name_that_is_far_too_long_for_the_buffer_of_64_bytes_"
                                 "it_must_fit_in");
     assert_string_equal(
-        out, "options: ignoring malformed option 'test=' (test=<suite>.<name>, at most 63 bytes)\n"
+        out, "options: ignoring malformed option 'test=' (test=<suite>.<name>, at most 63 "
+             "printable bytes)\n"
              "options: ignoring malformed option 'heap_debug=0' (heap_debug takes no value)\n"
              "options: ignoring malformed option 'heap_debug=' (heap_debug takes no value)\n"
              "options: heap_max given again: 'heap_max=16' replaces 'heap_max=4M' (the last valid "
@@ -60,7 +61,7 @@ static void test_ignored_changes_nothing(void **state)
              "allowed)\n"
              "options: ignoring malformed option "
              "'test=a_name_that_is_far_too_long_for_the_buffer_of_64_bytes_it_must_fit_in' "
-             "(test=<suite>.<name>, at most 63 bytes)\n");
+             "(test=<suite>.<name>, at most 63 printable bytes)\n");
     assert_string_equal(o.test, "heap.grow");
     assert_false(o.heap_debug);
     assert_false(o.dummy_allocator);
@@ -102,6 +103,11 @@ static void test_escaped(void **state)
                         "options: ignoring malformed option 'heap_max=\\x1b' (a number, K/M/G/T "
                         "suffix allowed)\n");
     assert_int_equal(o.heap_max, 0);
+    /* A test name is printed raw later (ktest, panics): a control byte makes it malformed. */
+    assert_string_equal(parse(&o, "test=heap.\x1bgrow"),
+                        "options: ignoring malformed option 'test=heap.\\x1bgrow' "
+                        "(test=<suite>.<name>, at most 63 printable bytes)\n");
+    assert_string_equal(o.test, "");
 }
 
 int main(void)
