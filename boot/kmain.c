@@ -213,7 +213,8 @@ static void demo(void)
 void kmain(uint32_t magic, uint32_t mbi_pa)
 {
     console_init();
-    kprintf("mbheap: a small x86_64 kernel with a well-tested memory stack (%s build)\n",
+    /* The build type in parentheses keeps the line within the 80 columns of the screen. */
+    kprintf("mbheap: a small x86_64 kernel with a well-tested memory stack (%s)\n",
             MBHEAP_BUILD_TYPE[0] ? MBHEAP_BUILD_TYPE : "no build type");
     (void)magic; /* boot/boot32.asm refused anything but MB2_BOOTLOADER_MAGIC */
     gdt_init();

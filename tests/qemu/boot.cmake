@@ -27,7 +27,7 @@ if(MBHEAP_KERNEL_BUILD_TYPE STREQUAL "Debug")
     set(mbheap_debug_line "global allocator: linked-list heap \\(debug: poisoning on: Debug build\\)$")
 endif()
 mbheap_qemu_test(boot.build_type ARGS
-    --expect "memory stack (${MBHEAP_KERNEL_BUILD_TYPE} build)" --expect-re "${mbheap_debug_line}"
+    --expect "memory stack (${MBHEAP_KERNEL_BUILD_TYPE})" --expect-re "${mbheap_debug_line}"
     --expect "mbheap: demo done")
 mbheap_qemu_test(boot.unknown_option ARGS --cmdline "frobnicate=1"
     --expect "options: unknown option 'frobnicate=1'" --expect "mbheap: demo done")
