@@ -3,12 +3,15 @@
 ; GRUB enters _start in 32-bit protected mode, paging off, with EAX = multiboot2 magic
 ; and EBX = physical address of the multiboot2 information structure. We check the
 ; magic and the CPU (CPUID, long mode, NX), and on failure print
-; "mbheap: boot error: <reason>" on COM1 and the VGA text screen and halt.
+; "mbheap: boot error: <reason>" on COM1, and on the VGA text screen when there is one
+; (the multiboot2 information says so, as kmain.c decides it: never under UEFI, never with
+; a bad magic, when EBX cannot be trusted), then write the isa-debug-exit failure code
+; (QEMU exits 35 under the test flags; without the device the write does nothing) and halt.
 ; Otherwise we build the boot page tables:
 ;   identity     0 .. 4 GiB            2 MiB pages (PML4[0])   - lets C read the MBI
 ;   direct map   0xffff8000_00000000 + 0 .. 4 GiB, same tables (PML4[256])
 ;   kernel       0xffffffff_80000000 + 0 .. 1 GiB (PML4[511], PDPT[510]); the first
-;                8 MiB with 4 KiB pages so that the kernel stack's guard page stays
+;                8 MiB (MBHEAP_BOOT_MAP_SIZE) with 4 KiB pages so that the kernel stack's guard page stays
 ;                unmapped, the rest with 2 MiB pages
 ; then enable PAE, EFER.LME|NXE, paging, load a 64-bit GDT and far-jump to boot64.asm.
 ; The C kernel replaces all of this with its own tables (mm/kmem.c).
@@ -17,19 +20,30 @@
 
 bits 32
 
-KERNEL_VMA      equ 0xffffffff80000000
+%include "mbheap_layout.inc"       ; generated from cmake/layout.cmake
+KERNEL_VMA      equ MBHEAP_KERNEL_VMA
 MB2_BOOT_MAGIC  equ 0x36d76289
-BOOT_PT_COUNT   equ 4               ; 4 page tables x 2 MiB = the first 8 MiB (linker.ld)
+BOOT_PT_COUNT   equ MBHEAP_BOOT_PT_COUNT ; page tables x 2 MiB = MBHEAP_BOOT_MAP_SIZE (linker.ld)
+%if BOOT_PT_COUNT * 2 * 1024 * 1024 != MBHEAP_BOOT_MAP_SIZE
+%error "MBHEAP_BOOT_PT_COUNT page tables do not map MBHEAP_BOOT_MAP_SIZE"
+%endif
 PTE_P           equ 1 << 0
 PTE_W           equ 1 << 1
 PTE_PS          equ 1 << 7
 COM1            equ 0x3f8
+DEBUG_EXIT_PORT equ 0xf4            ; arch/x86_64/qemu.c
+DEBUG_EXIT_FAIL equ 0x11            ; QEMU_EXIT_FAILURE, arch/x86_64/qemu.h
+MB2_TAG_FB      equ 8               ; multiboot2 tag types (mm/multiboot2.h)
+MB2_TAG_EFI32   equ 11
+MB2_TAG_EFI64   equ 12
+MB2_FB_EGA_TEXT equ 2               ; framebuffer type: EGA text (kmain.c)
 
 extern long_mode_entry              ; boot64.asm (low, 64-bit)
 extern kernel_stack_guard           ; boot64.asm (higher half, .bss)
 
 global _start
 global boot_mb2_magic, boot_mb2_info
+global boot_error_exit              ; the GDB tests stop there to read the screen
 global boot_pml4
 
 section .boot.text progbits alloc exec nowrite align=16
@@ -89,16 +103,81 @@ _start:
 
 .bad_magic:
     mov esi, msg_bad_magic
+    xor edi, edi                    ; EBX is not a multiboot2 structure: COM1 only
     jmp boot_error
 .no_cpuid:
     mov esi, msg_no_cpuid
-    jmp boot_error
+    jmp .error_screen
 .no_long_mode:
     mov esi, msg_no_long_mode
-    jmp boot_error
+    jmp .error_screen
 .no_nx:
     mov esi, msg_no_nx
+.error_screen:
+    call vga_text_screen
     jmp boot_error
+
+; vga_text_screen: EBX = the multiboot2 information (magic checked). Returns EDI = 1 when
+; it reports a VGA text screen, as boot_info_init() in kmain.c decides: a framebuffer tag
+; of EGA text type, or no framebuffer tag and no EFI system table tag (a BIOS boot).
+; Tags are walked within total_size; a malformed one ends the walk.
+vga_text_screen:
+    push eax
+    push ecx
+    push edx
+    mov ecx, [ebx]
+    add ecx, ebx                    ; ECX = end of the structure
+    jc .done_walk
+    lea edx, [ebx + 8]              ; EDX = first tag
+    xor edi, edi                    ; bit 0: framebuffer tag, 1: EGA text, 2: EFI tag
+.tag:
+    lea eax, [edx + 8]
+    cmp eax, ecx
+    ja .done_walk                   ; no room for a tag header
+    mov eax, [edx]
+    test eax, eax
+    jz .done_walk                   ; the end tag
+    cmp eax, MB2_TAG_FB
+    jne .not_fb
+    or edi, 1
+    cmp dword [edx + 4], 30
+    jb .next                        ; too short to hold the type byte (offset 29)
+    cmp byte [edx + 29], MB2_FB_EGA_TEXT
+    jne .next
+    or edi, 2
+    jmp .next
+.not_fb:
+    cmp eax, MB2_TAG_EFI32
+    je .efi
+    cmp eax, MB2_TAG_EFI64
+    jne .next
+.efi:
+    or edi, 4
+.next:
+    mov eax, [edx + 4]              ; the tag's size, then 8-byte aligned
+    cmp eax, 8
+    jb .done_walk
+    add eax, 7
+    jc .done_walk
+    and eax, ~7
+    add edx, eax
+    jc .done_walk
+    jmp .tag
+.done_walk:
+    test edi, 1
+    jz .no_fb
+    shr edi, 1                      ; a framebuffer: text when it is EGA text
+    and edi, 1
+    jmp .return
+.no_fb:
+    shr edi, 2                      ; none: text unless an EFI system table says UEFI
+    and edi, 1
+    xor edi, 1
+.return:
+    pop edx
+    pop ecx
+    pop eax
+    ret
 
 ; Fills the boot page tables (all zeroed by the loader: .boot.bss is NOBITS).
 build_boot_tables:
@@ -156,7 +235,7 @@ build_boot_tables:
     cmp ecx, 512
     jb .pd_high
 
-    ; 4 KiB pages for the first 8 MiB, except the kernel stack's guard page.
+    ; 4 KiB pages for the first MBHEAP_BOOT_MAP_SIZE bytes, except the kernel stack's guard page.
     mov ebx, kernel_stack_guard - KERNEL_VMA
     xor ecx, ecx
 .pt:
@@ -172,8 +251,9 @@ build_boot_tables:
     jb .pt
     ret
 
-; boot_error: ESI = NUL-terminated reason. Prints "mbheap: boot error: <reason>" on
-; COM1 and on the VGA text screen (white on red), then halts forever.
+; boot_error: ESI = NUL-terminated reason, EDI = 1 to write the VGA text screen too.
+; Prints "mbheap: boot error: <reason>" on COM1 (and the screen, white on red), writes the
+; isa-debug-exit failure code, then halts forever.
 boot_error:
     ; 16550 at 115200 8N1, FIFO on: enough for the message to reach the serial log.
     mov dx, COM1 + 1
@@ -195,34 +275,41 @@ boot_error:
     mov al, 0xc7
     out dx, al                      ; FIFO on, cleared
 
+    mov ebp, edi                    ; EBP = write the screen
     mov edi, 0xb8000
     push esi
     mov esi, msg_prefix
-    call .puts
+    call boot_puts
     pop esi
-    call .puts
+    call boot_puts
     mov al, 13
-    call .serial_putc
+    call boot_serial_putc
     mov al, 10
-    call .serial_putc
+    call boot_serial_putc
+boot_error_exit:
+    mov dx, DEBUG_EXIT_PORT
+    mov eax, DEBUG_EXIT_FAIL
+    out dx, eax
 .halt:
     cli
     hlt
     jmp .halt
 
-.puts:                              ; ESI string -> serial and VGA at EDI
+boot_puts:                          ; ESI string -> serial, and VGA at EDI when EBP
     lodsb
     test al, al
     jz .puts_done
-    call .serial_putc
+    call boot_serial_putc
+    test ebp, ebp
+    jz boot_puts
     mov ah, 0x4f
     mov [edi], ax
     add edi, 2
-    jmp .puts
+    jmp boot_puts
 .puts_done:
     ret
 
-.serial_putc:                       ; AL -> COM1, waiting for the transmitter
+boot_serial_putc:                   ; AL -> COM1, waiting for the transmitter
     push eax
     mov dx, COM1 + 5
 .wait:

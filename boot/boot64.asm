@@ -7,7 +7,8 @@
 
 bits 64
 
-KERNEL_VMA equ 0xffffffff80000000
+%include "mbheap_layout.inc"  ; generated from cmake/layout.cmake
+KERNEL_VMA equ MBHEAP_KERNEL_VMA
 KERNEL_STACK_SIZE equ 64 * 1024
 
 extern kmain

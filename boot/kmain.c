@@ -22,6 +22,7 @@
 #include "lib/kvec.h"
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "mbheap_layout.h" /* MBHEAP_FW_CFG_CMDLINE */
 #include "mm/alloc.h"
 #include "mm/kheap.h"
 #include "mm/kmem.h"
@@ -32,13 +33,16 @@
 /* The framebuffer tag's type for the VGA text mode. */
 #define MB2_FB_EGA_TEXT 2
 #define MBI_MAX_SIZE (1024 * 1024) /* far more than any boot loader produces */
-#define CMDLINE_MAX 512
+#define FW_CMDLINE_MAX 4096        /* the fw_cfg part's buffer, its NUL included */
 
+/* magic: the boot loader's EAX, which the trampoline has checked (a wrong one never gets
+ * here); passed on for debuggers (gdb.break_kmain reads it). */
 void kmain(uint32_t magic, uint32_t mbi_pa);
 
 static struct mb2_info mb2;
 static struct boot_options opts;
-static char cmdline[CMDLINE_MAX];
+static char fw_cmdline[FW_CMDLINE_MAX];
+static bool fw_cmdline_used;
 
 /* Parses the multiboot2 information structure at physical address mbi_pa. */
 static void boot_info_init(uint32_t mbi_pa)
@@ -71,27 +75,35 @@ static void boot_info_init(uint32_t mbi_pa)
         kprintf("[ok] console: COM1 only (UEFI boot: no VGA text screen)\n");
 }
 
-/* The command line: the multiboot2 one, then QEMU's fw_cfg opt/mbheap/cmdline. */
+/*
+ * The command line: the multiboot2 one, then QEMU's fw_cfg file. GRUB's is parsed where it
+ * lies (mb2_parse checked that it ends with a NUL inside its tag), so it is read whole
+ * whatever its length. The fw_cfg part is refused as a whole, with the reason, when it
+ * does not fit its buffer or holds a NUL before its end: it is never cut into a different
+ * line.
+ */
 static void cmdline_init(void)
 {
-    size_t n = 0;
-    if (mb2.cmdline) {
-        n = strnlen(mb2.cmdline, CMDLINE_MAX - 1);
-        memcpy(cmdline, mb2.cmdline, n);
-    }
-    char fw[CMDLINE_MAX];
-    long fw_len = qemu_fw_cfg_read_file("opt/mbheap/cmdline", fw, sizeof(fw));
-    if (fw_len == QEMU_FW_CFG_TOO_LONG || (fw_len > 0 && n + 1 + (size_t)fw_len >= CMDLINE_MAX)) {
-        kprintf("kmain: fw_cfg command line ignored: longer than %d bytes\n", CMDLINE_MAX - 1);
-    } else if (fw_len > 0) {
-        if (n)
-            cmdline[n++] = ' ';
-        memcpy(cmdline + n, fw, (size_t)fw_len);
-        n += (size_t)fw_len;
-    }
-    cmdline[n] = '\0';
     options_defaults(&opts);
-    options_parse(&opts, cmdline);
+    options_parse(&opts, mb2.cmdline);
+    long n = qemu_fw_cfg_read_file(MBHEAP_FW_CFG_CMDLINE, fw_cmdline, sizeof(fw_cmdline));
+    if (n < 0)
+        return;
+    size_t len = (size_t)n, nul;
+    if (len >= sizeof(fw_cmdline)) {
+        kprintf("kmain: fw_cfg %s ignored: %zu bytes, more than the %zu it may hold\n",
+                MBHEAP_FW_CFG_CMDLINE, len, sizeof(fw_cmdline) - 1);
+        return;
+    }
+    if (cmdline_check_bytes(fw_cmdline, &len, &nul) != E_OK) {
+        kprintf("kmain: fw_cfg %s ignored: a NUL byte at offset %zu of its %zu bytes (the "
+                "words after it would be lost)\n",
+                MBHEAP_FW_CFG_CMDLINE, nul, len);
+        return;
+    }
+    fw_cmdline[len] = '\0';
+    fw_cmdline_used = true;
+    options_parse(&opts, fw_cmdline);
 }
 
 /* Maps the kernel heap and makes it the global allocator (unless allocator=dummy). */
@@ -105,12 +117,12 @@ static void heap_setup(void)
     }
     bool debug = MBHEAP_DEBUG_BUILD || opts.heap_debug;
     struct pmm_stats before, after;
-    pmm_stats(kmem_pmm(), &before);
+    kmem_frame_stats(&before);
     err_t e = kheap_init(opts.heap_max, (debug ? HEAP_F_DEBUG : 0) |
                                             (opts.heap_no_index ? HEAP_F_NO_INDEX : 0));
     if (e != E_OK) {
         /* kheap_init promises to undo its work: every frame it took must be back. */
-        pmm_stats(kmem_pmm(), &after);
+        kmem_frame_stats(&after);
         if (after.used != before.used)
             panic("kheap_init: failed with %s and kept %ld frames (%lu in use before, %lu after)",
                   err_name(e), (long)(after.used - before.used), before.used, after.used);
@@ -125,7 +137,10 @@ static void heap_setup(void)
     kprintf("[ok] heap at 0x%lx: %zu KiB mapped (grows to %zu KiB), %zu bytes free; global "
             "allocator: %s%s%s\n",
             (uint64_t)kheap_start(), hs.heap_size / 1024, kheap_max() / 1024, hs.bytes_free,
-            alloc_global()->name, debug ? " (debug: poisoning on)" : "",
+            alloc_global()->name,
+            !debug            ? ""
+            : opts.heap_debug ? " (debug: poisoning on)"
+                              : " (debug: poisoning on: Debug build)",
             opts.heap_no_index ? " (heap_index=off: first fits by walking the list)" : "");
 }
 
@@ -167,7 +182,16 @@ static void heap_demo(void)
 static void demo(void)
 {
     kprintf("\nboot loader: %s\n", mb2.bootloader_name ? mb2.bootloader_name : "(not given)");
-    kprintf("command line: \"%s\"\n", cmdline);
+    kprintf("command line: \"");
+    if (mb2.cmdline)
+        options_print_escaped(mb2.cmdline, strlen(mb2.cmdline));
+    kprintf("\" from GRUB");
+    if (fw_cmdline_used) {
+        kprintf(", \"");
+        options_print_escaped(fw_cmdline, strlen(fw_cmdline));
+        kprintf("\" from fw_cfg %s", MBHEAP_FW_CFG_CMDLINE);
+    }
+    kprintf("\n");
     if (mb2.has_meminfo)
         kprintf("basic meminfo: %u KiB lower, %u KiB upper\n", mb2.mem_lower_kib,
                 mb2.mem_upper_kib);
@@ -191,9 +215,10 @@ static void demo(void)
 void kmain(uint32_t magic, uint32_t mbi_pa)
 {
     console_init();
-    kprintf("mbheap: a small x86_64 kernel with a well-tested memory stack\n");
-    if (magic != MB2_BOOTLOADER_MAGIC)
-        panic("kmain: bad multiboot2 magic 0x%x (expected 0x%x)", magic, MB2_BOOTLOADER_MAGIC);
+    /* The build type in parentheses keeps the line within the 80 columns of the screen. */
+    kprintf("mbheap: a small x86_64 kernel with a well-tested memory stack (%s)\n",
+            MBHEAP_BUILD_TYPE[0] ? MBHEAP_BUILD_TYPE : "no build type");
+    (void)magic; /* boot/boot32.asm refused anything but MB2_BOOTLOADER_MAGIC */
     gdt_init();
     idt_init();
     kprintf(

@@ -29,7 +29,8 @@ set(MBHEAP_ARCH_SOURCES
     arch/x86_64/panic.c
     arch/x86_64/qemu.c
     arch/x86_64/pic.c
-    arch/x86_64/timer.c)
+    arch/x86_64/timer.c
+    arch/x86_64/irq.c)
 set(MBHEAP_LIB_SOURCES
     lib/kprintf.c
     lib/string.c
@@ -58,21 +59,29 @@ set(MBHEAP_KTEST_SOURCES
     tests/kernel/test_gdb.c
     tests/kernel/test_bench.c)
 
+# The constants C, NASM and the linker script share (cmake/layout.cmake), generated here.
+include(${CMAKE_SOURCE_DIR}/cmake/layout.cmake)
+set(MBHEAP_GENERATED_DIR ${CMAKE_BINARY_DIR}/generated)
+mbheap_layout_kernel(${MBHEAP_GENERATED_DIR})
+
 set(MBHEAP_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
 add_executable(mbheap.elf
     ${MBHEAP_BOOT_SOURCES} ${MBHEAP_ARCH_SOURCES} ${MBHEAP_LIB_SOURCES}
     ${MBHEAP_MM_SOURCES} ${MBHEAP_KTEST_SOURCES})
-target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR})
+target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR} ${MBHEAP_GENERATED_DIR})
 target_compile_options(mbheap.elf PRIVATE
     $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror>)
 # Debug builds turn on the heap's poisoning and caller tracking (mm/kheap.c).
-target_compile_definitions(mbheap.elf PRIVATE MBHEAP_DEBUG_BUILD=$<IF:$<CONFIG:Debug>,1,0>)
-target_link_options(mbheap.elf PRIVATE -T ${MBHEAP_LINKER_SCRIPT} -Wl,-n)
+# The boot banner names the build type, so a test can see which one the kernel got.
+target_compile_definitions(mbheap.elf PRIVATE MBHEAP_DEBUG_BUILD=$<IF:$<CONFIG:Debug>,1,0>
+                                              MBHEAP_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# -L: the linker script INCLUDEs the generated mbheap_layout.ld.
+target_link_options(mbheap.elf PRIVATE -T ${MBHEAP_LINKER_SCRIPT} -Wl,-n -Wl,-L,${MBHEAP_GENERATED_DIR})
 if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
     target_link_libraries(mbheap.elf PRIVATE gcc)
 endif()
 set_target_properties(mbheap.elf PROPERTIES
-    LINK_DEPENDS ${MBHEAP_LINKER_SCRIPT}
+    LINK_DEPENDS "${MBHEAP_LINKER_SCRIPT};${MBHEAP_GENERATED_DIR}/mbheap_layout.ld"
     RUNTIME_OUTPUT_DIRECTORY ${MBHEAP_OUT_DIR})
 
 # GRUB must recognise the ELF as a multiboot2 kernel (header in the first 32 KiB, checksum).

@@ -3,7 +3,10 @@
 
 #include "lib/string.h"
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 bool cmdline_next(const char **cursor, struct cmdline_opt *opt)
 {
@@ -79,9 +82,14 @@ err_t cmdline_parse_u64(const char *s, size_t n, uint64_t *out)
     if (i < n) {
         unsigned shift;
         switch (s[i]) {
-        case 'K': case 'k': shift = 10; break;
-        case 'M': case 'm': shift = 20; break;
-        case 'G': case 'g': shift = 30; break;
+        case 'K':
+        case 'k': shift = 10; break;
+        case 'M':
+        case 'm': shift = 20; break;
+        case 'G':
+        case 'g': shift = 30; break;
+        case 'T':
+        case 't': shift = 40; break;
         default: return E_INVAL;
         }
         if (i + 1 != n)
@@ -91,5 +99,47 @@ err_t cmdline_parse_u64(const char *s, size_t n, uint64_t *out)
         v <<= shift;
     }
     *out = v;
+    return E_OK;
+}
+
+size_t cmdline_escape(const char *s, size_t n, char *out, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0, o = 0;
+    if (size == 0)
+        return 0;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tmp[4];
+        size_t len;
+        if (c == '\\') {
+            tmp[0] = tmp[1] = '\\';
+            len = 2;
+        } else if (c < 0x20 || c >= 0x7f) {
+            tmp[0] = '\\', tmp[1] = 'x', tmp[2] = hex[c >> 4], tmp[3] = hex[c & 15];
+            len = 4;
+        } else {
+            tmp[0] = (char)c;
+            len = 1;
+        }
+        if (o + len >= size)
+            break;
+        memcpy(out + o, tmp, len);
+        o += len;
+    }
+    out[o] = '\0';
+    return i;
+}
+
+err_t cmdline_check_bytes(const char *s, size_t *n, size_t *nul_at)
+{
+    while (*n > 0 && s[*n - 1] == '\0')
+        (*n)--;
+    for (size_t i = 0; i < *n; i++) {
+        if (s[i] == '\0') {
+            *nul_at = i;
+            return E_INVAL;
+        }
+    }
     return E_OK;
 }

@@ -17,6 +17,11 @@
  * installed alloc-failure handler and never returns.
  *
  * Pure C: no arch/ code, no libc. The same file builds into the kernel and host tests.
+ *
+ * Context lines: "allocating" means it may run anywhere, interrupt handlers included, and
+ * takes the locks of the allocator it reaches: the kernel heap takes "kheap", and when it
+ * grows, "vmm" then "pmm" (mm/kheap.h, mm/kmem.h); the Dummy takes none. It must not be
+ * called with one of those locks held.
  */
 #ifndef MBHEAP_MM_ALLOC_H
 #define MBHEAP_MM_ALLOC_H
@@ -39,11 +44,12 @@ struct layout {
 
 /* Checked constructor, like Rust's Layout::from_size_align. E_INVAL when align is not
  * a power of two, E_RANGE when size rounded up to align overflows. *out is written
- * only on E_OK. A size of 0 is a valid layout (allocating it is not: see below). */
+ * only on E_OK. A size of 0 is a valid layout (allocating it is not: see below). Context: any;
+ * pure. */
 err_t layout_new(size_t size, size_t align, struct layout *out);
 
 /* The layout of an array of n elements of elem_size bytes: layout_new(elem_size * n,
- * align) with the multiplication overflow-checked (E_RANGE). */
+ * align) with the multiplication overflow-checked (E_RANGE). Context: any; pure. */
 err_t layout_array(size_t elem_size, size_t n, size_t align, struct layout *out);
 
 /* The layout of one object of a complete type; always valid. */
@@ -84,12 +90,17 @@ struct allocator {
 /* Dispatch to a's ops, filling in the defaults for missing optional ops. Misuse
  * panics: a zero-size layout ("allocator_alloc: zero-size layout ..."), an invalid
  * layout, dealloc of NULL. allocator_realloc returns NULL (p intact) when new_size
- * rounded up to old.align overflows. */
+ * rounded up to old.align overflows. Context: allocating, as a's functions (see the top of this
+ * file). */
 void *allocator_alloc(const struct allocator *a, struct layout l);
-/* allocator_alloc recording `caller` (through alloc_at when a has it). */
+/* allocator_alloc recording `caller` (through alloc_at when a has it). Context: allocating, as a's
+ * functions (see the top of this file). */
 void *allocator_alloc_at(const struct allocator *a, struct layout l, const void *caller);
+/* Context: allocating, as a's functions (see the top of this file). */
 void allocator_dealloc(const struct allocator *a, void *p, struct layout l);
+/* Context: allocating, as a's functions (see the top of this file). */
 void *allocator_alloc_zeroed(const struct allocator *a, struct layout l);
+/* Context: allocating, as a's functions (see the top of this file). */
 void *allocator_realloc(const struct allocator *a, void *p, struct layout old, size_t new_size);
 
 /* blog_os's Dummy: alloc (and so alloc_zeroed and realloc) always returns NULL; dealloc
@@ -101,16 +112,21 @@ extern const struct allocator dummy_allocator;
 /* Installs the global allocator (NULL: back to dummy_allocator, the initial one). It
  * may be replaced, but blocks must go back to the allocator they came from: replace it
  * only while nothing allocated from the old one is live (boot: Dummy -> kernel heap;
- * host tests: one per test case). */
+ * host tests: one per test case). Context: boot, before interrupts are enabled; takes no lock. */
 void alloc_set_global(const struct allocator *a);
-/* The installed global allocator; never NULL. */
+/* The installed global allocator; never NULL. Context: any; takes no lock. */
 const struct allocator *alloc_global(void);
 
-/* allocator_*() on the global allocator; same contracts and panics. */
+/* allocator_*() on the global allocator; same contracts and panics. Context: allocating (see the
+ * top of this file). */
 void *galloc(struct layout l); /* records its own caller */
+/* Context: allocating (see the top of this file). */
 void *galloc_at(struct layout l, const void *caller);
+/* Context: allocating (see the top of this file). */
 void gdealloc(void *p, struct layout l);
+/* Context: allocating (see the top of this file). */
 void *galloc_zeroed(struct layout l);
+/* Context: allocating (see the top of this file). */
 void *grealloc(void *p, struct layout old, size_t new_size);
 
 /* ---- allocation failure -------------------------------------------------------------- */
@@ -122,21 +138,25 @@ typedef void (*alloc_error_handler_fn)(struct layout l);
 /*
  * Installs the alloc-failure handler. Set once: the first handler installed is kept;
  * a later call returns E_EXISTS and changes nothing. E_INVAL for NULL.
+ * Context: boot; takes no lock.
  */
 err_t alloc_set_error_handler(alloc_error_handler_fn h);
-/* True once a handler has been installed. */
+/* True once a handler has been installed. Context: any; takes no lock. */
 bool alloc_error_handler_installed(void);
 
 /* The handler used while none is installed: panics with exactly
- * "allocation error: Layout { size: 4, align: 4 }" (the layout's values). */
+ * "allocation error: Layout { size: 4, align: 4 }" (the layout's values). Context: any (it panics);
+ * takes no lock. */
 noreturn void alloc_default_error_handler(struct layout l);
 
 /* Reports that allocating l failed where failure cannot be handled: runs the installed
  * handler (or the default). If the installed handler returns, panics with
- * "handle_alloc_error: alloc error handler returned (Layout { size: N, align: A })". */
+ * "handle_alloc_error: alloc error handler returned (Layout { size: N, align: A })". Context: any,
+ * but not with an allocator's lock held (the handler runs as is). */
 noreturn void handle_alloc_error(struct layout l);
 
-/* The infallible allocation: galloc(l), or handle_alloc_error(l) when it fails. */
+/* The infallible allocation: galloc(l), or handle_alloc_error(l) when it fails. Context: allocating
+ * (see the top of this file). */
 void *alloc_or_die(struct layout l);
 
 /* ---- kmalloc: the C convention -------------------------------------------------------- */
@@ -158,27 +178,31 @@ void *alloc_or_die(struct layout l);
  */
 #define KMALLOC_ALIGN 16
 
-/* A block of size bytes, uninitialised; NULL when out of memory or size is too large. */
+/* A block of size bytes, uninitialised; NULL when out of memory or size is too large. Context:
+ * allocating (see the top of this file). */
 void *kmalloc(size_t size);
-/* kmalloc, zero-filled. */
+/* kmalloc, zero-filled. Context: allocating (see the top of this file). */
 void *kzalloc(size_t size);
 /* A zero-filled array of n elements of size bytes; NULL (the allocator not called)
- * when n * size overflows. */
+ * when n * size overflows. Context: allocating (see the top of this file). */
 void *kcalloc(size_t n, size_t size);
 /*
  * Resizes p (from kmalloc & co.) to new_size bytes, keeping the first
  * min(old, new_size) bytes. krealloc(NULL, n) is kmalloc(n); krealloc(p, 0) resizes to
  * zero usable bytes, like kmalloc(0) (p is not freed). On failure returns NULL and p is
  * untouched and still valid.
+ * Context: allocating (see the top of this file).
  */
 void *krealloc(void *p, size_t new_size);
 /* Frees p (from kmalloc & co.); kfree(NULL) does nothing. Panics for a pointer kmalloc
  * did not return: the allocator's own message (the heap: "heap_dealloc: invalid pointer
  * ..." or "double free ..."), or without usable_size "kfree: bad block header at 0x..."
- * (best effort: a corrupted or already freed header is usually caught). */
+ * (best effort: a corrupted or already freed header is usually caught). Context:
+ * allocating (see the top of this file). */
 void kfree(void *p);
 /* The bytes usable at p: at least the size it was allocated (or last krealloc'ed) with
- * -- the allocator's usable size when it tells it, else exactly that size. */
+ * -- the allocator's usable size when it tells it, else exactly that size. Context:
+ * allocating (see the top of this file). */
 size_t kmalloc_size(const void *p);
 
 #endif

@@ -3,10 +3,11 @@
  *
  * Every call into the heap core takes kheap_lock, which disables interrupts first (an
  * interrupt handler may allocate). The core never calls out with the lock held except
- * through the grow hook below, which maps pages (pmm + vmm, neither of which is used
- * from interrupt context). The alloc-failure handler is never run here: a failing alloc
- * returns NULL after unlocking, and the infallible callers (mm/alloc.c's alloc_or_die)
- * run handle_alloc_error outside the lock.
+ * through the grow hook below, which maps pages through mm/kmem.h (whose frame allocator
+ * and page mapper have IRQ-saving locks of their own, taken after this one). The
+ * alloc-failure handler is never run here: a failing alloc returns NULL after unlocking,
+ * and the infallible callers (mm/alloc.c's alloc_or_die) run handle_alloc_error outside
+ * the lock.
  */
 #include "mm/kheap.h"
 
@@ -33,8 +34,8 @@ static void unmap_range(uintptr_t start, uintptr_t end)
 {
     for (uintptr_t v = start; v < end; v += PAGE_SIZE) {
         paddr_t frame;
-        if (vmm_unmap(kmem_space(), va(v), &frame) == E_OK)
-            pmm_free(kmem_pmm(), frame);
+        if (kmem_unmap_page(va(v), &frame) == E_OK)
+            kmem_frame_free(frame);
     }
 }
 
@@ -43,11 +44,11 @@ static err_t map_range(uintptr_t start, uintptr_t end)
 {
     for (uintptr_t v = start; v < end; v += PAGE_SIZE) {
         paddr_t frame;
-        err_t e = pmm_alloc(kmem_pmm(), &frame);
+        err_t e = kmem_frame_alloc(&frame);
         if (e == E_OK) {
-            e = vmm_map(kmem_space(), va(v), frame, KHEAP_PAGE_FLAGS);
+            e = kmem_map_page(va(v), frame, KHEAP_PAGE_FLAGS);
             if (e != E_OK)
-                pmm_free(kmem_pmm(), frame);
+                kmem_frame_free(frame);
         }
         if (e != E_OK) {
             unmap_range(start, v);
@@ -88,7 +89,7 @@ static bool kheap_commit(void *ctx, void *start, size_t bytes)
     uintptr_t v = align_down((uintptr_t)start, PAGE_SIZE), end = (uintptr_t)start + bytes;
     for (; v < end; v += PAGE_SIZE) {
         paddr_t frame;
-        if (vmm_translate(kmem_space(), va(v), &frame, NULL) == E_OK)
+        if (kmem_translate(va(v), &frame, NULL) == E_OK)
             continue;
         if (map_range(v, v + PAGE_SIZE) != E_OK)
             return false;

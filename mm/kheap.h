@@ -23,20 +23,26 @@
  * fits by walking the list). On failure everything mapped so far is
  * unmapped and its frames given back, and the error is returned: E_NOMEM (no frame),
  * E_EXISTS (a page of the region was already mapped), E_HUGEPAGE.
+ * Context: boot (kmain), once, interrupts off; takes no lock (nothing else runs yet).
  */
 err_t kheap_init(uint64_t heap_max, unsigned flags);
 
 /* The kernel heap as a struct allocator (installed as the global one by kmain). */
 extern const struct allocator kheap_allocator;
 
-/* Locked wrappers around the core's inspection functions. */
+/* Locked wrappers around the core's inspection functions. Context: not in an interrupt handler (it
+ * walks the whole heap with interrupts off); takes "kheap". */
 void kheap_check(void);
+/* Context: any; takes "kheap". */
 void kheap_stats(struct heap_stats *out);
+/* Context: not in an interrupt handler (prints); takes "kheap". */
 size_t kheap_leak_report(void);
 
-/* The heap's current region [start, end) and its growth cap. */
+/* The heap's current region [start, end) and its growth cap. Context: any; takes no lock. */
 uintptr_t kheap_start(void);
+/* Context: any; takes no lock (a snapshot: the heap may grow). */
 uintptr_t kheap_end(void);
+/* Context: any; takes no lock. */
 size_t kheap_max(void);
 
 #endif

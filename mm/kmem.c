@@ -22,6 +22,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/kphys.h"
 
@@ -41,30 +42,116 @@ static struct memmap kmap;
 static struct pmm kpmm;
 static struct vmm_space kspace;
 static bool kspace_live; /* CR3 points at kspace: changes must be flushed */
+/* kpmm_lock guards kpmm, kvmm_lock guards kspace's tables. Order: kvmm_lock, then
+ * kpmm_lock (the page mapper takes table frames with its own lock held); the kernel heap's
+ * lock comes before both (its growth maps pages). */
+static struct spinlock kpmm_lock = SPINLOCK_INIT("pmm");
+static struct spinlock kvmm_lock = SPINLOCK_INIT("vmm");
 
-struct pmm *kmem_pmm(void)
-{
-    return &kpmm;
-}
-struct vmm_space *kmem_space(void)
-{
-    return &kspace;
-}
 const struct memmap *kmem_map(void)
 {
     return &kmap;
 }
 
+paddr_t kmem_pml4(void)
+{
+    return kspace.pml4;
+}
+
+err_t kmem_frame_alloc(paddr_t *out)
+{
+    irq_flags_t f = spin_lock_irqsave(&kpmm_lock);
+    err_t e = pmm_alloc(&kpmm, out);
+    spin_unlock_irqrestore(&kpmm_lock, f);
+    return e;
+}
+
+void kmem_frame_free(paddr_t frame)
+{
+    irq_flags_t f = spin_lock_irqsave(&kpmm_lock);
+    pmm_free(&kpmm, frame);
+    spin_unlock_irqrestore(&kpmm_lock, f);
+}
+
+void kmem_frame_stats(struct pmm_stats *out)
+{
+    irq_flags_t f = spin_lock_irqsave(&kpmm_lock);
+    pmm_stats(&kpmm, out);
+    spin_unlock_irqrestore(&kpmm_lock, f);
+}
+
+err_t kmem_map_page(vaddr_t page, paddr_t frame, uint64_t flags)
+{
+    irq_flags_t f = spin_lock_irqsave(&kvmm_lock);
+    err_t e = vmm_map(&kspace, page, frame, flags);
+    spin_unlock_irqrestore(&kvmm_lock, f);
+    return e;
+}
+
+err_t kmem_unmap_page(vaddr_t page, paddr_t *frame_out)
+{
+    irq_flags_t f = spin_lock_irqsave(&kvmm_lock);
+    err_t e = vmm_unmap(&kspace, page, frame_out);
+    spin_unlock_irqrestore(&kvmm_lock, f);
+    return e;
+}
+
+err_t kmem_translate(vaddr_t addr, paddr_t *out, uint64_t *flags_out)
+{
+    irq_flags_t f = spin_lock_irqsave(&kvmm_lock);
+    err_t e = vmm_translate(&kspace, addr, out, flags_out);
+    spin_unlock_irqrestore(&kvmm_lock, f);
+    return e;
+}
+
+/* kspace's table frames and its low-half (heap and test) 4 KiB leaves, counted for
+ * kmem_census; every one of them must be a frame the pmm handed out. */
+static void census_table(void *arg, paddr_t table, int level)
+{
+    struct kmem_census *c = arg;
+    if (!pmm_is_allocated(&kpmm, table))
+        panic("kmem_census: level-%d page table at 0x%lx is not an allocated frame", level,
+              pa_val(table));
+    c->tables++;
+}
+
+static void census_leaf(void *arg, vaddr_t page, paddr_t frame, uint64_t size, uint64_t flags)
+{
+    (void)flags;
+    struct kmem_census *c = arg;
+    if (va_val(page) >= DIRECT_MAP_BASE)
+        return; /* the direct map and the kernel image map frames the pmm does not own */
+    if (size != PAGE_SIZE || !pmm_is_allocated(&kpmm, frame))
+        panic("kmem_census: 0x%lx maps 0x%lx (%lu bytes), not an allocated 4 KiB frame",
+              va_val(page), pa_val(frame), size);
+    c->mapped++;
+}
+
+void kmem_census(struct kmem_census *out)
+{
+    irq_flags_t fv = spin_lock_irqsave(&kvmm_lock);
+    irq_flags_t fp = spin_lock_irqsave(&kpmm_lock);
+    pmm_check(&kpmm);
+    struct pmm_stats st;
+    pmm_stats(&kpmm, &st);
+    *out = (struct kmem_census){0, 0, st.used};
+    vmm_walk_tables(&kspace, census_table, out);
+    vmm_walk(&kspace, census_leaf, out);
+    spin_unlock_irqrestore(&kpmm_lock, fp);
+    spin_unlock_irqrestore(&kvmm_lock, fv);
+}
+
+/* The page mapper's table frames (called with kvmm_lock held). */
 static err_t frame_alloc(void *ctx, paddr_t *out)
 {
     (void)ctx;
-    return pmm_alloc(&kpmm, out);
+    return kmem_frame_alloc(out);
 }
 
 static void frame_free(void *ctx, paddr_t frame)
 {
     (void)ctx;
-    pmm_free(&kpmm, frame);
+    kmem_frame_free(frame);
 }
 
 static void tlb_flush(void *ctx, vaddr_t page)
@@ -293,5 +380,7 @@ void kmem_init(const struct mb2_info *mb2, uint32_t mbi_pa, uint64_t fail_after)
             "page at 0x%lx, no identity map; %lu boot table frames given back; %lu frames free\n",
             pa_val(kspace.pml4), (uint64_t)DIRECT_MAP_BASE, (uint64_t)(uintptr_t)kernel_stack_guard,
             released, st.free);
+    irq_flags_t f = spin_lock_irqsave(&kpmm_lock);
     pmm_fail_after(&kpmm, fail_after);
+    spin_unlock_irqrestore(&kpmm_lock, f);
 }

@@ -60,7 +60,7 @@ struct memmap_totals {
  * depend on input order.
  */
 
-/* Empties the map. */
+/* Empties the map. Context: boot (mm/kmem.c) or a test; takes no lock. */
 void memmap_init(struct memmap *m);
 
 /*
@@ -68,6 +68,7 @@ void memmap_init(struct memmap *m);
  * base + length beyond 2^64 - 1 is clamped to end at 2^64 - 1 (never wraps). Zero
  * length (also after clamping): nothing is added, E_OK. E_NOSPC when the table is full. The map is
  * not normalised: call memmap_normalize() after the last add.
+ * Context: boot (mm/kmem.c) or a test; takes no lock.
  */
 err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type);
 
@@ -76,6 +77,7 @@ err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type
  * next). When the table fills up it is compacted (overlaps resolved, neighbours merged,
  * nothing clipped) and loading continues. E_NOENT when info has no memory map tag (m is
  * left empty), E_NOSPC when even the compacted map does not fit.
+ * Context: boot (mm/kmem.c) or a test; takes no lock.
  */
 err_t memmap_from_mb2(struct memmap *m, const struct mb2_info *info);
 
@@ -86,6 +88,7 @@ err_t memmap_from_mb2(struct memmap *m, const struct mb2_info *info);
  * a range (a reserved hole in the middle of RAM makes three ranges of two); when the
  * result would not fit in MEMMAP_MAX entries returns E_NOSPC and leaves *m unchanged.
  * Idempotent. Uses MEMMAP_MAX ranges of stack scratch, O(n^2) time.
+ * Context: boot (mm/kmem.c) or a test; takes no lock.
  */
 err_t memmap_normalize(struct memmap *m);
 
@@ -96,17 +99,20 @@ err_t memmap_normalize(struct memmap *m);
  * they are. Requires a normalised map and keeps it normalised. E_INVAL for start > end
  * or a NULL reason; start == end is a no-op. E_NOSPC (map unchanged) when the split
  * ranges would not fit.
+ * Context: boot (mm/kmem.c) or a test; takes no lock.
  */
 err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, const char *reason);
 
 /* True for a range the frame allocator may hand out: type available and no reason.
- * Inline, like the helpers below, so that mm/pmm.c uses it without linking this module. */
+ * Inline, like the helpers below, so that mm/pmm.c uses it without linking this module. Context:
+ * any; pure. */
 static inline bool memmap_is_usable(const struct memmap_range *r)
 {
     return r->type == MB2_MEM_AVAILABLE && r->reason == NULL;
 }
 
-/* The range of m containing address a, or NULL (a hole). */
+/* The range of m containing address a, or NULL (a hole). Context: any; reads only m (the kernel's
+ * map is fixed after boot). */
 static inline const struct memmap_range *memmap_range_of(const struct memmap *m, uint64_t a)
 {
     for (size_t i = 0; i < m->n; i++)
@@ -119,22 +125,24 @@ static inline const struct memmap_range *memmap_range_of(const struct memmap *m,
  * Finds the lowest address a, a multiple of align (a power of two), such that
  * [a, a + size) lies inside one usable range and a + size <= below. Requires a
  * normalised map. False when size is 0, align is not a power of two, or nothing fits.
+ * Context: any; reads only m.
  */
 bool memmap_find_free(const struct memmap *m, uint64_t size, uint64_t align, uint64_t below,
                       uint64_t *out);
 
-/* Sums the map by kind (holes count nowhere). */
+/* Sums the map by kind (holes count nowhere). Context: any; reads only m. */
 void memmap_totals(const struct memmap *m, struct memmap_totals *t);
 
 /*
  * Prints the map via kprintf: a header line, one aligned line per range (start, end
  * exclusive, human size, type name or reservation reason), then the totals.
+ * Context: not in an interrupt handler (prints); takes no lock.
  */
 void memmap_print(const struct memmap *m);
 
 /* Formats a byte count in binary units with one decimal, rounded down ("512 B",
  * "639.0 KiB", "127.8 MiB", "4.0 GiB"). snprintf semantics. Inline so that the raw-map
- * printer in mm/multiboot2.c shares it without linking this module. */
+ * printer in mm/multiboot2.c shares it without linking this module. Context: any; pure. */
 static inline int memmap_size_str(uint64_t bytes, char *buf, size_t n)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

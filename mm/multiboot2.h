@@ -163,6 +163,7 @@ struct mb2_elf_section {
  *
  * On success returns E_OK. On failure returns the code, fills *err (when err is not
  * NULL) and zeroes *out. NULL mbi or out: E_INVAL.
+ * Context: boot or a test; takes no lock; reads only mbi and writes *out.
  */
 err_t mb2_parse(const void *mbi, size_t avail, struct mb2_info *out, struct mb2_error *err);
 
@@ -170,27 +171,32 @@ err_t mb2_parse(const void *mbi, size_t avail, struct mb2_info *out, struct mb2_
  * Formats an mb2_parse() failure as one line, e.g.
  * "mb2_parse: E_TRUNC at offset 0x58 (tag 6, memory map): tag runs past total_size
  * (got 4096)". snprintf semantics (returns the untruncated length).
+ * Context: any; pure.
  */
 int mb2_error_format(const struct mb2_error *e, err_t code, char *buf, size_t n);
 
-/* A tag type's name ("memory map"), or "unknown". */
+/* A tag type's name ("memory map"), or "unknown". Context: any; pure. */
 const char *mb2_tag_name(uint32_t type);
 
 /* A memory-map entry type's name ("available", "ACPI NVS", ...), or NULL for a type the
- * specification does not define (which the kernel treats as reserved). */
+ * specification does not define (which the kernel treats as reserved). Context: any; pure. */
 const char *mb2_mem_type_name(uint32_t type);
 
-/* Copies out memory-map entry i. False when i >= info->mmap_count. */
+/* Copies out memory-map entry i. False when i >= info->mmap_count. Context: any; reads only *info
+ * and the structure it points into. */
 bool mb2_mmap_entry(const struct mb2_info *info, size_t i, struct mb2_mmap_entry *out);
 
-/* Copies out module i (in tag order). False when i >= info->module_count. */
+/* Copies out module i (in tag order). False when i >= info->module_count. Context: any; reads only
+ * *info. */
 bool mb2_module(const struct mb2_info *info, size_t i, struct mb2_module *out);
 
-/* Copies out ELF64 section header i. False when i >= info->elf_num or no tag. */
+/* Copies out ELF64 section header i. False when i >= info->elf_num or no tag. Context: any; reads
+ * only *info. */
 bool mb2_elf_section(const struct mb2_info *info, size_t i, struct mb2_elf_section *out);
 
 /* Prints the firmware memory map exactly as the loader gave it (unsorted, unclipped) as a
- * table via kprintf, or a line saying there is none. */
+ * table via kprintf, or a line saying there is none. Context: not in an interrupt handler (prints);
+ * takes no lock. */
 void mb2_print_mmap(const struct mb2_info *info);
 
 #endif

@@ -11,7 +11,8 @@
 
 #include "lib/types.h"
 
-/* Returns a pointer through which the byte at physical address p can be accessed. */
+/* Returns a pointer through which the byte at physical address p can be accessed. Context: any;
+ * takes no lock (the kernel's direct map never changes after boot). */
 void *phys_to_virt(paddr_t p);
 
 #endif

@@ -365,3 +365,69 @@ void pmm_fail_after(struct pmm *p, uint64_t n)
 {
     p->fail_after = n;
 }
+
+/* Frames of the usable ranges at or above the cursor: never handed out yet. */
+static uint64_t never_used(const struct pmm *p)
+{
+    uint64_t n = 0;
+    for (size_t i = p->cursor_range; i < p->nusable; i++) {
+        uint64_t from =
+            i == p->cursor_range ? MAX(p->cursor, p->usable[i].start) : p->usable[i].start;
+        if (from < p->usable[i].end)
+            n += (p->usable[i].end - from) >> PAGE_SHIFT;
+    }
+    return n;
+}
+
+/* True when usable frame f lies below the cursor (was handed out at least once). */
+static bool below_cursor(const struct pmm *p, uint64_t f)
+{
+    for (size_t i = 0; i < p->nusable; i++) {
+        if (f >= p->usable[i].start && f < p->usable[i].end)
+            return i < p->cursor_range || (i == p->cursor_range && f < p->cursor);
+    }
+    return true; /* not usable: a released reservation, checked by pmm_release */
+}
+
+void pmm_check(struct pmm *p)
+{
+    uint64_t words = bitmap_words(p->base, p->limit), set = 0;
+    for (uint64_t i = 0; i < words; i++)
+        set += (uint64_t)__builtin_popcountll(p->bitmap[i]);
+    if (set != p->used)
+        panic("pmm_check: %llu frames marked handed out, %llu counted as used", (ull)set,
+              (ull)p->used);
+    if (p->used > p->total || p->stack_top > p->stack_cap)
+        panic("pmm_check: counts out of range (used %llu of %llu, stack %llu of %llu)",
+              (ull)p->used, (ull)p->total, (ull)p->stack_top, (ull)p->stack_cap);
+    /* Every free-stack entry: a frame of the span, not handed out (stack_frame), handed
+     * out before (a never-used frame there would be handed out twice), and on the stack
+     * once: the entries' bits are set one by one (a bit found set is a duplicate), then
+     * all cleared again. */
+    for (uint64_t i = 0; i < p->stack_top; i++) {
+        uint64_t f = stack_frame(p, i, "pmm_check");
+        if (!below_cursor(p, f))
+            panic("pmm_check: free stack entry %llu (frame 0x%llx) was never handed out", (ull)i,
+                  (ull)f);
+    }
+    uint64_t dup = UINT64_MAX, marked;
+    for (marked = 0; marked < p->stack_top; marked++) {
+        uint64_t f = p->base + ((uint64_t)p->stack[marked] << PAGE_SHIFT);
+        if (bit_test(p, f)) {
+            dup = f;
+            break;
+        }
+        bit_set(p, f);
+    }
+    for (uint64_t j = 0; j < marked; j++)
+        bit_clear(p, p->base + ((uint64_t)p->stack[j] << PAGE_SHIFT));
+    if (dup != UINT64_MAX)
+        panic("pmm_check: frame 0x%llx is on the free stack twice (entry %llu)", (ull)dup,
+              (ull)marked);
+    uint64_t fresh = never_used(p);
+    if (p->stack_top + fresh != p->total - p->used)
+        panic("pmm_check: %llu free frames counted (%llu freed + %llu never used), %llu expected "
+              "(%llu total - %llu used)",
+              (ull)(p->stack_top + fresh), (ull)p->stack_top, (ull)fresh, (ull)(p->total - p->used),
+              (ull)p->total, (ull)p->used);
+}

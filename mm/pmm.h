@@ -3,8 +3,12 @@
  *
  * Owns which physical frames are free. It must not know how frames are mapped (it
  * reaches frame and bitmap memory only through phys_to_virt()), and it takes no lock:
- * the caller serialises calls on one struct pmm. There is no global instance; the
- * kernel keeps one in its glue. See mm/pmm.c for how it works.
+ * the caller serialises calls on one struct pmm ("Context: serialised by the caller").
+ * There is no global instance; the kernel keeps one in its glue, mm/kmem.c, behind an
+ * IRQ-saving lock ("pmm"): kernel code allocates frames through mm/kmem.h
+ * (kmem_frame_alloc and co.), which may run in interrupt handlers. (The lock is not in
+ * this core so that host tests run it as it is, panics included, over simulated memory.)
+ * See mm/pmm.c for how it works.
  *
  * Ordering promise: a frame never handed out before is always the lowest usable frame
  * not yet handed out, and a freed (or released) frame is reused before any new one. So,
@@ -52,7 +56,8 @@ struct pmm_stats {
 /* Bytes of metadata pmm_init needs for map m (a bit per frame of the span plus 4 bytes
  * per frame of RAM: about 0.1% of RAM), a multiple of PAGE_SIZE; 0 when m has no usable
  * RAM. The span runs from the lowest to the highest end of a type-available range,
- * reserved by the kernel or not, so carving the metadata out of m does not change it. */
+ * reserved by the kernel or not, so carving the metadata out of m does not change it. Context: any;
+ * reads only m. */
 uint64_t pmm_metadata_size(const struct memmap *m);
 
 /*
@@ -63,39 +68,55 @@ uint64_t pmm_metadata_size(const struct memmap *m);
  * that is not normalised, a metadata address not 8-byte aligned or overlapping usable
  * RAM; E_RANGE when usable RAM spans 16 TiB or more; E_NOMEM when m has no usable RAM.
  * m is copied; it need not outlive p.
+ * Context: boot (kmem_init) or a test, before any other call on p; takes no lock.
  */
 err_t pmm_init(struct pmm *p, const struct memmap *m, paddr_t metadata);
 
 /* Hands out one free frame in *out: the last one freed, else the lowest never used.
  * E_NOMEM when no frame is left (or the pmm_fail_after budget is spent). O(1); never
- * touches the frame. Panics when it finds its metadata corrupted. */
+ * touches the frame. Panics when it finds its metadata corrupted. Context: serialised by the
+ * caller; takes no lock (see the top of this file). */
 err_t pmm_alloc(struct pmm *p, paddr_t *out);
 
 /* Like pmm_alloc, but the frame lies entirely below physical address limit; E_NOMEM when
  * none does. O(1) while the cursor is below limit, else searches the freed frames (slow
- * path, meant for rare needs such as low-memory trampolines or legacy DMA). */
+ * path, meant for rare needs such as low-memory trampolines or legacy DMA). Context: serialised by
+ * the caller; takes no lock (see the top of this file). */
 err_t pmm_alloc_below(struct pmm *p, uint64_t limit, paddr_t *out);
 
 /* Gives frame back; the caller must not touch it afterwards. Panics with the address
  * when frame is not page-aligned, is outside RAM, is reserved, or is already free. O(1);
- * never touches the frame. */
+ * never touches the frame. Context: serialised by the caller; takes no lock (see the top of this
+ * file). */
 void pmm_free(struct pmm *p, paddr_t frame);
 
 /* Turns frame, inside a kernel reservation of the map (type available with a reason,
  * e.g. the boot page tables once unused), into a free usable frame: total grows by one.
  * Panics when frame is not page-aligned, not in such a reservation (outside RAM, usable,
  * firmware-reserved), holds the pmm's metadata, or was already released. O(free frames):
- * meant for boot. The caller must no longer use the frame. */
+ * meant for boot. The caller must no longer use the frame. Context: boot (kmem_init); serialised by
+ * the caller; takes no lock (see the top of this file). */
 void pmm_release(struct pmm *p, paddr_t frame);
 
-/* True when the frame containing addr is handed out (allocated and not yet freed). */
+/* True when the frame containing addr is handed out (allocated and not yet freed). Context:
+ * serialised by the caller; takes no lock (see the top of this file). */
 bool pmm_is_allocated(const struct pmm *p, paddr_t addr);
 
-/* Fills *out with frame counts; free + used == total always. */
+/* Fills *out with frame counts; free + used == total always. Context: serialised by the caller;
+ * takes no lock (see the top of this file). */
 void pmm_stats(const struct pmm *p, struct pmm_stats *out);
 
+/* Checks p's metadata against itself and panics naming the first inconsistency ("pmm_check:
+ * ..."): the frames marked handed out must number `used`; every free-stack entry must be a
+ * frame of RAM, not handed out, handed out before, and on the stack once; freed plus
+ * never-used frames must make total - used. O(span / 64 + free frames); p is unchanged
+ * when it returns. For tests and debugging. Context: serialised by the caller; takes no lock (see
+ * the top of this file). */
+void pmm_check(struct pmm *p);
+
 /* Fault injection: after n more successful allocations every allocation fails with
- * E_NOMEM until this is called again. UINT64_MAX (the default) never fails. */
+ * E_NOMEM until this is called again. UINT64_MAX (the default) never fails. Context: serialised by
+ * the caller; takes no lock (see the top of this file). */
 void pmm_fail_after(struct pmm *p, uint64_t n);
 
 #endif

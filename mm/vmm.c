@@ -354,3 +354,21 @@ void vmm_walk(const struct vmm_space *s, vmm_walk_fn fn, void *arg)
 {
     walk_table(s, table_at(pa_val(s->pml4)), 4, 0, fn, arg);
 }
+
+static void visit_tables(const struct vmm_space *s, uint64_t t, int level, vmm_table_fn fn,
+                         void *arg)
+{
+    fn(arg, pa(t), level);
+    if (level == 1)
+        return;
+    const pte_t *e = table_at(t);
+    for (unsigned i = 0; i < ENTRIES; i++) {
+        if ((e[i] & VMM_PRESENT) && !is_leaf(e[i], level))
+            visit_tables(s, e[i] & ADDR_MASK, level - 1, fn, arg);
+    }
+}
+
+void vmm_walk_tables(const struct vmm_space *s, vmm_table_fn fn, void *arg)
+{
+    visit_tables(s, pa_val(s->pml4), 4, fn, arg);
+}

@@ -4,7 +4,11 @@
  * Owns the contents of one address space's page tables. It reaches table memory only
  * through phys_to_virt(), gets table frames from the space's ops (the kernel passes the
  * pmm), and never executes a privileged instruction: TLB invalidation is ops->flush (the
- * kernel passes invlpg). It takes no lock: the caller serialises calls on one space.
+ * kernel passes invlpg). It takes no lock: the caller serialises calls on one space
+ * ("Context: serialised by the caller"); ops->alloc_frame and ops->free_frame run inside
+ * those calls. The kernel's space lives in mm/kmem.c behind an IRQ-saving lock ("vmm",
+ * taken before the frame allocator's "pmm"): kernel code maps pages through mm/kmem.h
+ * (kmem_map_page and co.), which may run in interrupt handlers.
  * See mm/vmm.c for how it works.
  *
  * Addresses: a vaddr must be canonical (bits 63..47 equal) and aligned to the page size
@@ -54,15 +58,16 @@ struct vmm_space {
     void *ctx;
 };
 
-/* True when v is canonical for 4-level paging (bits 63..47 all equal). */
+/* True when v is canonical for 4-level paging (bits 63..47 all equal). Context: any; pure. */
 bool vmm_is_canonical(vaddr_t v);
 
 /* Initialises s with a zeroed PML4 from ops->alloc_frame; E_NOMEM when that fails.
- * ops must outlive s. */
+ * ops must outlive s. Context: before any other call on s; takes no lock. */
 err_t vmm_space_init(struct vmm_space *s, const struct vmm_ops *ops, void *ctx);
 
 /* Gives every table frame of s (the PML4 included) back through ops->free_frame. The
- * frames the leaves map are the caller's and are not freed. s must not be loaded in CR3. */
+ * frames the leaves map are the caller's and are not freed. s must not be loaded in CR3. Context:
+ * serialised by the caller; takes no lock (see the top of this file). */
 void vmm_space_destroy(struct vmm_space *s);
 
 /*
@@ -72,29 +77,35 @@ void vmm_space_destroy(struct vmm_space *s);
  * E_INVAL, E_EXISTS (already mapped), E_HUGEPAGE (a 2 MiB/1 GiB page covers it), E_NOMEM
  * (a table frame could not be allocated: nothing was changed and nothing is leaked).
  * Mapping a page that was not present needs no flush and gets none.
+ * Context: serialised by the caller; takes no lock (see the top of this file).
  */
 err_t vmm_map(struct vmm_space *s, vaddr_t page, paddr_t frame, uint64_t flags);
 
 /* Maps a 2 MiB page (page and frame 2 MiB-aligned). Same errors as vmm_map; E_EXISTS also
- * when a page table (4 KiB mappings, even none) already occupies the slot. */
+ * when a page table (4 KiB mappings, even none) already occupies the slot. Context: serialised by
+ * the caller; takes no lock (see the top of this file). */
 err_t vmm_map_2m(struct vmm_space *s, vaddr_t page, paddr_t frame, uint64_t flags);
 
 /*
  * Unmaps the 4 KiB page at page, stores the frame it mapped in *frame_out (may be NULL),
  * flushes it, and gives back through ops->free_frame every table (never the PML4) that
  * became empty. E_NOENT when page is not mapped, E_HUGEPAGE when a huge page covers it.
+ * Context: serialised by the caller; takes no lock (see the top of this file).
  */
 err_t vmm_unmap(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
 
 /* Unmaps the 2 MiB page at page (2 MiB-aligned), like vmm_unmap. E_NOENT when no 2 MiB
- * page is mapped there (nothing, or a page table), E_HUGEPAGE inside a 1 GiB page. */
+ * page is mapped there (nothing, or a page table), E_HUGEPAGE inside a 1 GiB page. Context:
+ * serialised by the caller; takes no lock (see the top of this file). */
 err_t vmm_unmap_2m(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
 
 /* Replaces the flags of the 4 KiB page mapped at page (PRESENT implied; ACCESSED/DIRTY
- * kept) and flushes it when the entry changed. E_NOENT, E_HUGEPAGE as for vmm_unmap. */
+ * kept) and flushes it when the entry changed. E_NOENT, E_HUGEPAGE as for vmm_unmap. Context:
+ * serialised by the caller; takes no lock (see the top of this file). */
 err_t vmm_protect(struct vmm_space *s, vaddr_t page, uint64_t flags);
 
-/* vmm_protect for the 2 MiB page at page. */
+/* vmm_protect for the 2 MiB page at page. Context: serialised by the caller; takes no lock (see the
+ * top of this file). */
 err_t vmm_protect_2m(struct vmm_space *s, vaddr_t page, uint64_t flags);
 
 /*
@@ -102,6 +113,7 @@ err_t vmm_protect_2m(struct vmm_space *s, vaddr_t page, uint64_t flags);
  * *flags_out = the leaf entry's flag bits (VMM_HUGE set for 2 MiB and 1 GiB leaves only;
  * ACCESSED/DIRTY as the CPU left them). Either out pointer may be NULL. Handles 4 KiB,
  * 2 MiB and 1 GiB leaves. E_INVAL for a non-canonical addr, E_NOENT when not mapped.
+ * Context: serialised by the caller; takes no lock (see the top of this file).
  */
 err_t vmm_translate(const struct vmm_space *s, vaddr_t addr, paddr_t *out, uint64_t *flags_out);
 
@@ -109,7 +121,16 @@ err_t vmm_translate(const struct vmm_space *s, vaddr_t addr, paddr_t *out, uint6
 typedef void (*vmm_walk_fn)(void *arg, vaddr_t page, paddr_t frame, uint64_t size, uint64_t flags);
 
 /* Calls fn for every leaf mapping of s in ascending (canonical) address order. fn must
- * not change s. For debugging dumps and tests. */
+ * not change s. For debugging dumps and tests. Context: serialised by the caller; takes no lock
+ * (see the top of this file). */
 void vmm_walk(const struct vmm_space *s, vmm_walk_fn fn, void *arg);
+
+/* Called by vmm_walk_tables for each page table: level 4 (the PML4) down to 1 (a PT). */
+typedef void (*vmm_table_fn)(void *arg, paddr_t table, int level);
+
+/* Calls fn for every table frame of s, the PML4 first, each parent before its children.
+ * fn must not change s. For integrity checks (every table frame allocated, counted). Context:
+ * serialised by the caller; takes no lock (see the top of this file). */
+void vmm_walk_tables(const struct vmm_space *s, vmm_table_fn fn, void *arg);
 
 #endif

@@ -8,10 +8,14 @@
 mbheap_qemu_args() {
     local build=$1 serial=$2
     shift 2
-    local cmdline="$*"
+    local cmdline="$*" MBHEAP_FW_CFG_CMDLINE
+    # The fw_cfg file name (cmake/layout.cmake), as the build wrote it.
+    . "$build/mbheap-layout.env" ||
+        { echo "qemu_args: no $build/mbheap-layout.env (configure with cmake first)" >&2; return 1; }
     qemu_args=(-cdrom "$build/mbheap.iso" -m "${MBHEAP_MEM:-128M}" -serial "$serial" -no-reboot
                -device isa-debug-exit,iobase=0xf4,iosize=0x04)
     [ -n "${MBHEAP_DISPLAY:-}" ] || qemu_args+=(-display none)
     # fw_cfg option values separate with ',': a literal comma is written twice.
-    [ -z "$cmdline" ] || qemu_args+=(-fw_cfg "name=opt/mbheap/cmdline,string=${cmdline//,/,,}")
+    [ -z "$cmdline" ] ||
+        qemu_args+=(-fw_cfg "name=$MBHEAP_FW_CFG_CMDLINE,string=${cmdline//,/,,}")
 }

@@ -12,7 +12,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
-#include "arch/x86_64/irq.h"
+#include "lib/irq.h"
 #include "lib/panic.h"
 
 #define PIC1_CMD 0x20

@@ -55,12 +55,11 @@ long qemu_fw_cfg_read_file(const char *name, char *buf, size_t size)
         uint32_t len = be32(entry);
         uint16_t select = (uint16_t)(entry[4] << 8 | entry[5]);
         if (size == 0 || len > size - 1)
-            return QEMU_FW_CFG_TOO_LONG;
+            return (long)len; /* too long: the caller sees len >= size, buf untouched */
         outw(FW_CFG_SELECTOR, select);
         fw_cfg_read(buf, len);
-        buf[len] = '\0';
-        /* QEMU's string= items are not NUL-terminated; files may be. */
-        return (long)strlen(buf);
+        buf[len] = '\0'; /* QEMU's string= items are not NUL-terminated; files may be */
+        return (long)len;
     }
     return -1;
 }

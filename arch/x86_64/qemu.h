@@ -18,11 +18,10 @@ void qemu_exit(uint32_t code);
 
 /*
  * Reads the fw_cfg file `name` (e.g. "opt/mbheap/cmdline", given to QEMU with
- * -fw_cfg name=opt/mbheap/cmdline,string=...) into buf as a NUL-terminated string.
- * Returns its length, -1 when there is no fw_cfg device or no such file, or
- * QEMU_FW_CFG_TOO_LONG when it does not fit in size - 1 bytes (buf is then untouched).
+ * -fw_cfg name=opt/mbheap/cmdline,string=...) into buf, all its bytes as they are (NULs
+ * included), followed by a NUL. Returns the file's length, or -1 when there is no fw_cfg
+ * device or no such file. A length >= size means the file did not fit: buf is untouched.
  */
-#define QEMU_FW_CFG_TOO_LONG (-2)
 long qemu_fw_cfg_read_file(const char *name, char *buf, size_t size);
 
 #endif

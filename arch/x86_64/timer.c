@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/irq.h"
+#include "lib/irq.h"
 #include "arch/x86_64/pic.h"
 #include "lib/panic.h"
 

@@ -107,7 +107,7 @@ def start_qemu(a):
         if os.path.exists(a.log):
             os.remove(a.log)
         q = subprocess.Popen(qemu_command(a.iso, a.log, cmdline=a.cmdline,
-                                          extra=["-S", "-gdb", "tcp:127.0.0.1:%d" % port]),
+                                          extra=a.qemu_arg + ["-S", "-gdb", "tcp:127.0.0.1:%d" % port]),
                              stdin=subprocess.DEVNULL)
         try:
             q.wait(timeout=0.5)  # still running after half a second: the stub is listening
@@ -125,6 +125,8 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--cmdline", default="", help="kernel command line (via fw_cfg)")
     p.add_argument("--gdb-cmd", action="append", default=[])
+    p.add_argument("--qemu-arg", action="append", default=[],
+                   help="one more QEMU argument (e.g. -cpu qemu64,-nx); repeat for each")
     p.add_argument("--expect", action="append", default=[])
     p.add_argument("--reject", action="append", default=[])
     p.add_argument("--match", action="append", default=[])

@@ -11,3 +11,11 @@ mbheap_host_test(string SOURCES tests/host/test_string.c lib/string.c
 mbheap_host_test(alloc SOURCES tests/host/test_alloc.c tests/host/test_allocator.c mm/alloc.c)
 mbheap_host_test(collections SOURCES tests/host/test_collections.c tests/host/test_allocator.c
                  mm/alloc.c lib/kvec.c lib/kstring.c lib/krc.c)
+# The spinlock with threads standing in for CPUs (tests/common/host_irq.c).
+find_package(Threads REQUIRED)
+mbheap_host_test(spinlock SOURCES tests/host/test_spinlock.c tests/common/host_irq.c)
+target_link_libraries(host_spinlock PRIVATE Threads::Threads)
+target_link_libraries(host_spinlock_asan PRIVATE Threads::Threads)
+# The kernel's command line options (boot/options.c), with kprintf captured.
+mbheap_host_test(options SOURCES tests/host/test_options.c tests/host/capture.c boot/options.c
+                 lib/cmdline.c)

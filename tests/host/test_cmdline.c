@@ -79,6 +79,11 @@ static void test_numbers(void **state)
     assert_int_equal(v, 16384);
     assert_int_equal(NUM("2g"), E_OK);
     assert_int_equal(v, 2ull << 30);
+    assert_int_equal(NUM("1T"), E_OK);
+    assert_int_equal(v, 1ull << 40);
+    assert_int_equal(NUM("3t"), E_OK);
+    assert_int_equal(v, 3ull << 40);
+    assert_int_equal(NUM("16777216T"), E_RANGE);
     assert_int_equal(NUM("18446744073709551615"), E_OK);
     assert_int_equal(v, UINT64_MAX);
     assert_int_equal(NUM("18446744073709551616"), E_RANGE);
@@ -91,12 +96,52 @@ static void test_numbers(void **state)
 #undef NUM
 }
 
+static void test_escape(void **state)
+{
+    (void)state;
+    char out[64];
+    const char raw[] = "a\x1b[2J\x07\\b\x7f\xff\tz";
+    size_t n = sizeof(raw) - 1;
+    assert_int_equal(cmdline_escape(raw, n, out, sizeof(out)), n);
+    assert_string_equal(out, "a\\x1b[2J\\x07\\\\b\\x7f\\xff\\x09z");
+    for (const char *c = out; *c; c++)
+        assert_true(*c >= 0x20 && *c < 0x7f);
+    /* Too small: stops before the first escape that does not fit, NUL-terminated. */
+    char small[6];
+    assert_int_equal(cmdline_escape(raw, n, small, 5), 1); /* "a", then \x1b needs 4 + NUL */
+    assert_string_equal(small, "a");
+    assert_int_equal(cmdline_escape(raw, n, small, 6), 2);
+    assert_string_equal(small, "a\\x1b");
+    assert_int_equal(cmdline_escape("abcdefgh", 8, small, sizeof(small)), 5);
+    assert_string_equal(small, "abcde");
+    assert_int_equal(cmdline_escape("x", 1, small, 0), 0);
+}
+
+static void test_check_bytes(void **state)
+{
+    (void)state;
+    size_t n, at = 99;
+    n = 12;
+    assert_int_equal(cmdline_check_bytes("heap_max=16M", &n, &at), E_OK);
+    assert_int_equal(n, 12);
+    n = 14; /* a file written with its C string's NUL, and one more */
+    assert_int_equal(cmdline_check_bytes("heap_max=16M\0\0", &n, &at), E_OK);
+    assert_int_equal(n, 12);
+    n = 16;
+    assert_int_equal(cmdline_check_bytes("heap_max=16M\0a=b", &n, &at), E_INVAL);
+    assert_int_equal(at, 12);
+    n = 3;
+    assert_int_equal(cmdline_check_bytes("\0\0\0", &n, &at), E_OK);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_words),         cmocka_unit_test(test_empty_and_null),
-        cmocka_unit_test(test_empty_value),   cmocka_unit_test(test_val_copy_bounds),
-        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_words),       cmocka_unit_test(test_empty_and_null),
+        cmocka_unit_test(test_empty_value), cmocka_unit_test(test_val_copy_bounds),
+        cmocka_unit_test(test_numbers),     cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_check_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

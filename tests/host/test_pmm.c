@@ -546,6 +546,7 @@ static void test_mixed_random(void **state)
             held[n++] = pa_val(f);
         }
         if (step % 1000 == 0) {
+            pmm_check(&p);
             struct pmm_stats s;
             pmm_stats(&p, &s);
             assert_int_equal(s.used, n);
@@ -558,6 +559,48 @@ static void test_mixed_random(void **state)
     for (size_t i = 0; i < n; i++)
         pmm_free(&p, pa(held[i]));
     check_stats(&p, total, 0, 0xa00000 / PAGE_SIZE - total);
+}
+
+/*
+ * pmm_check on a pmm after reuse, then each corruption it must name:
+ *   stack: [a, b]   handed out: c   cursor after c
+ */
+static void test_check_finds_corruption(void **state)
+{
+    (void)state;
+    struct memmap m;
+    struct pmm p;
+    one_mib_pmm(&p, &m);
+    paddr_t a, b, c;
+    assert_int_equal(pmm_alloc(&p, &a), E_OK);
+    assert_int_equal(pmm_alloc(&p, &b), E_OK);
+    assert_int_equal(pmm_alloc(&p, &c), E_OK);
+    pmm_free(&p, a);
+    pmm_free(&p, b);
+    pmm_check(&p);
+    pmm_check(&p); /* and it leaves p as it was */
+    check_stats(&p, 255, 1, 1);
+
+    p.stack[1] = p.stack[0]; /* a twice, b lost */
+    EXPECT_PANIC(pmm_check(&p), "pmm_check: frame 0x101000 is on the free stack twice (entry 1)");
+    p.stack[1] = (uint32_t)((pa_val(b) - p.base) >> PAGE_SHIFT);
+    pmm_check(&p); /* the marks were cleared on the way out */
+
+    p.stack[1] = (uint32_t)((pa_val(c) + PAGE_SIZE - p.base) >> PAGE_SHIFT); /* never used */
+    EXPECT_PANIC(pmm_check(&p),
+                 "pmm_check: free stack entry 1 (frame 0x104000) was never handed out");
+    p.stack[1] = (uint32_t)((pa_val(c) - p.base) >> PAGE_SHIFT); /* handed out */
+    EXPECT_PANIC(pmm_check(&p), "pmm_check: free stack entry 1 (frame 0x103000) is corrupted");
+    p.stack[1] = (uint32_t)((pa_val(b) - p.base) >> PAGE_SHIFT);
+
+    p.used++;
+    EXPECT_PANIC(pmm_check(&p), "pmm_check: 1 frames marked handed out, 2 counted as used");
+    p.used--;
+    p.stack_top--; /* b neither free nor handed out: lost */
+    EXPECT_PANIC(pmm_check(&p), "pmm_check: 253 free frames counted (1 freed + 252 never used), "
+                                "254 expected");
+    p.stack_top++;
+    pmm_check(&p);
 }
 
 int main(void)
@@ -576,6 +619,7 @@ int main(void)
         cmocka_unit_test_setup(test_is_allocated, sim_phys_reset),
         cmocka_unit_test_setup(test_init_errors, sim_phys_reset),
         cmocka_unit_test_setup(test_mixed_random, sim_phys_reset),
+        cmocka_unit_test_setup(test_check_finds_corruption, sim_phys_reset),
     };
     return cmocka_run_group_tests(tests, sim_setup, sim_phys_teardown);
 }

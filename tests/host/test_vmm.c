@@ -494,6 +494,20 @@ static void walk_record(void *arg, vaddr_t page, paddr_t frame, uint64_t size, u
     l->flags[l->n++] = flags;
 }
 
+struct table_log {
+    size_t n;
+    uint64_t frame[16];
+    int level[16];
+};
+
+static void table_record(void *arg, paddr_t table, int level)
+{
+    struct table_log *t = arg;
+    assert_true(t->n < ARRAY_SIZE(t->frame));
+    t->frame[t->n] = pa_val(table);
+    t->level[t->n++] = level;
+}
+
 static void test_walk_and_destroy(void **state)
 {
     (void)state;
@@ -514,6 +528,29 @@ static void test_walk_and_destroy(void **state)
         assert_int_equal(l.size[i], es[i]);
         assert_int_equal(l.flags[i], ef[i] | VMM_PRESENT);
     }
+
+    /* The tables: one PML4, then per mapping a PDPT and a PD each (four PML4 slots), and
+     * a PT for each 4 KiB page (not for the 2 MiB one): 1 + 4 + 4 + 3, every one of them
+     * a pool frame, each parent before its children. */
+    struct table_log t = {0};
+    vmm_walk_tables(&sp, table_record, &t);
+    assert_int_equal(t.n, 12);
+    assert_int_equal(t.n, pool.in_use);
+    size_t per_level[5] = {0};
+    for (size_t i = 0; i < t.n; i++) {
+        per_level[t.level[i]]++;
+        assert_true(t.frame[i] >= POOL_BASE && t.frame[i] < POOL_BASE + POOL_FRAMES * PAGE_SIZE);
+        assert_true(pool.used[(t.frame[i] - POOL_BASE) / PAGE_SIZE]);
+        if (i > 0)
+            assert_true(t.level[i] < 4 && t.level[i] >= t.level[i - 1] - 1);
+    }
+    assert_int_equal(t.frame[0], pa_val(sp.pml4));
+    assert_int_equal(t.level[0], 4);
+    assert_int_equal(per_level[4], 1);
+    assert_int_equal(per_level[3], 4);
+    assert_int_equal(per_level[2], 4);
+    assert_int_equal(per_level[1], 3);
+
     pool.expect_empty = false; /* destroy frees tables that still hold entries */
     vmm_space_destroy(&sp);
     assert_int_equal(pool.in_use, 0);

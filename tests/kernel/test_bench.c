@@ -56,9 +56,9 @@ static void pmm_pairs(void *ctx)
     (void)ctx;
     for (int i = 0; i < OPS; i++) {
         paddr_t f;
-        if (pmm_alloc(kmem_pmm(), &f) != E_OK)
+        if (kmem_frame_alloc(&f) != E_OK)
             ktest_fail(__FILE__, __LINE__, "pmm_alloc failed");
-        pmm_free(kmem_pmm(), f);
+        kmem_frame_free(f);
     }
 }
 
@@ -66,11 +66,11 @@ static void pmm_batch(void *ctx)
 {
     (void)ctx;
     for (int i = 0; i < OPS; i++) {
-        if (pmm_alloc(kmem_pmm(), &frames[i]) != E_OK)
+        if (kmem_frame_alloc(&frames[i]) != E_OK)
             ktest_fail(__FILE__, __LINE__, "pmm_alloc failed");
     }
     for (int i = OPS - 1; i >= 0; i--)
-        pmm_free(kmem_pmm(), frames[i]);
+        kmem_frame_free(frames[i]);
 }
 
 #define BENCH_VA ((uint64_t)0x0000200000000000)
@@ -80,8 +80,7 @@ static void vmm_pairs(void *ctx)
     paddr_t f = *(paddr_t *)ctx;
     for (int i = 0; i < OPS; i++) {
         vaddr_t v = va(BENCH_VA + (uint64_t)(i % 64) * PAGE_SIZE);
-        if (vmm_map(kmem_space(), v, f, VMM_WRITABLE | VMM_NX) != E_OK ||
-            vmm_unmap(kmem_space(), v, NULL) != E_OK)
+        if (kmem_map_page(v, f, VMM_WRITABLE | VMM_NX) != E_OK || kmem_unmap_page(v, NULL) != E_OK)
             ktest_fail(__FILE__, __LINE__, "vmm map/unmap failed");
     }
 }
@@ -91,17 +90,17 @@ KTEST(bench, pmm_vmm)
     paddr_t keep, f;
     /* Keep one mapping in the benchmark's page table so map+unmap pairs do not free and
      * re-make the intermediate tables each time (that cost is reported separately). */
-    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &keep), E_OK);
-    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &f), E_OK);
+    KT_ASSERT_EQ(kmem_frame_alloc(&keep), E_OK);
+    KT_ASSERT_EQ(kmem_frame_alloc(&f), E_OK);
     uint64_t base = median_cycles(empty_loop, NULL);
     uint64_t pairs = median_cycles(pmm_pairs, NULL);
     uint64_t batch = median_cycles(pmm_batch, NULL);
     uint64_t vmm_cold = median_cycles(vmm_pairs, &f);
-    KT_ASSERT_EQ(vmm_map(kmem_space(), va(BENCH_VA + 511 * PAGE_SIZE), keep, VMM_NX), E_OK);
+    KT_ASSERT_EQ(kmem_map_page(va(BENCH_VA + 511 * PAGE_SIZE), keep, VMM_NX), E_OK);
     uint64_t vmm_warm = median_cycles(vmm_pairs, &f);
-    KT_ASSERT_EQ(vmm_unmap(kmem_space(), va(BENCH_VA + 511 * PAGE_SIZE), NULL), E_OK);
-    pmm_free(kmem_pmm(), f);
-    pmm_free(kmem_pmm(), keep);
+    KT_ASSERT_EQ(kmem_unmap_page(va(BENCH_VA + 511 * PAGE_SIZE), NULL), E_OK);
+    kmem_frame_free(f);
+    kmem_frame_free(keep);
     kprintf("bench.pmm_vmm: rdtsc cycles per operation, median of %d runs of %d (QEMU TCG: "
             "compare rows, not machines)\n",
             RUNS, OPS);

@@ -111,7 +111,7 @@ static paddr_t translate(const void *p)
 {
     paddr_t out;
     uint64_t flags;
-    KT_ASSERT_EQ(vmm_translate(kmem_space(), va_from_ptr(p), &out, &flags), E_OK);
+    KT_ASSERT_EQ(kmem_translate(va_from_ptr(p), &out, &flags), E_OK);
     return out;
 }
 
@@ -133,11 +133,11 @@ KTEST(gdb, heap_state)
 
     /* Frames: one handed out, one handed out and given back, and the totals. */
     paddr_t used, freed;
-    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &used), E_OK);
-    KT_ASSERT_EQ(pmm_alloc(kmem_pmm(), &freed), E_OK);
-    pmm_free(kmem_pmm(), freed);
+    KT_ASSERT_EQ(kmem_frame_alloc(&used), E_OK);
+    KT_ASSERT_EQ(kmem_frame_alloc(&freed), E_OK);
+    kmem_frame_free(freed);
     struct pmm_stats ps;
-    pmm_stats(kmem_pmm(), &ps);
+    kmem_frame_stats(&ps);
     ktest_fact("pmm.total", ps.total);
     ktest_fact("pmm.free", ps.free);
     ktest_fact("pmm.used", ps.used);
@@ -147,7 +147,7 @@ KTEST(gdb, heap_state)
 
     ktest_checkpoint("heap_state");
 
-    pmm_free(kmem_pmm(), used);
+    kmem_frame_free(used);
     scene_drop(&s);
 }
 

@@ -969,11 +969,11 @@ KTEST(heap, init_already_mapped)
     KT_ASSERT(p != NULL);
     memset(p, 0x5a, 1000);
     struct pmm_stats before, after;
-    pmm_stats(kmem_pmm(), &before);
+    kmem_frame_stats(&before);
     KT_ASSERT_EQ(kheap_init(0, 0), E_EXISTS);
-    pmm_stats(kmem_pmm(), &after);
+    kmem_frame_stats(&after);
     KT_ASSERT_EQ(after.used, before.used);
-    KT_ASSERT_EQ(vmm_translate(kmem_space(), va(HEAP_START), NULL, NULL), E_OK);
+    KT_ASSERT_EQ(kmem_translate(va(HEAP_START), NULL, NULL), E_OK);
     for (size_t i = 0; i < 1000; i++)
         KT_ASSERT_EQ(((uint8_t *)p)[i], 0x5a);
     kfree(p);

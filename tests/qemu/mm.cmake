@@ -26,3 +26,8 @@ foreach(mem 128M 1G)
                      ARGS --uefi --mem ${mem} --check-ram)
 endforeach()
 mbheap_qemu_test(vmm.kernel_tables.uefi LABELS uefi KTEST vmm.kernel_tables ARGS --uefi)
+
+# The frame allocator and the page mapper used with interrupts on while the timer
+# interrupt grows the heap; their integrity (pmm_check, page-table census) checked after.
+mbheap_qemu_test(mm.irq_race KTEST mm.irq_race ARGS --expect "irq_race: " --reject "recursive lock")
+mbheap_qemu_test(mm.irq_race.uefi LABELS uefi KTEST mm.irq_race ARGS --uefi --expect "irq_race: ")
