@@ -25,6 +25,7 @@ static uintptr_t kheap_cap_end; /* HEAP_START + heap_max */
  * mapped page by page as the index asks for it (kheap_commit). */
 static struct heap_index_mem kheap_index;
 static uintptr_t kheap_index_top; /* end of the highest index page mapped */
+static size_t kheap_index_mapped; /* pages mapped for the index */
 
 #define KHEAP_PAGE_FLAGS (VMM_WRITABLE | VMM_NX)
 #define KHEAP_GROW_MIN (64 * KiB)
@@ -94,6 +95,7 @@ static bool kheap_commit(void *ctx, void *start, size_t bytes)
         if (map_range(v, v + PAGE_SIZE) != E_OK)
             return false;
         kheap_index_top = MAX(kheap_index_top, v + PAGE_SIZE);
+        kheap_index_mapped++;
     }
     return true;
 }
@@ -206,4 +208,12 @@ uintptr_t kheap_end(void)
 size_t kheap_max(void)
 {
     return kheap.max_size;
+}
+
+size_t kheap_index_pages(void)
+{
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    size_t n = kheap_index_mapped;
+    spin_unlock_irqrestore(&kheap_lock, f);
+    return n;
 }

@@ -44,5 +44,8 @@ uintptr_t kheap_start(void);
 uintptr_t kheap_end(void);
 /* Context: any; takes no lock. */
 size_t kheap_max(void);
+/* Pages mapped for the first-fit index (beside the heap's own region, after its cap).
+ * Context: any; takes "kheap". */
+size_t kheap_index_pages(void);
 
 #endif
