@@ -857,12 +857,17 @@ static void copy_payload(void *dst, const void *src, size_t n)
     uint64_t *d = dst;
     const uint64_t *s = src;
     size_t w = n / 8, i = 0;
-    for (; i + 8 <= w; i += 8) {
+    for (; i + 16 <= w; i += 16) { /* 128 bytes a turn: half the loop overhead of 64 */
         uint64_t t0 = s[i], t1 = s[i + 1], t2 = s[i + 2], t3 = s[i + 3];
         uint64_t t4 = s[i + 4], t5 = s[i + 5], t6 = s[i + 6], t7 = s[i + 7];
-        __asm__("" : "+r"(t0), "+r"(t1), "+r"(t2), "+r"(t3)); /* keep it a loop, not memcpy */
+        __asm__("" : "+r"(t0), "+r"(t1), "+r"(t2), "+r"(t3)); /* a loop, not memcpy */
         d[i] = t0, d[i + 1] = t1, d[i + 2] = t2, d[i + 3] = t3;
         d[i + 4] = t4, d[i + 5] = t5, d[i + 6] = t6, d[i + 7] = t7;
+        t0 = s[i + 8], t1 = s[i + 9], t2 = s[i + 10], t3 = s[i + 11];
+        t4 = s[i + 12], t5 = s[i + 13], t6 = s[i + 14], t7 = s[i + 15];
+        __asm__("" : "+r"(t0), "+r"(t1), "+r"(t2), "+r"(t3));
+        d[i + 8] = t0, d[i + 9] = t1, d[i + 10] = t2, d[i + 11] = t3;
+        d[i + 12] = t4, d[i + 13] = t5, d[i + 14] = t6, d[i + 15] = t7;
     }
     for (; i < w; i++)
         d[i] = s[i];
