@@ -926,10 +926,14 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             if (dbg)
                 heap_poison_verify(A(n), ns, A(n), a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
                               "heap_realloc");
+            /* n's header now lies inside b, where an overflow's forged footer could
+             * lead free() to it: absorb() it (after its links were read) so that it
+             * never passes for a free block's header again */
             if (rem >= MIN_BLOCK) {
                 /* r may start 16 bytes into n: list_replace reads n's links first */
                 blk_t *r = B(a + need);
                 list_replace(h, n, r, "heap_realloc");
+                absorb(n, A(n), dbg);
                 set_free(h, r, rem);
                 if (ix)
                     ix_carved(h, n, ns, r, rem);
@@ -937,6 +941,7 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
                 need = total;
                 blk_t *nx = n->next;
                 list_unlink(h, n, "heap_realloc");
+                absorb(n, A(n), dbg);
                 if (ix)
                     ix_del(h, n, ns, nx);
                 B(a + total)->sf &= ~(size_t)F_PREV_FREE;

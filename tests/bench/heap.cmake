@@ -1,6 +1,7 @@
 # heap benchmark: heap_bench replays the five allocbench workloads (generated in C) against
 # mm/heap.c and glibc, interleaved. `ctest -L bench -R bench.heap` or `make bench_heap`.
 add_executable(heap_bench ${CMAKE_SOURCE_DIR}/tests/bench/bench_heap.c
+                          ${CMAKE_SOURCE_DIR}/tests/common/abtraces.c
                           ${CMAKE_SOURCE_DIR}/tests/bench/arena_heap.c
                           ${CMAKE_SOURCE_DIR}/tests/common/heap_index_mem.c
                           ${CMAKE_SOURCE_DIR}/tests/common/panic_abort.c ${CMAKE_SOURCE_DIR}/mm/heap.c

@@ -22,8 +22,11 @@ bool test_heap_indexed(void)
 
 const struct heap_index_mem *test_heap_index_slot(size_t max_size, unsigned slot)
 {
-    if (!test_heap_indexed())
-        return NULL;
+    return test_heap_indexed() ? test_heap_index_on(max_size, slot) : NULL;
+}
+
+const struct heap_index_mem *test_heap_index_on(size_t max_size, unsigned slot)
+{
     if (slot >= SLOTS)
         abort();
     struct slot *s = &slots[slot];

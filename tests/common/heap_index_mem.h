@@ -18,6 +18,10 @@
  */
 const struct heap_index_mem *test_heap_index_slot(size_t max_size, unsigned slot);
 
+/* Like test_heap_index_slot, whatever MBHEAP_HEAP_INDEX says: for tests that run the
+ * index on and off side by side. */
+const struct heap_index_mem *test_heap_index_on(size_t max_size, unsigned slot);
+
 /* test_heap_index_slot(max_size, 0). */
 const struct heap_index_mem *test_heap_index(size_t max_size);
 

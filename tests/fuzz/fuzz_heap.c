@@ -1,40 +1,123 @@
 /*
  * tests/fuzz/fuzz_heap.c - libFuzzer target for the heap core (mm/heap.c).
  *
- * The input is an operation sequence over a fixed 1 MiB arena (the heap starts with
- * 8 KiB and grows through a callback, up to a cap taken from the first byte): each op
- * is one command byte followed by its operands. alloc (size, align), free slot k,
- * realloc slot k (new size), and "toggle debug" on the first byte. Every live block
- * carries a pattern derived from its slot and generation, verified before free and
- * realloc; heap_check() runs after every operation, and at the end everything is freed
- * and the heap must be one free block again. panic_at() aborts, so any panic (a heap
- * bug: the input never misuses the API) is a crash libFuzzer reports.
+ * The input is an operation sequence run on two heaps side by side, each over its own
+ * 1 MiB arena (starting with 8 KiB and growing through a callback, up to a cap taken
+ * from the first byte): one with the first-fit index, one with the index off
+ * (HEAP_F_NO_INDEX, or no index memory: bit 0 of the first byte). Each op is one command
+ * byte followed by its operands: alloc (size, align), free slot k, realloc slot k (new
+ * size); debug mode is bit 6 of the first byte. Both heaps must make the same decision
+ * every time: the same offset from their base (or both fail), the same usable size, the
+ * same in-place/move choice for realloc, the same grow calls, and the same free list
+ * (offsets and sizes) after every operation. Every live block carries a pattern derived
+ * from its slot and generation, verified before free and realloc; heap_check() runs on
+ * both after every operation, and at the end everything is freed and each heap must be
+ * one free block again. panic_at() aborts, and so does a difference, so any panic (a heap
+ * bug: the input never misuses the API) or divergence is a crash libFuzzer reports.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/heap.h"
 #include "tests/common/heap_index_mem.h"
 
-#define ARENA (1u << 20)
+#define ARENA (1u << 20) /* each heap's cap */
 #define SLOTS 64
 
-static _Alignas(4096) unsigned char arena[ARENA];
+/* [0]: the indexed heap, [1]: the heap without index. The arenas start 2 MiB-aligned
+ * (HEAP_MAX_ALIGN), so that an offset from the base decides alignment alike in both. */
+static unsigned char *arena[2];
+static struct heap heaps[2];
+
+static void map_arenas(void)
+{
+    const size_t big = HEAP_MAX_ALIGN;
+    unsigned char *m =
+        mmap(NULL, 3 * big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        abort();
+    arena[0] = (unsigned char *)(((uintptr_t)m + big - 1) & ~(uintptr_t)(big - 1));
+    arena[1] = arena[0] + big;
+}
+
+/* Each heap's grow calls since the last comparison (the end as an offset). */
+static struct grow_log {
+    uintptr_t base;
+    size_t n;
+    size_t end[8], bytes[8];
+} glog[2];
+
+static noreturn void diverged(const char *what, size_t a, size_t b)
+{
+    fprintf(stderr, "fuzz_heap: the heaps differ: %s (indexed %zu, without index %zu)\n", what, a,
+            b);
+    abort();
+}
 
 static size_t grow(void *ctx, uintptr_t end, size_t min_bytes)
 {
-    (void)ctx;
-    return end + min_bytes <= (uintptr_t)arena + ARENA ? min_bytes : 0;
+    struct grow_log *g = ctx;
+    if (g->n < 8) {
+        g->end[g->n] = end - g->base;
+        g->bytes[g->n] = min_bytes;
+    }
+    g->n++;
+    return end + min_bytes <= g->base + ARENA ? min_bytes : 0;
+}
+
+/* Both heaps made the same grow calls and have the same free list; heap_check both. */
+static void compare_heaps(void)
+{
+    if (glog[0].n != glog[1].n)
+        diverged("number of grow calls", glog[0].n, glog[1].n);
+    for (size_t i = 0; i < glog[0].n && i < 8; i++) {
+        if (glog[0].end[i] != glog[1].end[i])
+            diverged("grow call: end", glog[0].end[i], glog[1].end[i]);
+        if (glog[0].bytes[i] != glog[1].bytes[i])
+            diverged("grow call: bytes", glog[0].bytes[i], glog[1].bytes[i]);
+    }
+    glog[0].n = glog[1].n = 0;
+    const struct heap_block *x = heaps[0].list.next, *y = heaps[1].list.next;
+    for (; x != &heaps[0].list && y != &heaps[1].list; x = x->next, y = y->next) {
+        if ((uintptr_t)x - heaps[0].base != (uintptr_t)y - heaps[1].base)
+            diverged("free block offset", (uintptr_t)x - heaps[0].base,
+                     (uintptr_t)y - heaps[1].base);
+        if (x->sf != y->sf)
+            diverged("free block size_flags", x->sf, y->sf);
+    }
+    if (x != &heaps[0].list || y != &heaps[1].list)
+        diverged("free list length (one ends first)", x == &heaps[0].list, y == &heaps[1].list);
+    if (heaps[0].end - heaps[0].base != heaps[1].end - heaps[1].base)
+        diverged("heap size", heaps[0].end - heaps[0].base, heaps[1].end - heaps[1].base);
+    heap_check(&heaps[0]);
+    heap_check(&heaps[1]);
+}
+
+/* Both heaps answered alike: both NULL, or the same offset and usable size. */
+static void compare_results(unsigned char *const p[2])
+{
+    if (!p[0] != !p[1])
+        diverged("allocation failed in one heap only", !p[0], !p[1]);
+    if (!p[0])
+        return;
+    size_t o0 = (uintptr_t)p[0] - heaps[0].base, o1 = (uintptr_t)p[1] - heaps[1].base;
+    if (o0 != o1)
+        diverged("offset of the block", o0, o1);
+    if (heap_usable_size(&heaps[0], p[0]) != heap_usable_size(&heaps[1], p[1]))
+        diverged("usable size", heap_usable_size(&heaps[0], p[0]),
+                 heap_usable_size(&heaps[1], p[1]));
 }
 
 struct slot {
-    unsigned char *p;
+    unsigned char *p[2];
     size_t size, align;
     uint8_t tag;
 };
@@ -46,18 +129,20 @@ static unsigned char pat(uint8_t tag, size_t i)
 
 static void fill(struct slot *s, size_t from)
 {
-    for (size_t i = from; i < s->size; i++)
-        s->p[i] = pat(s->tag, i);
+    for (int k = 0; k < 2; k++)
+        for (size_t i = from; i < s->size; i++)
+            s->p[k][i] = pat(s->tag, i);
 }
 
 static void verify(const struct slot *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s->p[i] != pat(s->tag, i)) {
-            fprintf(stderr, "fuzz_heap: block %p (size %zu) corrupted at %zu\n", (void *)s->p,
-                    s->size, i);
-            abort();
-        }
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < n; i++)
+            if (s->p[k][i] != pat(s->tag, i)) {
+                fprintf(stderr, "fuzz_heap: block %p (size %zu) corrupted at %zu\n",
+                        (void *)s->p[k], s->size, i);
+                abort();
+            }
 }
 
 struct reader {
@@ -96,11 +181,22 @@ static size_t rd_size(struct reader *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct reader r = {data, size, 0};
-    static struct heap h;
     static struct slot slots[SLOTS];
     unsigned first = rd8(&r);
     size_t cap = first & 0x80 ? ARENA : ((size_t)(first & 0x3f) + 3) * 4096;
-    if (heap_init(&h, arena, 8192, grow, NULL, cap, (first & 0x40) ? HEAP_F_DEBUG : 0, test_heap_index(cap)) != E_OK)
+    unsigned flags = (first & 0x40) ? HEAP_F_DEBUG : 0;
+    bool no_index_flag = first & 1;
+    if (!arena[0])
+        map_arenas();
+    for (int k = 0; k < 2; k++) {
+        glog[k] = (struct grow_log){.base = (uintptr_t)arena[k]};
+        const struct heap_index_mem *ix =
+            k == 0 || no_index_flag ? test_heap_index_on(cap, (unsigned)k) : NULL;
+        unsigned f = flags | (k == 1 && no_index_flag ? HEAP_F_NO_INDEX : 0);
+        if (heap_init(&heaps[k], arena[k], 8192, grow, &glog[k], cap, f, ix) != E_OK)
+            abort();
+    }
+    if (!heaps[0].indexed || heaps[1].indexed)
         abort();
     memset(slots, 0, sizeof(slots));
     uint8_t gen = 0;
@@ -112,55 +208,68 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 1: { /* alloc (into an empty slot) */
             size_t sz = rd_size(&r);
             size_t align = (size_t)1 << (rd8(&r) % 23); /* up to 4 MiB: > 2 MiB must fail */
-            if (s->p)
+            if (s->p[0])
                 break;
-            unsigned char *p = heap_alloc(&h, sz, align);
-            if (!p)
+            unsigned char *p[2];
+            for (int k = 0; k < 2; k++)
+                p[k] = heap_alloc(&heaps[k], sz, align);
+            compare_results(p);
+            if (!p[0])
                 break;
-            if (((uintptr_t)p & (align - 1)) || heap_usable_size(&h, p) < sz)
+            if (((uintptr_t)p[0] & (align - 1)) || heap_usable_size(&heaps[0], p[0]) < sz)
                 abort();
-            *s = (struct slot){p, sz, align, ++gen};
+            *s = (struct slot){{p[0], p[1]}, sz, align, ++gen};
             fill(s, 0);
             break;
         }
         case 2: /* free */
-            if (s->p) {
+            if (s->p[0]) {
                 verify(s, s->size);
-                heap_free(&h, s->p);
-                s->p = NULL;
+                for (int k = 0; k < 2; k++)
+                    heap_free(&heaps[k], s->p[k]);
+                s->p[0] = s->p[1] = NULL;
             }
             break;
         case 3: { /* realloc */
             size_t ns = rd_size(&r);
-            if (!s->p)
+            if (!s->p[0])
                 break;
             verify(s, s->size);
-            unsigned char *q = heap_realloc(&h, s->p, ns, s->align);
-            if (!q) {
+            unsigned char *q[2];
+            for (int k = 0; k < 2; k++)
+                q[k] = heap_realloc(&heaps[k], s->p[k], ns, s->align);
+            compare_results(q);
+            if ((q[0] == s->p[0]) != (q[1] == s->p[1]))
+                diverged("realloc in place", q[0] == s->p[0], q[1] == s->p[1]);
+            if (!q[0]) {
                 verify(s, s->size);
                 break;
             }
             size_t keep = ns < s->size ? ns : s->size;
-            s->p = q;
+            s->p[0] = q[0];
+            s->p[1] = q[1];
             verify(s, keep);
             s->size = ns;
-            if (((uintptr_t)q & (s->align - 1)) || heap_usable_size(&h, q) < ns)
+            if (((uintptr_t)q[0] & (s->align - 1)) || heap_usable_size(&heaps[0], q[0]) < ns)
                 abort();
             fill(s, keep);
             break;
         }
         }
-        heap_check(&h);
+        compare_heaps();
     }
     for (int i = 0; i < SLOTS; i++)
-        if (slots[i].p) {
+        if (slots[i].p[0]) {
             verify(&slots[i], slots[i].size);
-            heap_free(&h, slots[i].p);
+            for (int k = 0; k < 2; k++)
+                heap_free(&heaps[k], slots[i].p[k]);
         }
-    heap_check(&h);
-    struct heap_stats st;
-    heap_get_stats(&h, &st);
-    if (st.free_blocks != 1 || st.live_allocs != 0 || st.heap_size > cap)
-        abort();
+    compare_heaps();
+    for (int k = 0; k < 2; k++) {
+        struct heap_stats st;
+        heap_get_stats(&heaps[k], &st);
+        if (st.free_blocks != 1 || st.live_allocs != 0 || st.heap_size > cap)
+            abort();
+    }
     return 0;
 }

@@ -3,3 +3,9 @@ set(MBHEAP_HEAP_CORE mm/heap.c mm/heap_index.c mm/heap_check.c)
 mbheap_host_test(heap SOURCES tests/host/test_heap.c ${MBHEAP_HEAP_CORE} HEAP_MODES)
 mbheap_host_test(heap_diff SOURCES tests/host/test_heap_diff.c ${MBHEAP_HEAP_CORE} HEAP_MODES
                  TIMEOUT 300)
+# the indexed heap, the heap without index and a reference model, operation by operation
+mbheap_host_test(heap_equal SOURCES tests/host/test_heap_equal.c tests/common/abtraces.c
+                 tests/common/heap_index_mem.c ${MBHEAP_HEAP_CORE} LIBS m TIMEOUT 300)
+# issue 12 item 7's attacks on the release heap (each test runs the index on and off itself)
+mbheap_host_test(heap_attacks SOURCES tests/host/test_heap_attacks.c tests/common/heap_index_mem.c
+                 ${MBHEAP_HEAP_CORE})

@@ -287,6 +287,8 @@ MISUSE = {
     "foreign-free": "heap_free: invalid pointer {p} (outside the heap",
     "canary": "heap_free: corrupted block header at {p} (canary overwritten",
     "use-after-free": "heap_alloc: use after free detected in block {p}",
+    "overflow-merge": "heap_free: corrupted free block before {p}",
+    "uaf-links": "heap_alloc: use after free detected in block {p} (free-list links overwritten",
     "abort-handler": "heap_free: double free of {p}",
 }
 MISUSE_ENV = {"use-after-free": {"MBHEAP_DEBUG": "1"}}
