@@ -214,14 +214,26 @@ static inline void walk_verify(const struct heap *h, const blk_t *b)
     heap_verify_walk(h, b, "heap_alloc");
 }
 
+/* The next link of free block x, for a walk to follow: it must lead into the region (or
+ * to the list's end) and point back at x, or a use after free that forged it would send
+ * the walk through memory that is no block (the panic names x). */
+static ALWAYS_INLINE blk_t *step(const struct heap *h, const blk_t *x, const char *fn)
+{
+    blk_t *n = x->next;
+    if (UNLIKELY(!link_in(h, n) || n->prev != x))
+        heap_bad_step(h, x, fn);
+    return n;
+}
+
 /* The free block that follows b's address in the list (b is not on the list): where a
  * freed block with no free neighbour goes. */
-static ALWAYS_INLINE blk_t *next_free_after(const struct heap *h, const blk_t *b, bool dbg)
+static ALWAYS_INLINE blk_t *next_free_after(const struct heap *h, const blk_t *b, bool dbg,
+                                             const char *fn)
 {
     const blk_t *end = list_end(h);
     if (!h->indexed) {
         blk_t *x = h->list.next;
-        for (; x != end && A(x) < A(b); x = x->next)
+        for (; x != end && A(x) < A(b); x = step(h, x, fn))
             if (UNLIKELY(dbg))
                 walk_verify(h, x);
         return x;
@@ -231,12 +243,13 @@ static ALWAYS_INLINE blk_t *next_free_after(const struct heap *h, const blk_t *b
         blk_t *x = ix_first(h, s);
         if (A(x) > A(b))
             return x;
-        while (x->next != end && A(x->next) < A(b)) {
+        for (blk_t *n = step(h, x, fn);; n = step(h, x, fn)) {
+            if (n == end || A(n) > A(b))
+                return n;
             if (UNLIKELY(dbg))
-                walk_verify(h, x);
-            x = x->next;
+                walk_verify(h, n);
+            x = n;
         }
-        return x->next;
     }
     size_t t = ix_find_from(&h->index, s + 1, 1);
     if (t != IX_NONE)
@@ -266,7 +279,7 @@ static ALWAYS_INLINE size_t fit_gap(const blk_t *b, size_t bs, size_t need, size
 /* First fit by walking the list from its lowest block: the rule itself. */
 static blk_t *walk_fit(const struct heap *h, size_t need, size_t align, size_t *gap, bool dbg)
 {
-    for (blk_t *x = h->list.next; x != list_end(h); x = x->next) {
+    for (blk_t *x = h->list.next; x != list_end(h); x = step(h, x, "heap_alloc")) {
         if (UNLIKELY(dbg))
             walk_verify(h, x);
         size_t g = fit_gap(x, bsize(x), need, align);
@@ -286,7 +299,7 @@ static blk_t *index_fit(const struct heap *h, size_t need, size_t align, size_t 
     for (size_t s = ix_find(&h->index, need); s != IX_NONE;
          s = ix_find_from(&h->index, s + 1, need)) {
         uintptr_t start = ix_seg_start(h, s), span = ix_span(h, s);
-        for (blk_t *x = ix_first(h, s); A(x) - start < span; x = x->next) {
+        for (blk_t *x = ix_first(h, s); A(x) - start < span; x = step(h, x, "heap_alloc")) {
             if (UNLIKELY(dbg))
                 walk_verify(h, x);
             size_t g = fit_gap(x, bsize(x), need, align);
@@ -590,7 +603,7 @@ static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align,
             /* the segment holds a block this large: the first of them is the first fit */
             b = ix_first(h, s);
             while (bsize(b) < need)
-                b = b->next;
+                b = step(h, b, "heap_alloc");
             return take_indexed(h, checked_block(h, b), need);
         }
         b = h->list.prev; /* only the tail can still hold it */
@@ -685,7 +698,7 @@ static void release_range(struct heap *h, uintptr_t a, size_t size, blk_t *n, bo
         /* the following block already has PREV_FREE set */
     } else {
         set_free(h, B(a), size);
-        list_insert_before(h, next_free_after(h, B(a), dbg), B(a), "heap_realloc");
+        list_insert_before(h, next_free_after(h, B(a), dbg, "heap_realloc"), B(a), "heap_realloc");
         if (h->indexed && !is_tail(h, B(a), size))
             ix_add(h, B(a), size);
         n->sf = nsf | F_PREV_FREE;
@@ -698,7 +711,7 @@ static ALWAYS_INLINE void free_alone(struct heap *h, blk_t *b, size_t size, blk_
                                      bool dbg)
 {
     set_free(h, b, size);
-    list_insert_before(h, next_free_after(h, b, dbg), b, "heap_free");
+    list_insert_before(h, next_free_after(h, b, dbg, "heap_free"), b, "heap_free");
     if (h->indexed && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
         ix_add(h, b, size);
     n->sf = nsf | F_PREV_FREE;

@@ -43,6 +43,20 @@ void heap_bad_links(const struct heap *h, const blk_t *b, const char *fn)
           fn, (const void *)(A(b) + HDR), (const void *)b->next, (const void *)b->prev);
 }
 
+/* A walk found that x's next link and its target's prev link disagree: blame the block
+ * whose links are the odd ones out (x when its next leads nowhere, or to a block whose
+ * own prev link is consistent; else that block). */
+void heap_bad_step(const struct heap *h, const blk_t *x, const char *fn)
+{
+    const blk_t *n = x->next;
+    if (!link_ok(h, n))
+        heap_bad_links(h, x, fn);
+    const blk_t *p = n->prev;
+    if (link_ok(h, p) && p->next == n)
+        heap_bad_links(h, x, fn);
+    heap_bad_links(h, n, fn);
+}
+
 void heap_bad_free_block(const struct heap *h, const blk_t *b, const char *fn)
 {
     (void)h;

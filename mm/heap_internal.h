@@ -113,6 +113,7 @@ noreturn void heap_bad_pointer(const struct heap *h, const void *p, const char *
 noreturn void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const void *p,
                                  const char *fn);
 noreturn void heap_bad_links(const struct heap *h, const blk_t *b, const char *fn);
+noreturn void heap_bad_step(const struct heap *h, const blk_t *x, const char *fn);
 noreturn void heap_bad_free_block(const struct heap *h, const blk_t *b, const char *fn);
 void heap_verify_walk(const struct heap *h, const blk_t *b, const char *fn);
 void heap_verify_trailer(const struct heap *h, const blk_t *b, const char *fn);

@@ -208,11 +208,9 @@ static void test_uaf_links(void **state)
             attack_uaf_links(mode, v & 1, false, v & 2 ? 0 : 0x5a);
 }
 
-/* An allocation whose search passes F. Fails today: the searches (walk_fit, index_fit,
- * the fast path) follow a free block's next link without checking that it points back,
- * so they read the target as a block: "corrupted free block header at <target>" when its
- * bytes make a large size, a wild read or a crash when they do not (zeros: NULL). Last
- * in main: under ASan the crash ends the program. */
+/* An allocation whose search passes F: every step of a search checks the link it follows
+ * (it leads into the heap and points back), so the walk stops at F instead of reading the
+ * target as a block. */
 static void test_uaf_links_passed_by_search(void **state)
 {
     (void)state;
