@@ -22,9 +22,9 @@ mbheap_qemu_test(boot.no_nx.uefi LABELS uefi TIMEOUT 90 ARGS --uefi --cpu qemu64
     --expect "mbheap: boot error: the CPU does not support the NX (execute-disable) bit")
 # The build type the top-level build was configured with reaches the kernel (.ci/run boots
 # a Debug build too, where the heap's debug mode is on without heap_debug).
-set(mbheap_debug_line "global allocator: linked-list heap$")
+set(mbheap_debug_line "global allocator: first-fit linked-list heap$")
 if(MBHEAP_KERNEL_BUILD_TYPE STREQUAL "Debug")
-    set(mbheap_debug_line "global allocator: linked-list heap \\(debug: poisoning on: Debug build\\)$")
+    set(mbheap_debug_line "global allocator: first-fit linked-list heap \\(debug: poisoning on: Debug build\\)$")
 endif()
 mbheap_qemu_test(boot.build_type ARGS
     --expect "memory stack (${MBHEAP_KERNEL_BUILD_TYPE})" --expect-re "${mbheap_debug_line}"
