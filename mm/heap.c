@@ -228,7 +228,7 @@ static ALWAYS_INLINE blk_t *step(const struct heap *h, const blk_t *x, const cha
 /* The free block that follows b's address in the list (b is not on the list): where a
  * freed block with no free neighbour goes. */
 static ALWAYS_INLINE blk_t *next_free_after(const struct heap *h, const blk_t *b, bool dbg,
-                                             const char *fn)
+                                            const char *fn)
 {
     const blk_t *end = list_end(h);
     if (!h->indexed) {
@@ -326,8 +326,7 @@ static blk_t *index_fit(const struct heap *h, size_t need, size_t align, size_t 
 
 /* Indexed block o (os bytes) was replaced in the list by r (rs < os bytes, higher up
  * inside o's old span): the remainder of a carve. */
-static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, blk_t *r,
-                                    size_t rs)
+static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, blk_t *r, size_t rs)
 {
     size_t s = ix_seg(h, A(o));
     if (LIKELY(ix_seg(h, A(r)) == s)) {
@@ -342,8 +341,8 @@ static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, b
 
 /* Free block b (now bs bytes, not the tail) took the list place of indexed block n (ns
  * bytes) that it swallowed; b lies below n and nothing free lies between them. */
-static ALWAYS_INLINE void ix_merged_down(struct heap *h, blk_t *b, size_t bs,
-                                        const blk_t *n, size_t ns)
+static ALWAYS_INLINE void ix_merged_down(struct heap *h, blk_t *b, size_t bs, const blk_t *n,
+                                         size_t ns)
 {
     size_t s = ix_seg(h, A(b));
     if (LIKELY(ix_seg(h, A(n)) == s)) {
@@ -441,7 +440,7 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
      * still be poison */
     if (dbg)
         heap_poison_verify(a, bs, a + gap + HDR, a + gap + need + (rem ? sizeof(blk_t) : 0),
-                      "heap_alloc");
+                           "heap_alloc");
     uintptr_t u = a + gap;
     bool ix = h->indexed && !tail;
     if (LIKELY(gap == 0)) {
@@ -569,8 +568,8 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
     size_t search = need + (align > HDR ? align + 32 : 0); /* with the worst-case gap */
     for (;;) {
         size_t gap = 0;
-        blk_t *b = h->indexed ? index_fit(h, need, align, &gap, dbg)
-                              : walk_fit(h, need, align, &gap, dbg);
+        blk_t *b =
+            h->indexed ? index_fit(h, need, align, &gap, dbg) : walk_fit(h, need, align, &gap, dbg);
         if (b)
             return take_slow(h, checked_block(h, b), need, gap, caller, size);
         size_t t = tail_free(h);
@@ -732,8 +731,8 @@ static ALWAYS_INLINE void free_into_next(struct heap *h, blk_t *b, size_t size, 
 
 /* ... with a free predecessor (and maybe a free successor): the predecessor keeps its list
  * place and grows over b (and n). */
-static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, blk_t *n,
-                                         size_t nsf, bool dbg)
+static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, blk_t *n, size_t nsf,
+                                         bool dbg)
 {
     uintptr_t a = A(b);
     bool ix = h->indexed;
@@ -937,8 +936,9 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             size_t total = size + ns, rem = total - need;
             bool ix = h->indexed && !is_tail(h, n, ns);
             if (dbg)
-                heap_poison_verify(A(n), ns, A(n), a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
-                              "heap_realloc");
+                heap_poison_verify(A(n), ns, A(n),
+                                   a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
+                                   "heap_realloc");
             /* n's header now lies inside b, where an overflow's forged footer could
              * lead free() to it: absorb() it (after its links were read) so that it
              * never passes for a free block's header again */

@@ -104,7 +104,7 @@ struct heap_stats {
  */
 struct heap_block {
     size_t sf;                      /* size | flags (heap_internal.h: F_FREE, F_PREV_FREE...) */
-    uint64_t canary;               /* secret ^ address ^ (size | F_FREE) */
+    uint64_t canary;                /* secret ^ address ^ (size | F_FREE) */
     struct heap_block *next, *prev; /* free blocks: neighbours in address order */
 };
 
@@ -113,10 +113,10 @@ struct heap_block {
 struct heap_index {
     size_t *level[HEAP_INDEX_LEVELS]; /* each entry: the largest free block below it */
     struct heap_block **first;        /* per segment: its first free block */
-    size_t nseg;                        /* segments covering [base, end) */
-    size_t ncommitted;                  /* segments whose entries are usable (>= nseg) */
-    size_t cap;                         /* segments covering max_size */
-    unsigned top;                       /* level holding the root for nseg segments */
+    size_t nseg;                      /* segments covering [base, end) */
+    size_t ncommitted;                /* segments whose entries are usable (>= nseg) */
+    size_t cap;                       /* segments covering max_size */
+    unsigned top;                     /* level holding the root for nseg segments */
     heap_commit_fn commit;
     void *commit_ctx;
 };

@@ -18,8 +18,7 @@ static bool link_ok(const struct heap *h, const blk_t *x)
     return x == list_end(h) || (A(x) >= h->base && A(x) < sentinel_addr(h) && !(A(x) & 15));
 }
 
-void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to,
-                        const char *fn)
+void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to, const char *fn)
 {
     /* fb's own header, links and footer are not poison */
     uintptr_t lo = MAX(from, fb + sizeof(blk_t)), hi = MIN(to, fb + fbsize - 8);
@@ -68,8 +67,7 @@ void heap_verify_walk(const struct heap *h, const blk_t *b, const char *fn)
 {
     if (!canary_ok(h, b) || (b->sf & (F_FREE | F_ABSORBED)) != F_FREE)
         heap_bad_free_block(h, b, fn);
-    if (!link_ok(h, b->next) || !link_ok(h, b->prev) || b->next->prev != b ||
-        b->prev->next != b)
+    if (!link_ok(h, b->next) || !link_ok(h, b->prev) || b->next->prev != b || b->prev->next != b)
         heap_bad_links(h, b, fn);
 }
 
@@ -84,8 +82,8 @@ void heap_verify_trailer(const struct heap *h, const blk_t *b, const char *fn)
     const unsigned char *c = (const unsigned char *)(A(b) + HDR);
     for (size_t i = t[1]; i < room; i++)
         if (c[i] != HEAP_POISON)
-            panic("%s: buffer overflow detected in block %p (byte %zu written, %zu requested)",
-                  fn, (const void *)c, i, (size_t)t[1]);
+            panic("%s: buffer overflow detected in block %p (byte %zu written, %zu requested)", fn,
+                  (const void *)c, i, (size_t)t[1]);
 }
 
 /* What handing back an already freed block p is: a double free for the functions that

@@ -56,10 +56,10 @@ static bool commit_to(struct heap_index *x, size_t n)
     } r[HEAP_INDEX_LEVELS + 1];
     unsigned nr = 0, top = top_for(x->cap);
     r[nr++] = (typeof(r[0])){x->first, old ? level_entries(old, 0) * sizeof(blk_t *) : 0,
-                              level_entries(n, 0) * sizeof(blk_t *)};
+                             level_entries(n, 0) * sizeof(blk_t *)};
     for (unsigned k = 0; k <= top; k++)
         r[nr++] = (typeof(r[0])){x->level[k], old ? level_entries(old, k) * sizeof(size_t) : 0,
-                                  level_entries(n, k) * sizeof(size_t)};
+                                 level_entries(n, k) * sizeof(size_t)};
     for (unsigned i = 0; i < nr; i++)
         if (r[i].to > r[i].from && x->commit &&
             !x->commit(x->commit_ctx, (char *)r[i].at + r[i].from, r[i].to - r[i].from))

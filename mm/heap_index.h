@@ -193,8 +193,14 @@ static ALWAYS_INLINE void ix_shrunk(struct heap *h, const blk_t *b, size_t old)
  * compares rather than a loop (no counter to keep). */
 static ALWAYS_INLINE unsigned ix_first_child(const size_t *c, size_t v)
 {
-    return c[0] >= v ? 0 : c[1] >= v ? 1 : c[2] >= v ? 2 : c[3] >= v ? 3 : c[4] >= v ? 4
-         : c[5] >= v ? 5 : c[6] >= v ? 6 : 7;
+    return c[0] >= v   ? 0
+           : c[1] >= v ? 1
+           : c[2] >= v ? 2
+           : c[3] >= v ? 3
+           : c[4] >= v ? 4
+           : c[5] >= v ? 5
+           : c[6] >= v ? 6
+                       : 7;
 }
 
 /* Down from node i of level k (whose value is >= v) to the leftmost segment >= v. */

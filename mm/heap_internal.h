@@ -117,7 +117,6 @@ noreturn void heap_bad_step(const struct heap *h, const blk_t *x, const char *fn
 noreturn void heap_bad_free_block(const struct heap *h, const blk_t *b, const char *fn);
 void heap_verify_walk(const struct heap *h, const blk_t *b, const char *fn);
 void heap_verify_trailer(const struct heap *h, const blk_t *b, const char *fn);
-void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to,
-                        const char *fn);
+void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t to, const char *fn);
 
 #endif
