@@ -81,7 +81,7 @@ struct heap_index_mem {
 };
 
 /* Bytes of index memory a heap capped at max_size needs (about 0.4% of max_size). Only
- * the part that covers the heap's current size is ever touched. */
+ * the part that covers the heap's current size is ever touched. Context: any; pure arithmetic. */
 size_t heap_index_bytes(size_t max_size);
 
 struct heap_stats {
@@ -146,29 +146,35 @@ struct heap {
  * as with HEAP_F_NO_INDEX).
  * Return: E_OK, or E_INVAL (misaligned or too small region, max_size < size, unknown
  * flag, region larger than HEAP_MAX_SIZE), E_NOMEM (the index's commit hook refused).
+ * Context: any; h must not be in use.
  */
 err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
                 size_t max_size, unsigned flags, const struct heap_index_mem *index);
 
 /* Allocates size bytes aligned to align (power of two <= HEAP_MAX_ALIGN).
  * Return: the payload, or NULL when nothing fits even after growth, or on a bad align or
- * oversized request. */
+ * oversized request. Context: the caller serialises calls on h (no lock here); may call the grow
+ * and commit hooks. */
 void *heap_alloc(struct heap *h, size_t size, size_t align);
 
-/* heap_alloc recording `caller` (shown by heap_leak_report in HEAP_F_DEBUG mode). */
+/* heap_alloc recording `caller` (shown by heap_leak_report in HEAP_F_DEBUG mode). Context: as
+ * heap_alloc. */
 void *heap_alloc_from(struct heap *h, size_t size, size_t align, const void *caller);
 
-/* Returns p's block to the heap; NULL is a no-op. Panics on misuse (see above). */
+/* Returns p's block to the heap; NULL is a no-op. Panics on misuse (see above). Context: the caller
+ * serialises calls on h; never calls a hook. */
 void heap_free(struct heap *h, void *p);
 
 /* GlobalAlloc-style free: like heap_free, and also panics ("heap_dealloc: layout { size:
  * N, align: A } does not match the block ...") when the block could not have been
- * allocated with that layout (size larger than the block, p not aligned to align). */
+ * allocated with that layout (size larger than the block, p not aligned to align). Context: as
+ * heap_free. */
 void heap_dealloc(struct heap *h, void *p, size_t size, size_t align);
 
 /* The check heap_dealloc makes, for callers that take a layout elsewhere (a GlobalAlloc
  * realloc): panics ("<fn>: layout { size: N, align: A } does not match the block ...")
- * unless p is a live block of h that could have been allocated with that layout. */
+ * unless p is a live block of h that could have been allocated with that layout. Context: the
+ * caller serialises calls on h. */
 void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t align,
                        const char *fn);
 
@@ -179,29 +185,34 @@ void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t 
  * allocate, copy, free) only when it must. The result is aligned to `align`.
  * Return: the block, or NULL on failure (bad align, oversized request, no memory), and
  * then p is untouched and still valid.
+ * Context: as heap_alloc.
  */
 void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align);
 
 /* Return: the bytes the caller may use at p: at least the size requested, exactly that
  * in HEAP_F_DEBUG mode (a write past it is reported when the block is freed or checked).
- * Panics if p is not a live block. */
+ * Panics if p is not a live block. Context: the caller serialises calls on h. */
 size_t heap_usable_size(const struct heap *h, const void *p);
 
 /* Verifies every invariant (tiling, merging, the address-ordered list, the index against
  * the list, canaries, statistics, and poison in debug mode); panics
- * "heap_check: <what> at 0x... (values)" on a violation. Linear in the blocks. */
+ * "heap_check: <what> at 0x... (values)" on a violation. Linear in the blocks. Context: the caller
+ * serialises calls on h; linear time (not for an interrupt handler on a big heap). Context: the
+ * caller serialises calls on h. */
 void heap_check(const struct heap *h);
 
 void heap_get_stats(const struct heap *h, struct heap_stats *out);
 
-/* kprintf one line per block (address, size, state) and a summary. */
+/* kprintf one line per block (address, size, state) and a summary. Context: the caller serialises
+ * calls on h; prints through kprintf. */
 void heap_dump(const struct heap *h);
 
 /* kprintf each live block (address, usable size; requested size and caller in debug
- * mode). Return: the number of live blocks. */
+ * mode). Return: the number of live blocks. Context: as heap_dump. */
 size_t heap_leak_report(const struct heap *h);
 
-/* True if p lies inside the heap's current region (says nothing about block starts). */
+/* True if p lies inside the heap's current region (says nothing about block starts). Context: any;
+ * reads two words. */
 bool heap_contains(const struct heap *h, const void *p);
 
 #endif
