@@ -90,10 +90,13 @@ add_custom_command(OUTPUT ${MBHEAP_ISO}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${MBHEAP_ISO_DIR}/boot/grub
     COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mbheap.elf> ${MBHEAP_ISO_DIR}/boot/mbheap.elf
     COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_SOURCE_DIR}/grub.cfg ${MBHEAP_ISO_DIR}/boot/grub/grub.cfg
-    COMMAND ${MBHEAP_GRUB_MKRESCUE} -o ${MBHEAP_ISO}
+    # grub-mkrescue's output goes to grub-mkrescue.log; scripts/logged.sh prints its tail
+    # and path when it fails (--compress=xz runs the xz program: xz-utils).
+    COMMAND ${CMAKE_SOURCE_DIR}/scripts/logged.sh ${CMAKE_BINARY_DIR}/grub-mkrescue.log
+            ${MBHEAP_GRUB_MKRESCUE} -o ${MBHEAP_ISO}
             "--install-modules=normal multiboot2 iso9660 part_msdos part_gpt all_video part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
             --locales= --themes= --fonts= --compress=xz
-            ${MBHEAP_ISO_DIR} 2> ${CMAKE_BINARY_DIR}/grub-mkrescue.log
+            ${MBHEAP_ISO_DIR}
     DEPENDS mbheap.elf ${CMAKE_SOURCE_DIR}/grub.cfg
     COMMENT "Building ${MBHEAP_ISO} (grub-mkrescue, BIOS + UEFI)"
     VERBATIM)
