@@ -136,11 +136,12 @@ mkdir -p "$work" "$cache"
     say "bootstrapped and cached in $tarball in $(elapsed "$t")"
 ) 9>"$cache/debian-$suite-minbase.lock" || fail "debootstrap failed"
 
-# new_root NAME: an untouched copy of the cached root in $work/NAME, completed as an
-# installed Debian would be, with its file systems mounted, and the repository cloned
-# into HOME_IN_ROOT ($2) with ../shared beside it. Sets root.
+# new_root NAME HOME [USER]: an untouched copy of the cached root in $work/NAME, completed
+# as an installed Debian would be, with its file systems mounted, and the repository cloned
+# into HOME (in the root) with ../shared beside it; with USER, a new user whose home is
+# HOME owns them. Sets root (and uid with USER).
 new_root() {
-    local name=$1 home=$2 t=$SECONDS
+    local name=$1 home=$2 owner=${3:-} t=$SECONDS
     root=$work/$name
     mkdir -p "$root"
     current_root=$root
@@ -159,7 +160,10 @@ new_root() {
     mount --bind /dev "$root/dev"
     mount --bind /dev/pts "$root/dev/pts"
     mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"
-    mkdir -p "$root$home"
+    if [ -n "$owner" ]; then
+        chroot "$root" useradd --create-home --home-dir "$home" --shell /bin/bash "$owner"
+        uid=$(chroot "$root" id -u "$owner")
+    fi
     git clone -q --no-hardlinks "$src" "$root$home/mbheap"
     git -C "$root$home/mbheap" checkout -q --detach "$head"
     if [ -d "$src/../shared" ]; then
@@ -167,6 +171,7 @@ new_root() {
     else
         say "note: no ../shared beside $src; the clone has none either"
     fi
+    [ -z "$owner" ] || chown -R "$uid:$uid" "$root$home"
     say "[$name] fresh root $root (clone of $(git -C "$src" rev-parse --short HEAD) in $home/mbheap) in $(elapsed "$t")"
 }
 
@@ -189,7 +194,10 @@ step() {
     local name=$1 log=$2 t=$SECONDS rc=0
     shift 2
     say "[$name] \$ $3 (as $([ "$1" = 0 ] && echo root || echo "$user"); log $log)"
-    "${logged[@]}" "$log" in_root "$@" || rc=$?
+    # In the background and waited for: bash runs the INT/TERM traps (and so the cleanup)
+    # at once during `wait`, not only once a foreground command has ended.
+    "${logged[@]}" "$log" in_root "$@" &
+    wait $! || rc=$?
     say "[$name]   exit status $rc, $(elapsed "$t")"
     return $rc
 }
@@ -234,10 +242,7 @@ say "[root] passed in $(elapsed "$t")"
 
 # --- check "user" -----------------------------------------------------------------------------
 t=$SECONDS
-new_root user /home/$user
-chroot "$root" useradd --create-home --shell /bin/bash "$user"
-uid=$(chroot "$root" id -u "$user")
-chown -R "$uid:$uid" "$root/home/$user"
+new_root user "/home/$user" "$user"
 say "[user] \$ scripts/setup.sh (as $user; it must fail and print the command for root):"
 rc=0
 in_root "$uid" "/home/$user/mbheap" scripts/setup.sh >"$work/user-setup.log" 2>&1 || rc=$?
