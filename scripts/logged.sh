@@ -20,8 +20,10 @@ fi
 rc=$?
 if [ $rc -ne 0 ]; then
     n=${MBHEAP_LOG_TAIL:-25}
+    what="the last $n lines of $log"
+    [ "$(wc -l <"$log")" -gt "$n" ] || what="its output ($log)"
     {
-        echo "error: $(basename "$1") failed (exit status $rc); the last $n lines of $log:"
+        echo "error: $(basename "$1") failed (exit status $rc); $what:"
         tail -n "$n" "$log" | sed 's/^/  | /'
         echo "error: full output: $log"
     } >&2

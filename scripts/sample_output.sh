@@ -17,7 +17,8 @@ build=${1:-$src/build}
 readme=$src/README.md
 
 if [ -z "$check" ]; then
-    cmake --build "$build" -j"$(nproc)" --target kernel >/dev/null
+    "$src/scripts/logged.sh" "$build/sample_output-build.log" \
+        cmake --build "$build" -j"$(nproc)" --target kernel
 fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

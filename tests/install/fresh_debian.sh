@@ -28,7 +28,8 @@
 #     and the first README command (the demo) works as the user.
 # A failing step prints its log's last lines and the log's path; each step prints its time.
 # Environment: MBHEAP_FRESH_KEEP=1 keeps the roots after a passing run (they are removed
-# otherwise; a failing check's root is kept for inspection, until the next run).
+# otherwise; a failing check's root is kept for inspection, until the next run);
+# MBHEAP_FRESH_STEP_TIMEOUT limits each command in the root (seconds, default 2400).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(mkdir -p "${1:-$src/build}" && cd "${1:-$src/build}" && pwd -P)
