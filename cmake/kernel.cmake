@@ -61,8 +61,10 @@ add_executable(mbheap.elf
     ${MBHEAP_BOOT_SOURCES} ${MBHEAP_ARCH_SOURCES} ${MBHEAP_LIB_SOURCES}
     ${MBHEAP_MM_SOURCES} ${MBHEAP_KTEST_SOURCES})
 target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR})
+# __FILE__ (panic and ktest locations) relative to the source tree: the image does not depend
+# on where the checkout is (README's sample boot output, scripts/sample_output.sh).
 target_compile_options(mbheap.elf PRIVATE
-    $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror>)
+    $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror -fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=>)
 # Debug builds turn on the heap's poisoning and caller tracking (mm/kheap.c).
 target_compile_definitions(mbheap.elf PRIVATE MBHEAP_DEBUG_BUILD=$<IF:$<CONFIG:Debug>,1,0>)
 target_link_options(mbheap.elf PRIVATE -T ${MBHEAP_LINKER_SCRIPT} -Wl,-n)
@@ -81,14 +83,21 @@ add_custom_command(TARGET mbheap.elf POST_BUILD
     VERBATIM)
 
 # The ISO: GRUB (BIOS i386-pc and x86_64-efi, hybrid), grub.cfg and the kernel. Only the
-# modules the boot needs; no locales, themes or fonts.
+# modules the boot needs; no locales, themes or fonts. The ISO's kernel is mbheap.elf
+# without symbols and debug information (objcopy --strip-all; GDB and addr2line read
+# build/mbheap.elf): GRUB loads the whole file and places the multiboot2 information after
+# it, and debug information holds the checkout's paths, so an unstripped kernel would boot
+# with addresses that depend on where the checkout is.
+if(NOT CMAKE_OBJCOPY)
+    find_program(CMAKE_OBJCOPY NAMES objcopy llvm-objcopy REQUIRED)
+endif()
 find_program(MBHEAP_GRUB_MKRESCUE NAMES grub-mkrescue grub2-mkrescue REQUIRED)
 set(MBHEAP_ISO ${MBHEAP_OUT_DIR}/mbheap.iso)
 set(MBHEAP_ISO_DIR ${CMAKE_BINARY_DIR}/isodir)
 add_custom_command(OUTPUT ${MBHEAP_ISO}
     COMMAND ${CMAKE_COMMAND} -E rm -rf ${MBHEAP_ISO_DIR}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${MBHEAP_ISO_DIR}/boot/grub
-    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mbheap.elf> ${MBHEAP_ISO_DIR}/boot/mbheap.elf
+    COMMAND ${CMAKE_OBJCOPY} --strip-all $<TARGET_FILE:mbheap.elf> ${MBHEAP_ISO_DIR}/boot/mbheap.elf
     COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_SOURCE_DIR}/grub.cfg ${MBHEAP_ISO_DIR}/boot/grub/grub.cfg
     # grub-mkrescue's output goes to grub-mkrescue.log; scripts/logged.sh prints its tail
     # and path when it fails (--compress=xz runs the xz program: xz-utils).
