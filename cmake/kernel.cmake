@@ -69,8 +69,10 @@ add_executable(mbheap.elf
     ${MBHEAP_BOOT_SOURCES} ${MBHEAP_ARCH_SOURCES} ${MBHEAP_LIB_SOURCES}
     ${MBHEAP_MM_SOURCES} ${MBHEAP_KTEST_SOURCES})
 target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR} ${MBHEAP_GENERATED_DIR})
+# __FILE__ (panic and ktest locations) relative to the source tree: the image does not depend
+# on where the checkout is (README's sample boot output, scripts/sample_output.sh).
 target_compile_options(mbheap.elf PRIVATE
-    $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror>)
+    $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror -fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=>)
 # Debug builds turn on the heap's poisoning and caller tracking (mm/kheap.c).
 # The boot banner names the build type, so a test can see which one the kernel got.
 target_compile_definitions(mbheap.elf PRIVATE MBHEAP_DEBUG_BUILD=$<IF:$<CONFIG:Debug>,1,0>
@@ -92,19 +94,29 @@ add_custom_command(TARGET mbheap.elf POST_BUILD
     VERBATIM)
 
 # The ISO: GRUB (BIOS i386-pc and x86_64-efi, hybrid), grub.cfg and the kernel. Only the
-# modules the boot needs; no locales, themes or fonts.
+# modules the boot needs; no locales, themes or fonts. The ISO's kernel is mbheap.elf
+# without symbols and debug information (objcopy --strip-all; GDB and addr2line read
+# build/mbheap.elf): GRUB loads the whole file and places the multiboot2 information after
+# it, and debug information holds the checkout's paths, so an unstripped kernel would boot
+# with addresses that depend on where the checkout is.
+if(NOT CMAKE_OBJCOPY)
+    find_program(CMAKE_OBJCOPY NAMES objcopy llvm-objcopy REQUIRED)
+endif()
 find_program(MBHEAP_GRUB_MKRESCUE NAMES grub-mkrescue grub2-mkrescue REQUIRED)
 set(MBHEAP_ISO ${MBHEAP_OUT_DIR}/mbheap.iso)
 set(MBHEAP_ISO_DIR ${CMAKE_BINARY_DIR}/isodir)
 add_custom_command(OUTPUT ${MBHEAP_ISO}
     COMMAND ${CMAKE_COMMAND} -E rm -rf ${MBHEAP_ISO_DIR}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${MBHEAP_ISO_DIR}/boot/grub
-    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mbheap.elf> ${MBHEAP_ISO_DIR}/boot/mbheap.elf
+    COMMAND ${CMAKE_OBJCOPY} --strip-all $<TARGET_FILE:mbheap.elf> ${MBHEAP_ISO_DIR}/boot/mbheap.elf
     COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_SOURCE_DIR}/grub.cfg ${MBHEAP_ISO_DIR}/boot/grub/grub.cfg
-    COMMAND ${MBHEAP_GRUB_MKRESCUE} -o ${MBHEAP_ISO}
+    # grub-mkrescue's output goes to grub-mkrescue.log; scripts/logged.sh prints its tail
+    # and path when it fails (--compress=xz runs the xz program: xz-utils).
+    COMMAND ${CMAKE_SOURCE_DIR}/scripts/logged.sh ${CMAKE_BINARY_DIR}/grub-mkrescue.log
+            ${MBHEAP_GRUB_MKRESCUE} -o ${MBHEAP_ISO}
             "--install-modules=normal multiboot2 iso9660 part_msdos part_gpt all_video part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
             --locales= --themes= --fonts= --compress=xz
-            ${MBHEAP_ISO_DIR} 2> ${CMAKE_BINARY_DIR}/grub-mkrescue.log
+            ${MBHEAP_ISO_DIR}
     DEPENDS mbheap.elf ${CMAKE_SOURCE_DIR}/grub.cfg
     COMMENT "Building ${MBHEAP_ISO} (grub-mkrescue, BIOS + UEFI)"
     VERBATIM)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh - install what is missing, build, and run every ctest test but the
-# benchmarks (labels host, qemu, uefi, gdb, fuzz, realworld). Exits non-zero on any failure.
+# benchmarks and the fresh-install check (labels host, qemu, uefi, gdb, fuzz, realworld;
+# not bench, not install). Exits non-zero on any failure.
 # Extra arguments go to ctest, e.g.  scripts/test.sh -L host   or   scripts/test.sh -R heap
 # Environment: BUILD_DIR (default build), JOBS (default: the number of CPUs).
 set -euo pipefail
@@ -11,4 +12,4 @@ jobs=${JOBS:-$(nproc)}
 cmake -S "$src" -B "$build" >/dev/null
 cmake --build "$build" -j"$jobs"
 cd "$build"
-ctest -j"$jobs" --output-on-failure -LE bench "$@"
+ctest -j"$jobs" --output-on-failure -LE 'bench|install' "$@"

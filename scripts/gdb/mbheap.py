@@ -2,7 +2,7 @@
 
 Load it into a GDB that has the kernel's symbols, from any directory:
 
-    gdb build/mbheap.elf -x scripts/gdb/mbheap.py -ex 'target remote localhost:1234'
+    gdb build/mbheap.elf -x scripts/gdb/mbheap.py -ex 'target remote 127.0.0.1:1234'
 
 (`cmake --build build --target debug` and build/gdbinit do this for you.) Commands, each
 with `help <command>`:
