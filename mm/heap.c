@@ -359,7 +359,7 @@ static ALWAYS_INLINE void ix_merged_down(struct heap *h, blk_t *b, size_t bs, co
 /* Init                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
-uint64_t heap_mix64(uint64_t z)
+static uint64_t mix64(uint64_t z)
 {
     z += 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -395,9 +395,9 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
     h->indexed = index && !(flags & HEAP_F_NO_INDEX);
     /* the fast path: indexed, no debug flag */
     h->fast_lim = h->indexed && !(flags & HEAP_F_DEBUG) ? HEAP_MAX_REQUEST + 1 : 0;
-    h->secret = heap_mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^
-                           heap_mix64(old)) &
-                ~(uint64_t)15;
+    h->secret =
+        mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^ mix64(old)) &
+        ~(uint64_t)15;
     h->list.next = h->list.prev = list_end(h);
     if (h->indexed) {
         err_t e = ix_init(h, index);
@@ -681,36 +681,13 @@ static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, cons
     return pb;
 }
 
-/* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
- * n is at a + size), merging with a free successor. */
-static void release_range(struct heap *h, uintptr_t a, size_t size, blk_t *n, bool dbg)
-{
-    size_t nsf = n->sf;
-    if (nsf & F_FREE) {
-        size_t ns = nsf & ~(size_t)F_MASK;
-        bool tail = is_tail(h, n, ns);
-        list_replace(h, n, B(a), "heap_realloc");
-        set_free(h, B(a), size + ns);
-        absorb(n, a + sizeof(blk_t), dbg);
-        if (h->indexed && !tail)
-            ix_merged_down(h, B(a), size + ns, n, ns);
-        /* the following block already has PREV_FREE set */
-    } else {
-        set_free(h, B(a), size);
-        list_insert_before(h, next_free_after(h, B(a), dbg, "heap_realloc"), B(a), "heap_realloc");
-        if (h->indexed && !is_tail(h, B(a), size))
-            ix_add(h, B(a), size);
-        n->sf = nsf | F_PREV_FREE;
-    }
-}
-
 /* Freeing block b (sf) whose successor n (nsf) and predecessor are allocated: into the
  * list in front of the next free block up. */
 static ALWAYS_INLINE void free_alone(struct heap *h, blk_t *b, size_t size, blk_t *n, size_t nsf,
-                                     bool dbg)
+                                     bool dbg, const char *fn)
 {
     set_free(h, b, size);
-    list_insert_before(h, next_free_after(h, b, dbg, "heap_free"), b, "heap_free");
+    list_insert_before(h, next_free_after(h, b, dbg, fn), b, fn);
     if (h->indexed && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
         ix_add(h, b, size);
     n->sf = nsf | F_PREV_FREE;
@@ -718,11 +695,11 @@ static ALWAYS_INLINE void free_alone(struct heap *h, blk_t *b, size_t size, blk_
 
 /* ... with a free successor n and an allocated predecessor: b takes n's list place. */
 static ALWAYS_INLINE void free_into_next(struct heap *h, blk_t *b, size_t size, blk_t *n,
-                                         size_t nsf, bool dbg)
+                                         size_t nsf, bool dbg, const char *fn)
 {
     size_t ns = nsf & ~(size_t)F_MASK, msize = size + ns;
     bool tail = is_tail(h, n, ns);
-    list_replace(h, n, b, "heap_free");
+    list_replace(h, n, b, fn);
     set_free(h, b, msize);
     absorb(n, A(b) + sizeof(blk_t), dbg);
     if (h->indexed && !tail)
@@ -778,13 +755,13 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
 static __attribute__((noinline)) void free_alone_rel(struct heap *h, blk_t *b, size_t size,
                                                      blk_t *n, size_t nsf)
 {
-    free_alone(h, b, size, n, nsf, false);
+    free_alone(h, b, size, n, nsf, false, "heap_free");
 }
 
 static __attribute__((noinline)) void free_into_next_rel(struct heap *h, blk_t *b, size_t size,
                                                          blk_t *n, size_t nsf)
 {
-    free_into_next(h, b, size, n, nsf, false);
+    free_into_next(h, b, size, n, nsf, false, "heap_free");
 }
 
 static __attribute__((noinline)) void free_into_prev_rel(struct heap *h, blk_t *b, size_t sf,
@@ -812,9 +789,19 @@ static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
     if (sf & F_PREV_FREE)
         free_into_prev(h, b, sf, n, nsf, true);
     else if (nsf & F_FREE)
-        free_into_next(h, b, size, n, nsf, true);
+        free_into_next(h, b, size, n, nsf, true, "heap_free");
     else
-        free_alone(h, b, size, n, nsf, true);
+        free_alone(h, b, size, n, nsf, true, "heap_free");
+}
+
+/* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
+ * n is at a + size): what a shrinking realloc gives back, with a free as its model. */
+static void release_range(struct heap *h, uintptr_t a, size_t size, blk_t *n, bool dbg)
+{
+    if (n->sf & F_FREE)
+        free_into_next(h, B(a), size, n, n->sf, dbg, "heap_realloc");
+    else
+        free_alone(h, B(a), size, n, n->sf, dbg, "heap_realloc");
 }
 
 void heap_free(struct heap *h, void *p)

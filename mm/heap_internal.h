@@ -101,13 +101,6 @@ static inline size_t payload_room(const struct heap *h, size_t size)
     return size - HDR - ((h->flags & HEAP_F_DEBUG) ? DEBUG_TRAILER : 0);
 }
 
-static inline unsigned ilog2(size_t x)
-{
-    return 63u - (unsigned)__builtin_clzll(x);
-}
-
-uint64_t heap_mix64(uint64_t z);
-
 /* Error paths and diagnostics (heap_check.c). */
 noreturn void heap_bad_pointer(const struct heap *h, const void *p, const char *fn);
 noreturn void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const void *p,
