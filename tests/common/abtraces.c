@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/common/splitmix64.h"
+
 static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n);
@@ -69,10 +71,7 @@ struct rng {
 
 static uint64_t next64(struct rng *r)
 {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return splitmix64_next(&r->s);
 }
 static uint64_t below(struct rng *r, uint64_t n)
 {

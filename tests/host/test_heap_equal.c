@@ -46,6 +46,7 @@
 #include "mm/heap.h"
 #include "tests/common/abtraces.h"
 #include "tests/common/heap_index_mem.h"
+#include "tests/common/splitmix64.h"
 
 /* The block format as heap.h and mm/heap.c's top comment describe it. */
 #define M_HDR 16u       /* block header */
@@ -628,10 +629,7 @@ static uint64_t rng;
 
 static uint64_t next64(void)
 {
-    uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return splitmix64_next(&rng);
 }
 
 static size_t below(size_t n)
