@@ -46,6 +46,7 @@ set(MBHEAP_MM_SOURCES
     mm/vmm.c
     mm/heap.c
     mm/heap_index.c
+    mm/heap_goodfit.c
     mm/heap_check.c
     mm/alloc.c
     mm/kphys.c

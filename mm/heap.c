@@ -87,6 +87,7 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/types.h"
+#include "mm/heap_goodfit.h"
 #include "mm/heap_index.h"
 
 /* ---------------------------------------------------------------------------------- */
@@ -112,16 +113,6 @@ static ALWAYS_INLINE size_t need_of(size_t size, bool dbg)
 static inline bool align_ok(size_t align)
 {
     return is_pow2(align) && align <= HEAP_MAX_ALIGN;
-}
-
-/* Leading gap in front of an aligned payload placed in free block at a: 0 or >= MIN. */
-static inline size_t align_gap(uintptr_t a, size_t align)
-{
-    uintptr_t pl = (a + HDR + align - 1) & ~(uintptr_t)(align - 1);
-    size_t gap = pl - HDR - a;
-    if (gap && gap < MIN_BLOCK)
-        gap += align;
-    return gap;
 }
 
 static void poison(uintptr_t from, uintptr_t to)
@@ -164,6 +155,17 @@ static ALWAYS_INLINE void links_check(const struct heap *h, const blk_t *b, cons
 {
     if (UNLIKELY(!links_ok(h, b)))
         heap_bad_links(h, b, fn);
+}
+
+/* b (bs bytes) is a sound entry of the policy's free lists (gf: good fit's, else the
+ * address-ordered list). */
+static ALWAYS_INLINE void free_links_check(const struct heap *h, const blk_t *b, size_t bs,
+                                           bool gf, const char *fn)
+{
+    if (gf)
+        gf_links_check(h, b, bs, fn);
+    else
+        links_check(h, b, fn);
 }
 
 static ALWAYS_INLINE void list_unlink(struct heap *h, blk_t *b, const char *fn)
@@ -272,7 +274,7 @@ static inline blk_t *checked_block(const struct heap *h, blk_t *b)
 /* Block b (bs bytes) holds a request of `need` bytes at this alignment: the gap, or -1. */
 static ALWAYS_INLINE size_t fit_gap(const blk_t *b, size_t bs, size_t need, size_t align)
 {
-    size_t gap = align > HDR ? align_gap(A(b), align) : 0;
+    size_t gap = align > HDR ? heap_align_gap(A(b), align) : 0;
     return gap + need <= bs ? gap : SIZE_MAX;
 }
 
@@ -377,7 +379,8 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
 {
     uintptr_t b = (uintptr_t)base;
     if (!h || !base || (b & 15) || (size & 15) || size < HEAP_MIN_SIZE || max_size < size ||
-        (flags & ~(HEAP_F_DEBUG | HEAP_F_NO_INDEX)) || size > HEAP_MAX_SIZE || b + size < b ||
+        (flags & ~(HEAP_F_DEBUG | HEAP_F_NO_INDEX | HEAP_F_GOOD_FIT)) ||
+        (flags & HEAP_F_GOOD_FIT && flags & HEAP_F_NO_INDEX) || size > HEAP_MAX_SIZE || b + size < b ||
         (index && !index->mem))
         return E_INVAL;
     /* the secret also mixes in what the region held before: headers a previous heap left
@@ -392,9 +395,11 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
     h->grow = grow;
     h->grow_ctx = grow_ctx;
     h->flags = flags;
-    h->indexed = index && !(flags & HEAP_F_NO_INDEX);
-    /* the fast path: indexed, no debug flag */
+    bool gf = flags & HEAP_F_GOOD_FIT;
+    h->indexed = index && !(flags & (HEAP_F_NO_INDEX | HEAP_F_GOOD_FIT));
+    /* the fast paths: no debug flag, and first fit with its index, or good fit */
     h->fast_lim = h->indexed && !(flags & HEAP_F_DEBUG) ? HEAP_MAX_REQUEST + 1 : 0;
+    h->gf_fast_lim = gf && !(flags & HEAP_F_DEBUG) ? HEAP_MAX_REQUEST + 1 : 0;
     h->secret =
         mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^ mix64(old)) &
         ~(uint64_t)15;
@@ -408,7 +413,10 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
     if (flags & HEAP_F_DEBUG)
         poison(b, b + fsz);
     set_free(h, B(b), fsz);
-    list_insert_before(h, list_end(h), B(b), "heap_init"); /* the tail: not indexed */
+    if (gf)
+        gf_insert(h, B(b), fsz, "heap_init");
+    else
+        list_insert_before(h, list_end(h), B(b), "heap_init"); /* the tail: not indexed */
     write_sentinel(h, true);
     return E_OK;
 }
@@ -428,7 +436,7 @@ bool heap_contains(const struct heap *h, const void *p)
  * Splits off the leading gap and the tail remainder.
  */
 static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need, size_t gap,
-                                bool tail, const void *caller, size_t req, bool dbg)
+                                bool tail, const void *caller, size_t req, bool dbg, bool gf)
 {
     uintptr_t a = A(b);
     size_t rem = bs - gap - need;
@@ -442,17 +450,23 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         heap_poison_verify(a, bs, a + gap + HDR, a + gap + need + (rem ? sizeof(blk_t) : 0),
                            "heap_alloc");
     uintptr_t u = a + gap;
-    bool ix = h->indexed && !tail;
+    bool ix = !gf && h->indexed && !tail;
     if (LIKELY(gap == 0)) {
         if (rem) {
             blk_t *r = B(u + need);
-            list_replace(h, b, r, "heap_alloc");
+            if (gf)
+                gf_replace(h, b, bs, r, rem, "heap_alloc");
+            else
+                list_replace(h, b, r, "heap_alloc");
             set_free(h, r, rem);
             if (ix)
                 ix_carved(h, b, bs, r, rem);
         } else {
             blk_t *nx = b->next;
-            list_unlink(h, b, "heap_alloc");
+            if (gf)
+                gf_remove(h, b, bs, "heap_alloc");
+            else
+                list_unlink(h, b, "heap_alloc");
             if (ix)
                 ix_del(h, b, bs, nx);
             B(u + need)->sf &= ~(size_t)F_PREV_FREE;
@@ -461,7 +475,9 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
     } else {
         /* the leading gap stays a free block at a, in b's list place */
         set_free(h, b, gap);
-        if (h->indexed) {
+        if (gf)
+            gf_replace(h, b, bs, b, gap, "heap_alloc");
+        else if (h->indexed) {
             if (tail)
                 ix_add(h, b, gap); /* no longer the tail: the allocation follows it */
             else
@@ -470,7 +486,10 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         if (rem) {
             blk_t *r = B(u + need);
             set_free(h, r, rem);
-            list_insert_before(h, b->next, r, "heap_alloc");
+            if (gf)
+                gf_insert(h, r, rem, "heap_alloc");
+            else
+                list_insert_before(h, b->next, r, "heap_alloc");
             if (ix)
                 ix_add(h, r, rem);
         } else {
@@ -488,11 +507,12 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
     return (void *)(u + HDR);
 }
 
-/* Size of the free block in front of the sentinel (0 if the last block is allocated). */
+/* Size of the free block in front of the sentinel (0 if the last block is allocated), as
+ * its footer says (extend() checks the block before it uses it). */
 static inline size_t tail_free(const struct heap *h)
 {
-    blk_t *t = tail_block(h);
-    return t ? bsize(t) : 0;
+    uintptr_t s = sentinel_addr(h);
+    return (B(s)->sf & F_PREV_FREE) ? *(const size_t *)(s - 8) : 0;
 }
 
 /*
@@ -525,13 +545,14 @@ static bool extend(struct heap *h, size_t add_min)
         return false;
     h->grow_events++;
     uintptr_t s = sentinel_addr(h);
-    bool dbg = h->flags & HEAP_F_DEBUG;
+    bool dbg = h->flags & HEAP_F_DEBUG, gf = h->flags & HEAP_F_GOOD_FIT;
     blk_t *t = NULL;
     if (B(s)->sf & F_PREV_FREE) {
         size_t ts = *(size_t *)(s - 8);
         t = B(s - ts);
         if (UNLIKELY(ts > s - h->base || (ts & F_MASK) || t->sf != (ts | F_FREE) ||
-                     t->canary != canary_of(h, A(t), ts | F_FREE) || t != h->list.prev))
+                     t->canary != canary_of(h, A(t), ts | F_FREE) ||
+                     (gf ? !gf_links_ok(h, t, gf_class_of(ts)) : t != h->list.prev)))
             panic("heap_grow: corrupted free block before the end sentinel %p (footer %zu)",
                   (void *)s, ts);
     }
@@ -539,10 +560,16 @@ static bool extend(struct heap *h, size_t add_min)
     if (dbg)
         poison(t ? s - 8 : s, sentinel_addr(h));
     if (t) {
-        set_free(h, t, bsize(t) + got); /* the tail grows in place (it is last on the list) */
+        size_t ts = bsize(t);
+        set_free(h, t, ts + got); /* the tail grows in place (it is last on the list) */
+        if (gf)
+            gf_replace(h, t, ts, t, ts + got, "heap_grow");
     } else {
         set_free(h, B(s), got);
-        list_insert_before(h, list_end(h), B(s), "heap_grow");
+        if (gf)
+            gf_insert(h, B(s), got, "heap_grow");
+        else
+            list_insert_before(h, list_end(h), B(s), "heap_grow");
     }
     write_sentinel(h, true);
     return true;
@@ -552,10 +579,10 @@ static __attribute__((noinline)) void *take_slow(struct heap *h, blk_t *b, size_
                                                  const void *caller, size_t req)
 {
     size_t bs = bsize(b);
-    bool tail = is_tail(h, b, bs);
+    bool tail = is_tail(h, b, bs), gf = h->flags & HEAP_F_GOOD_FIT;
     if (h->flags & HEAP_F_DEBUG)
-        return take(h, b, bs, need, gap, tail, caller, req, true);
-    return take(h, b, bs, need, gap, tail, caller, req, false);
+        return take(h, b, bs, need, gap, tail, caller, req, true, gf);
+    return take(h, b, bs, need, gap, tail, caller, req, false, gf);
 }
 
 static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, size_t align,
@@ -568,8 +595,9 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
     size_t search = need + (align > HDR ? align + 32 : 0); /* with the worst-case gap */
     for (;;) {
         size_t gap = 0;
-        blk_t *b =
-            h->indexed ? index_fit(h, need, align, &gap, dbg) : walk_fit(h, need, align, &gap, dbg);
+        blk_t *b = (h->flags & HEAP_F_GOOD_FIT) ? gf_fit(h, need, align, &gap, dbg)
+                   : h->indexed                 ? index_fit(h, need, align, &gap, dbg)
+                                                : walk_fit(h, need, align, &gap, dbg);
         if (b)
             return take_slow(h, checked_block(h, b), need, gap, caller, size);
         size_t t = tail_free(h);
@@ -582,18 +610,29 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
  * them then needs few registers, and each is reached by a tail call. */
 static __attribute__((noinline)) void *take_indexed(struct heap *h, blk_t *b, size_t need)
 {
-    return take(h, b, bsize(b), need, 0, false, NULL, 0, false);
+    return take(h, b, bsize(b), need, 0, false, NULL, 0, false, false);
 }
 
 static __attribute__((noinline)) void *take_tail(struct heap *h, blk_t *b, size_t need)
 {
-    return take(h, b, bsize(b), need, 0, true, NULL, 0, false);
+    return take(h, b, bsize(b), need, 0, true, NULL, 0, false, false);
+}
+
+/* Good fit's fast path (align <= 16, no debug mode), out of line so that first fit's
+ * stays as small as it is. */
+static __attribute__((noinline)) void *alloc_gf(struct heap *h, size_t size, const void *caller)
+{
+    size_t need = need_of(size, false);
+    blk_t *b = gf_fit_fast(h, need);
+    if (LIKELY(b != NULL))
+        return take(h, checked_block(h, b), bsize(b), need, 0, false, NULL, 0, false, true);
+    return alloc_slow(h, size, 16, caller);
 }
 
 static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align, const void *caller)
 {
-    /* fast path: align <= 16, indexed, no debug flag and a size below fast_lim (one
-     * compare: fast_lim is 0 otherwise) */
+    /* fast path: align <= 16, first fit, indexed, no debug flag and a size below fast_lim
+     * (one compare: fast_lim is 0 otherwise); good fit's the same with gf_fast_lim */
     if (LIKELY(align - 1 < HDR && !(align & (align - 1)) && size < h->fast_lim)) {
         size_t need = need_of(size, false);
         size_t s = ix_find(&h->index, need);
@@ -608,6 +647,8 @@ static ALWAYS_INLINE void *alloc_impl(struct heap *h, size_t size, size_t align,
         b = h->list.prev; /* only the tail can still hold it */
         if (b != list_end(h) && bsize(b) >= need && is_tail(h, b, bsize(b)))
             return take_tail(h, checked_block(h, b), need);
+    } else if (LIKELY(align - 1 < HDR && !(align & (align - 1)) && size < h->gf_fast_lim)) {
+        return alloc_gf(h, size, caller);
     }
     return alloc_slow(h, size, align, caller);
 }
@@ -668,7 +709,7 @@ static ALWAYS_INLINE void absorb(blk_t *n, uintptr_t keep_to, bool dbg)
 /* The predecessor a footer leads to is the free block it claims to be: exactly a free
  * header of that size, a valid canary, and list links that point back at it. */
 static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, const void *p,
-                                         const char *fn)
+                                         bool gf, const char *fn)
 {
     size_t ps = *(size_t *)(a - 8);
     blk_t *pb = B(a - ps);
@@ -677,52 +718,63 @@ static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, cons
     if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || ps < MIN_BLOCK || pb->sf != (ps | F_FREE) ||
                  pb->canary != canary_of(h, A(pb), ps | F_FREE)))
         panic("%s: corrupted free block before %p (footer %zu)", fn, p, ps);
-    links_check(h, pb, fn);
+    free_links_check(h, pb, ps, gf, fn);
     return pb;
 }
 
 /* Freeing block b (sf) whose successor n (nsf) and predecessor are allocated: into the
  * list in front of the next free block up. */
 static ALWAYS_INLINE void free_alone(struct heap *h, blk_t *b, size_t size, blk_t *n, size_t nsf,
-                                     bool dbg, const char *fn)
+                                     bool dbg, bool gf, const char *fn)
 {
     set_free(h, b, size);
-    list_insert_before(h, next_free_after(h, b, dbg, fn), b, fn);
-    if (h->indexed && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
+    if (gf)
+        gf_insert(h, b, size, fn);
+    else
+        list_insert_before(h, next_free_after(h, b, dbg, fn), b, fn);
+    if (!gf && h->indexed && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
         ix_add(h, b, size);
     n->sf = nsf | F_PREV_FREE;
 }
 
 /* ... with a free successor n and an allocated predecessor: b takes n's list place. */
 static ALWAYS_INLINE void free_into_next(struct heap *h, blk_t *b, size_t size, blk_t *n,
-                                         size_t nsf, bool dbg, const char *fn)
+                                         size_t nsf, bool dbg, bool gf, const char *fn)
 {
     size_t ns = nsf & ~(size_t)F_MASK, msize = size + ns;
     bool tail = is_tail(h, n, ns);
-    list_replace(h, n, b, fn);
+    if (gf)
+        gf_replace(h, n, ns, b, msize, fn);
+    else
+        list_replace(h, n, b, fn);
     set_free(h, b, msize);
     absorb(n, A(b) + sizeof(blk_t), dbg);
-    if (h->indexed && !tail)
+    if (!gf && h->indexed && !tail)
         ix_merged_down(h, b, msize, n, ns);
 }
 
 /* ... with a free predecessor (and maybe a free successor): the predecessor keeps its list
  * place and grows over b (and n). */
 static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, blk_t *n, size_t nsf,
-                                         bool dbg)
+                                         bool dbg, bool gf)
 {
     uintptr_t a = A(b);
-    bool ix = h->indexed;
-    blk_t *pb = checked_prev(h, a, (void *)(a + HDR), "heap_free");
+    bool ix = !gf && h->indexed;
+    blk_t *pb = checked_prev(h, a, (void *)(a + HDR), gf, "heap_free");
     size_t ps = bsize(pb), msize = ps + (sf & ~(size_t)F_MASK);
     if (nsf & F_FREE) {
         size_t ns = nsf & ~(size_t)F_MASK;
         bool tail = is_tail(h, n, ns);
         blk_t *nx = n->next;
-        list_unlink(h, n, "heap_free");
+        if (gf)
+            gf_remove(h, n, ns, "heap_free");
+        else
+            list_unlink(h, n, "heap_free");
         absorb(n, a, dbg);
         msize += ns;
         set_free(h, pb, msize);
+        if (gf)
+            gf_replace(h, pb, ps, pb, msize, "heap_free");
         if (ix) {
             if (tail) {
                 ix_del(h, pb, ps, nx); /* pb is the tail now */
@@ -734,6 +786,8 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
     } else {
         n->sf = nsf | F_PREV_FREE;
         set_free(h, pb, msize);
+        if (gf)
+            gf_replace(h, pb, ps, pb, msize, "heap_free");
         if (ix) {
             if (A(n) == sentinel_addr(h))
                 ix_del(h, pb, ps, pb->next); /* pb is the tail now */
@@ -755,61 +809,83 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
 static __attribute__((noinline)) void free_alone_rel(struct heap *h, blk_t *b, size_t size,
                                                      blk_t *n, size_t nsf)
 {
-    free_alone(h, b, size, n, nsf, false, "heap_free");
+    free_alone(h, b, size, n, nsf, false, false, "heap_free");
 }
 
 static __attribute__((noinline)) void free_into_next_rel(struct heap *h, blk_t *b, size_t size,
                                                          blk_t *n, size_t nsf)
 {
-    free_into_next(h, b, size, n, nsf, false, "heap_free");
+    free_into_next(h, b, size, n, nsf, false, false, "heap_free");
 }
 
 static __attribute__((noinline)) void free_into_prev_rel(struct heap *h, blk_t *b, size_t sf,
                                                          blk_t *n, size_t nsf)
 {
-    free_into_prev(h, b, sf, n, nsf, false);
+    free_into_prev(h, b, sf, n, nsf, false, false);
 }
 
 /* Debug mode: every check that can fail comes before the poison, so that a panic leaves
  * the heap as it was (for a post-mortem heap_check or mb-heap). */
 static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
 {
+    bool gf = h->flags & HEAP_F_GOOD_FIT;
     blk_t *b = block_of(h, p, "heap_free");
     size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
     blk_t *n = checked_next(h, A(b), size, p, "heap_free");
     size_t nsf = n->sf;
     heap_verify_trailer(h, b, "heap_free");
     if (nsf & F_FREE)
-        links_check(h, n, "heap_free");
+        free_links_check(h, n, nsf & ~(size_t)F_MASK, gf, "heap_free");
     if (sf & F_PREV_FREE)
-        checked_prev(h, A(b), p, "heap_free");
+        checked_prev(h, A(b), p, gf, "heap_free");
     poison(A(b) + HDR, A(b) + size);
     h->bytes_used -= size;
     h->total_frees++;
     if (sf & F_PREV_FREE)
-        free_into_prev(h, b, sf, n, nsf, true);
+        free_into_prev(h, b, sf, n, nsf, true, gf);
     else if (nsf & F_FREE)
-        free_into_next(h, b, size, n, nsf, true, "heap_free");
+        free_into_next(h, b, size, n, nsf, true, gf, "heap_free");
     else
-        free_alone(h, b, size, n, nsf, true, "heap_free");
+        free_alone(h, b, size, n, nsf, true, gf, "heap_free");
+}
+
+/* Good fit's release-mode free: the same three cases, inlined with its list operations. */
+static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
+{
+    blk_t *b = block_of(h, p, "heap_free");
+    size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
+    blk_t *n = checked_next(h, A(b), size, p, "heap_free");
+    size_t nsf = n->sf;
+    h->bytes_used -= size;
+    h->total_frees++;
+    if (UNLIKELY(sf & F_PREV_FREE))
+        free_into_prev(h, b, sf, n, nsf, false, true);
+    else if (nsf & F_FREE)
+        free_into_next(h, b, size, n, nsf, false, true, "heap_free");
+    else
+        free_alone(h, b, size, n, nsf, false, true, "heap_free");
 }
 
 /* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
  * n is at a + size): what a shrinking realloc gives back, with a free as its model. */
-static void release_range(struct heap *h, uintptr_t a, size_t size, blk_t *n, bool dbg)
+static void release_range(struct heap *h, uintptr_t a, size_t size, blk_t *n, bool dbg, bool gf)
 {
     if (n->sf & F_FREE)
-        free_into_next(h, B(a), size, n, n->sf, dbg, "heap_realloc");
+        free_into_next(h, B(a), size, n, n->sf, dbg, gf, "heap_realloc");
     else
-        free_alone(h, B(a), size, n, n->sf, dbg, "heap_realloc");
+        free_alone(h, B(a), size, n, n->sf, dbg, gf, "heap_realloc");
 }
 
 void heap_free(struct heap *h, void *p)
 {
     if (!p)
         return;
-    if (UNLIKELY(h->flags & HEAP_F_DEBUG)) {
-        free_debug(h, p);
+    /* (one test for both: first fit in release mode is the common case) */
+    if (UNLIKELY(h->flags & (HEAP_F_DEBUG | HEAP_F_GOOD_FIT))) {
+        if (h->flags & HEAP_F_DEBUG)
+            free_debug(h, p);
+        else
+            free_gf(h, p);
         return;
     }
     blk_t *b = block_of(h, p, "heap_free");
@@ -881,7 +957,7 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
         return NULL;
     uintptr_t a = A(b);
     size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
-    bool dbg = h->flags & HEAP_F_DEBUG;
+    bool dbg = h->flags & HEAP_F_DEBUG, gf = h->flags & HEAP_F_GOOD_FIT;
     size_t need = need_of(new_size, dbg);
     const void *caller = NULL;
     if (dbg) {
@@ -897,11 +973,11 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             size_t rem = size - need;
             if (rem >= MIN_BLOCK || (rem && (nsf & F_FREE))) {
                 if (nsf & F_FREE) /* before anything changes */
-                    links_check(h, n, "heap_realloc");
+                    free_links_check(h, n, nsf & ~(size_t)F_MASK, gf, "heap_realloc");
                 if (dbg)
                     poison(a + need, a + size);
                 set_hdr(h, b, need | (sf & F_PREV_FREE));
-                release_range(h, a + need, rem, n, dbg);
+                release_range(h, a + need, rem, n, dbg, gf);
                 h->bytes_used -= rem;
                 size = need;
             }
@@ -921,7 +997,7 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
         if (size + ns >= need) {
             /* grow in place into the free successor */
             size_t total = size + ns, rem = total - need;
-            bool ix = h->indexed && !is_tail(h, n, ns);
+            bool ix = !gf && h->indexed && !is_tail(h, n, ns);
             if (dbg)
                 heap_poison_verify(A(n), ns, A(n),
                                    a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
@@ -932,7 +1008,10 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             if (rem >= MIN_BLOCK) {
                 /* r may start 16 bytes into n: list_replace reads n's links first */
                 blk_t *r = B(a + need);
-                list_replace(h, n, r, "heap_realloc");
+                if (gf)
+                    gf_replace(h, n, ns, r, rem, "heap_realloc");
+                else
+                    list_replace(h, n, r, "heap_realloc");
                 absorb(n, A(n), dbg);
                 set_free(h, r, rem);
                 if (ix)
@@ -940,7 +1019,10 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             } else {
                 need = total;
                 blk_t *nx = n->next;
-                list_unlink(h, n, "heap_realloc");
+                if (gf)
+                    gf_remove(h, n, ns, "heap_realloc");
+                else
+                    list_unlink(h, n, "heap_realloc");
                 absorb(n, A(n), dbg);
                 if (ix)
                     ix_del(h, n, ns, nx);

@@ -54,6 +54,7 @@
 /* heap_init flags */
 #define HEAP_F_DEBUG 1u    /* poison freed memory (check on reuse), record callers */
 #define HEAP_F_NO_INDEX 2u /* find first fits by walking the list (same choices, O(n)) */
+#define HEAP_F_GOOD_FIT 4u /* the second placement policy: good fit over size classes */
 
 /*
  * Called when no free block fits: map/provide at least min_bytes of new memory starting
@@ -121,6 +122,15 @@ struct heap_index {
     void *commit_ctx;
 };
 
+/* The good-fit policy's state (mm/heap_goodfit.h): a free list per size class, and a
+ * two-level bitmap of the classes whose list is not empty. */
+#define HEAP_GF_CLASSES 1024
+struct heap_goodfit {
+    uint64_t top;                             /* bit w: map[w] != 0 */
+    uint64_t map[HEAP_GF_CLASSES / 64];       /* bit c: lists[c] is not empty */
+    struct heap_block *lists[HEAP_GF_CLASSES]; /* NULL-terminated; the first's prev is NULL */
+};
+
 /* Full definition so that the kernel can have a static one; treat as opaque. */
 struct heap {
     uintptr_t base;  /* first block */
@@ -129,11 +139,13 @@ struct heap {
     heap_grow_fn grow;
     void *grow_ctx;
     unsigned flags;
-    bool indexed;           /* the index is in use (memory given, no HEAP_F_NO_INDEX) */
-    size_t fast_lim;        /* requests below this take the fast path (0: never) */
+    bool indexed;           /* the index is in use (first fit, memory given, no HEAP_F_NO_INDEX) */
+    size_t fast_lim;        /* first fit: requests below this take the fast path (0: never) */
+    size_t gf_fast_lim;     /* good fit: the same */
     uint64_t secret;        /* per-heap canary key */
     struct heap_block list; /* the free list's head node: list.next is the lowest block */
     struct heap_index index;
+    struct heap_goodfit gf; /* HEAP_F_GOOD_FIT only */
     /* statistics (the rest is derived, see heap_get_stats) */
     size_t bytes_used, high_water, free_blocks, grow_events, total_allocs, total_frees;
 };

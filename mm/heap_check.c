@@ -9,6 +9,7 @@
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "mm/heap_goodfit.h"
 #include "mm/heap_index.h"
 
 /* x could be a list entry of h: a 16-aligned block address inside [base, sentinel), or
@@ -48,8 +49,11 @@ void heap_bad_links(const struct heap *h, const blk_t *b, const char *fn)
 void heap_bad_step(const struct heap *h, const blk_t *x, const char *fn)
 {
     const blk_t *n = x->next;
-    if (!link_ok(h, n))
+    /* a link to something that is no free block's header is x's own fault */
+    if (!link_ok(h, n) || (n != list_end(h) && (!canary_ok(h, n) || (n->sf & F_MASK) != F_FREE)))
         heap_bad_links(h, x, fn);
+    if (h->flags & HEAP_F_GOOD_FIT)
+        gf_bad_links(h, x, fn);
     const blk_t *p = n->prev;
     if (link_ok(h, p) && p->next == n)
         heap_bad_links(h, x, fn);
@@ -145,15 +149,16 @@ void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const void *p, co
 
 /*
  * Linear in the heap's blocks: one walk of the tiling checks every block and, since the
- * list is in address order, meets the list entries one by one as it goes: the n-th free
- * block of the tiling must be the n-th list entry. Then the index is checked against
- * the list (ix_check).
+ * first-fit list is in address order, meets the list entries one by one as it goes: the
+ * n-th free block of the tiling must be the n-th list entry. Then the index is checked
+ * against the list (ix_check); under good fit, its lists against the tiling's count and
+ * bytes of free blocks (gf_check).
  */
 void heap_check(const struct heap *h)
 {
     uintptr_t x = h->base, s = sentinel_addr(h);
     size_t used = 0, freeb = 0, nfree = 0, nused = 0;
-    bool prev_free = false;
+    bool prev_free = false, gf = h->flags & HEAP_F_GOOD_FIT;
     const blk_t *end = list_end(h), *le = h->list.next, *lp = end;
     while (x < s) {
         const blk_t *b = B(x);
@@ -173,18 +178,20 @@ void heap_check(const struct heap *h)
             if (*footer(x, size) != size)
                 panic("heap_check: bad footer at %p (footer %zu, size %zu)", (void *)x,
                       *footer(x, size), size);
-            if (le != b)
-                panic("heap_check: free block not on the list in address order at %p (size "
-                      "%zu; the list has %p there)",
-                      (void *)x, size, (const void *)le);
-            if (b->prev != lp)
-                panic("heap_check: broken back link at %p (prev %p, expected %p)", (void *)x,
-                      (void *)b->prev, (const void *)lp);
-            if (!link_ok(h, b->next))
-                panic("heap_check: list link outside the heap at %p (next %p)", (void *)x,
-                      (void *)b->next);
-            lp = b;
-            le = b->next;
+            if (!gf) {
+                if (le != b)
+                    panic("heap_check: free block not on the list in address order at %p (size "
+                          "%zu; the list has %p there)",
+                          (void *)x, size, (const void *)le);
+                if (b->prev != lp)
+                    panic("heap_check: broken back link at %p (prev %p, expected %p)", (void *)x,
+                          (void *)b->prev, (const void *)lp);
+                if (!link_ok(h, b->next))
+                    panic("heap_check: list link outside the heap at %p (next %p)", (void *)x,
+                          (void *)b->next);
+                lp = b;
+                le = b->next;
+            }
             if (h->flags & HEAP_F_DEBUG)
                 heap_poison_verify(x, size, x + HDR, x + size, "heap_check");
             freeb += size;
@@ -205,7 +212,9 @@ void heap_check(const struct heap *h)
     if (!canary_ok(h, sb) || bsize(sb) != 0 || (sb->sf & F_FREE) ||
         !!(sb->sf & F_PREV_FREE) != prev_free)
         panic("heap_check: bad end sentinel at %p (size_flags %#zx)", (void *)s, sb->sf);
-    if (le != end || h->list.prev != lp)
+    if (gf)
+        gf_check(h, nfree, freeb);
+    else if (le != end || h->list.prev != lp)
         panic("heap_check: the list does not end after the last free block at %p (next %p, "
               "list end's prev %p)",
               (const void *)lp, (const void *)le, (const void *)h->list.prev);
@@ -236,6 +245,10 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out)
     out->total_allocs = h->total_allocs;
     out->total_frees = h->total_frees;
     const blk_t *end = list_end(h);
+    if (h->flags & HEAP_F_GOOD_FIT) {
+        out->largest_free = gf_largest(h);
+        return;
+    }
     if (h->indexed) {
         /* the index's root is the largest block but the tail */
         out->largest_free = h->index.level[h->index.top][0];

@@ -3,7 +3,8 @@
  * block layout constants, header and footer accessors, and the canary.
  *
  * heap.c (list, first fit, alloc/free/realloc, growth), heap_index.h/.c (the first-fit
- * index) and heap_check.c (heap_check, dump, leak report, misuse messages) include it.
+ * index), heap_goodfit.h/.c (the good-fit policy) and heap_check.c (heap_check, dump, leak
+ * report, misuse messages) include it.
  */
 #ifndef MBHEAP_MM_HEAP_INTERNAL_H
 #define MBHEAP_MM_HEAP_INTERNAL_H
@@ -33,6 +34,7 @@ enum heap_layout {
     SEG_SHIFT = 12,     /* index: the region is cut into segments of 2^SEG_SHIFT bytes */
     FAN_SHIFT = 3,      /* index: each node above the segments covers 2^FAN_SHIFT below */
     FLAG_DEBUG = HEAP_F_DEBUG, /* struct heap's flags: debug mode */
+    FLAG_GOOD_FIT = HEAP_F_GOOD_FIT, /* struct heap's flags: the good-fit policy */
 };
 #define POISON64 0xddddddddddddddddull
 
@@ -94,6 +96,17 @@ static inline blk_t *list_end(const struct heap *h)
 static inline bool is_tail(const struct heap *h, const blk_t *x, size_t size)
 {
     return A(x) + size == sentinel_addr(h);
+}
+
+/* Leading gap in front of an aligned payload placed in a free block at a: 0 or at least
+ * MIN_BLOCK (the gap stays a free block). */
+static inline size_t heap_align_gap(uintptr_t a, size_t align)
+{
+    uintptr_t pl = (a + HDR + align - 1) & ~(uintptr_t)(align - 1);
+    size_t gap = pl - HDR - a;
+    if (gap && gap < MIN_BLOCK)
+        gap += align;
+    return gap;
 }
 
 static inline size_t payload_room(const struct heap *h, size_t size)

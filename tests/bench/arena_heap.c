@@ -32,12 +32,11 @@ static size_t grow(void *ctx, uintptr_t end, size_t min_bytes)
     return want >= min_bytes ? want : 0;
 }
 
-int arena_heap_init(void *arena, size_t size, bool indexed)
+int arena_heap_init(void *arena, size_t size, unsigned flags)
 {
     arena_end = (uintptr_t)arena + size;
     size_t first = size < ARENA_HEAP_INIT ? size : ARENA_HEAP_INIT;
-    return heap_init(&heap, arena, first, grow, NULL, size, indexed ? 0 : HEAP_F_NO_INDEX,
-                     test_heap_index(size)) == E_OK
+    return heap_init(&heap, arena, first, grow, NULL, size, flags, test_heap_index(size)) == E_OK
                ? 0
                : -1;
 }

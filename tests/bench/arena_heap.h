@@ -14,9 +14,10 @@
 #include <stddef.h>
 
 /* Puts the heap in a fresh state at the start of [arena, arena + size) (page-aligned),
- * with its first-fit index (indexed) or walking its list (HEAP_F_NO_INDEX). Its index
- * memory lies outside the arena. Returns 0, or -1 when the arena is too small. */
-int arena_heap_init(void *arena, size_t size, bool indexed);
+ * with the heap_init flags given: 0 (first fit with its index), HEAP_F_NO_INDEX (first fit
+ * walking its list) or HEAP_F_GOOD_FIT. Its index memory lies outside the arena. Returns
+ * 0, or -1 when the arena is too small. */
+int arena_heap_init(void *arena, size_t size, unsigned flags);
 void *arena_heap_alloc(size_t size, size_t align);
 void arena_heap_free(void *p, size_t size, size_t align);
 void *arena_heap_realloc(void *p, size_t old_size, size_t new_size, size_t align);

@@ -6,14 +6,14 @@
  * abtrace.py (same splitmix64 generator, seeds 42..46), and replays each against a fresh
  * mbheap heap (over an mmap'd arena, grown through the callback) and against glibc,
  * interleaved in the same run: first fit with its index, first fit walking its list
- * (HEAP_F_NO_INDEX: the same choices, O(n) each), and glibc. Prints ns/op for the three
- * and first fit's ratio to glibc, peak live bytes,
- * mbheap's footprint (highest block end - arena start) and fragmentation
- * (footprint / peak live - 1), failures, and the result of a checking replay that fills
+ * (HEAP_F_NO_INDEX: the same choices, O(n) each), good fit (HEAP_F_GOOD_FIT) and glibc.
+ * Prints ns/op for the four and first fit's ratio to glibc, peak live bytes, first fit's
+ * footprint (highest block end - arena start) and fragmentation (footprint / peak live -
+ * 1), good fit's fragmentation, failures, and the result of a checking replay that fills
  * every block with a pattern and verifies it before free/realloc.
  *
  *   heap_bench [--quick] [--repeats N] [--only T1,T3] [--compare-abt DIR]
- *   heap_bench --callgrind first-fit|list-walk|glibc --only TN
+ *   heap_bench --callgrind first-fit|list-walk|good-fit|glibc --only TN
  * --callgrind replays trace TN once through measured_replay() (for callgrind's
  * --toggle-collect; tests/bench/check_ir.py runs it) and prints its number of ops.
  * --compare-abt DIR checks the generated ops against allocbench's DIR/T*.abt files.
@@ -83,13 +83,19 @@ static uintptr_t arena_lo, arena_hi;
 
 static void ff_init(void)
 {
-    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo, true) != 0)
+    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo, 0) != 0)
         abort();
 }
 
 static void list_init(void)
 {
-    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo, false) != 0)
+    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo, HEAP_F_NO_INDEX) != 0)
+        abort();
+}
+
+static void gf_init(void)
+{
+    if (arena_heap_init((void *)arena_lo, arena_hi - arena_lo, HEAP_F_GOOD_FIT) != 0)
         abort();
 }
 
@@ -130,11 +136,13 @@ struct allocator {
 };
 
 /* first fit with its index (the default), first fit walking the list (the same choices:
- * the index's reason to be), glibc */
+ * the index's reason to be), good fit (the second policy), glibc */
 static const struct allocator A_FF = {
     "first-fit", ff_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
 static const struct allocator A_LIST = {
     "list-walk", list_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
+static const struct allocator A_GF = {
+    "good-fit", gf_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
 static const struct allocator A_GLIBC = {"glibc", g_init, g_alloc, g_free, g_realloc, false};
 
 /* ---------------------------------------------------------------------------------- */
@@ -278,7 +286,7 @@ static int cmp_dbl(const void *a, const void *b)
 
 static const struct allocator *allocator_named(const char *name)
 {
-    const struct allocator *all[] = {&A_FF, &A_LIST, &A_GLIBC};
+    const struct allocator *all[] = {&A_FF, &A_LIST, &A_GF, &A_GLIBC};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (!strcmp(all[i]->name, name))
             return all[i];
@@ -321,14 +329,14 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr,
                     "usage: %s [--quick] [--repeats N] [--only T1,T2] [--compare-abt DIR]\n"
-                    "       %s --callgrind first-fit|list-walk|glibc --only TN\n",
+                    "       %s --callgrind first-fit|list-walk|good-fit|glibc --only TN\n",
                     argv[0], argv[0]);
             return 2;
         }
     }
     const struct allocator *cg = cg_alloc ? allocator_named(cg_alloc) : NULL;
     if (cg_alloc && (!cg || !only)) {
-        fprintf(stderr, "heap_bench: --callgrind needs first-fit, list-walk or glibc, and --only\n");
+        fprintf(stderr, "heap_bench: --callgrind needs first-fit, list-walk, good-fit or glibc, and --only\n");
         return 2;
     }
     size_t arena_size = 256 * MiB;
@@ -341,10 +349,11 @@ int main(int argc, char **argv)
     arena_lo = (uintptr_t)ar;
 
     if (!cg) {
-        printf("%-17s %8s %9s %9s %9s %6s %10s %10s %6s %5s %s\n", "trace", "ops", "first-fit",
-               "list-walk", "glibc", "ff/gl", "peak_live", "footprint", "frag", "fail", "check");
-        printf("%-17s %8s %9s %9s %9s %6s %10s %10s %6s %5s\n", "", "", "ns/op", "ns/op", "ns/op",
-               "", "bytes", "bytes", "", "");
+        printf("%-17s %8s %9s %9s %9s %9s %6s %10s %10s %6s %6s %5s %s\n", "trace", "ops",
+               "first-fit", "list-walk", "good-fit", "glibc", "ff/gl", "peak_live", "footprint",
+               "frag", "gf", "fail", "check");
+        printf("%-17s %8s %9s %9s %9s %9s %6s %10s %10s %6s %6s %5s\n", "", "", "ns/op", "ns/op",
+               "ns/op", "ns/op", "", "bytes", "bytes", "", "frag", "");
     }
     int rc = 0;
     for (size_t w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
@@ -371,27 +380,31 @@ int main(int argc, char **argv)
             measured_replay(cg, &t, S);
             printf("CALLGRIND trace=%s allocator=%s ops=%zu\n", W->tag, cg->name, t.n);
         } else {
-            struct result chk, lchk, gchk;
+            struct result chk, lchk, fchk, gchk;
             A_FF.init();
             replay(&A_FF, &t, S, true, &chk);
             A_LIST.init();
             replay(&A_LIST, &t, S, true, &lchk);
+            A_GF.init();
+            replay(&A_GF, &t, S, true, &fchk);
             replay(&A_GLIBC, &t, S, true, &gchk);
             /* interleaved: each allocator's samples alternate with the others' */
-            const struct allocator *order[3] = {&A_FF, &A_LIST, &A_GLIBC};
-            double ns[3] = {0, 0, 0};
-            for (int k = 0; k < 3; k++) {
-                int a = (k + (int)w) % 3;
+            const struct allocator *order[4] = {&A_FF, &A_LIST, &A_GF, &A_GLIBC};
+            double ns[4] = {0, 0, 0, 0};
+            for (int k = 0; k < 4; k++) {
+                int a = (k + (int)w) % 4;
                 ns[a] = median_ns(order[a], &t, S, repeats, min_sample_ms);
             }
             /* the same choices with and without the index: the same footprint */
             bool ok = !chk.corrupt && !chk.misaligned && !chk.fails && !gchk.corrupt &&
                       !gchk.misaligned && !lchk.corrupt && !lchk.fails &&
-                      lchk.footprint == chk.footprint;
-            printf("%-17s %8zu %9.2f %9.2f %9.2f %6.2f %10llu %10llu %6.3f %5llu %s\n", W->name,
-                   t.n, ns[0], ns[1], ns[2], ns[0] / ns[2], (unsigned long long)chk.peak_live,
-                   (unsigned long long)chk.footprint,
+                      lchk.footprint == chk.footprint && !fchk.corrupt && !fchk.misaligned &&
+                      !fchk.fails;
+            printf("%-17s %8zu %9.2f %9.2f %9.2f %9.2f %6.2f %10llu %10llu %6.3f %6.3f %5llu %s\n",
+                   W->name, t.n, ns[0], ns[1], ns[2], ns[3], ns[0] / ns[3],
+                   (unsigned long long)chk.peak_live, (unsigned long long)chk.footprint,
                    chk.peak_live ? (double)chk.footprint / (double)chk.peak_live - 1 : 0.0,
+                   fchk.peak_live ? (double)fchk.footprint / (double)fchk.peak_live - 1 : 0.0,
                    (unsigned long long)chk.fails, ok ? "ok" : "FAIL");
             rc |= !ok;
         }

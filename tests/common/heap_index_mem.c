@@ -20,6 +20,23 @@ bool test_heap_indexed(void)
     return !(e && !strcmp(e, "off"));
 }
 
+unsigned test_heap_policy(void)
+{
+    const char *e = getenv("MBHEAP_POLICY");
+    if (!e || !strcmp(e, "first_fit"))
+        return 0;
+    if (!strcmp(e, "good_fit"))
+        return HEAP_F_GOOD_FIT;
+    fprintf(stderr, "MBHEAP_POLICY=%s: unknown policy (first_fit or good_fit)\n", e);
+    abort();
+}
+
+err_t test_heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
+                     size_t max_size, unsigned flags, const struct heap_index_mem *index)
+{
+    return heap_init(h, base, size, grow, grow_ctx, max_size, flags | test_heap_policy(), index);
+}
+
 const struct heap_index_mem *test_heap_index_slot(size_t max_size, unsigned slot)
 {
     return test_heap_indexed() ? test_heap_index_on(max_size, slot) : NULL;

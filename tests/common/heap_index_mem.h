@@ -1,6 +1,7 @@
 /*
  * tests/common/heap_index_mem.h - index memory for heaps built by host programs (unit
- * tests, fuzz target, benchmarks), and the switch that runs a test with the index off.
+ * tests, fuzz target, benchmarks), and the switches that run a test with the index off
+ * (MBHEAP_HEAP_INDEX=off) or under the good-fit policy (MBHEAP_POLICY=good_fit).
  */
 #ifndef MBHEAP_TESTS_COMMON_HEAP_INDEX_MEM_H
 #define MBHEAP_TESTS_COMMON_HEAP_INDEX_MEM_H
@@ -27,5 +28,14 @@ const struct heap_index_mem *test_heap_index(size_t max_size);
 
 /* True unless MBHEAP_HEAP_INDEX=off. */
 bool test_heap_indexed(void);
+
+/* The placement policy the environment asks for: HEAP_F_GOOD_FIT when it says
+ * MBHEAP_POLICY=good_fit, 0 (first fit) when it says first_fit or nothing; any other value
+ * aborts with a message. ctest runs every heap test under both policies. */
+unsigned test_heap_policy(void);
+
+/* heap_init with test_heap_policy() added to flags: what the heap tests call. */
+err_t test_heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
+                     size_t max_size, unsigned flags, const struct heap_index_mem *index);
 
 #endif

@@ -40,7 +40,7 @@ static struct heap H;
 
 static void init_plain(size_t size)
 {
-    assert_int_equal(heap_init(&H, arena, size, NULL, NULL, size, 0, test_heap_index(size)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, size, NULL, NULL, size, 0, test_heap_index(size)), E_OK);
 }
 
 static struct heap_stats stats(void)
@@ -144,7 +144,7 @@ static void test_many_boxes_long_lived(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, BLOGOS_HEAP, grow_cb, &g, ARENA_SIZE, 0, test_heap_index(ARENA_SIZE)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, BLOGOS_HEAP, grow_cb, &g, ARENA_SIZE, 0, test_heap_index(ARENA_SIZE)), E_OK);
     int *ll = heap_alloc(&H, sizeof(int), _Alignof(int));
     assert_non_null(ll);
     *ll = 1;
@@ -390,7 +390,7 @@ static void test_growth(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     void *a = heap_alloc(&H, 3000, 16);
     assert_non_null(a);
     assert_int_equal(g.calls, 0);
@@ -428,7 +428,7 @@ static void test_growth_refused(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + 8192}; /* callback refuses beyond */
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     assert_null(heap_alloc(&H, 20000, 16));
     assert_true(g.calls >= 1);
     heap_check(&H);
@@ -442,7 +442,7 @@ static void test_growth_aligned(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 4u << 20, 0, test_heap_index(4u << 20)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 4u << 20, 0, test_heap_index(4u << 20)), E_OK);
     void *p[20];
     for (int i = 0; i < 20; i++) {
         p[i] = heap_alloc(&H, 3000, 4096);
@@ -480,7 +480,7 @@ static void test_corrupted_footer(void **state)
 
     /* The free tail block in front of the end sentinel, when the heap grows. */
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     char *t = heap_alloc(&H, 1000, 16);
     assert_non_null(t);
     size_t *tail_foot = (size_t *)(H.end - 16 - 8);
@@ -512,6 +512,31 @@ static void test_debug_walk_checks_links(void **state)
     EXPECT_PANIC(heap_alloc(&H, 1184, 16), "heap_alloc: use after free detected in block 0x");
 }
 
+/* Good fit's walks check links too: A (1104) is in the own class of alloc(1080) (which
+ * needs 1112 in debug mode), whose search looks at A first and then would follow A's
+ * next link.
+ *
+ *   [A free 1104][s1 48][B free 1112][s2 48][tail ...]     class 66: A, B */
+static void test_debug_walk_checks_links_goodfit(void **state)
+{
+    (void)state;
+    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u,
+                               HEAP_F_DEBUG | HEAP_F_GOOD_FIT, NULL),
+                     E_OK);
+    uintptr_t *a = heap_alloc(&H, 1072, 16); /* block 16 + 1072 + 16 (trailer) = 1104 */
+    assert_non_null(heap_alloc(&H, 16, 16));
+    uintptr_t *b = heap_alloc(&H, 1080, 16); /* block 1112 */
+    assert_non_null(heap_alloc(&H, 16, 16));
+    assert_true(a && b);
+    heap_free(&H, a);
+    heap_free(&H, b);
+    heap_check(&H);
+    a[0] = 0x10;
+    char want[128];
+    ksnprintf(want, sizeof(want), "heap_alloc: use after free detected in block %p", (void *)a);
+    EXPECT_PANIC(heap_alloc(&H, 1080, 16), want);
+}
+
 /* heap_check walks the tiling and the address-ordered list side by side: a free block
  * that the list skips is named.
  *
@@ -524,11 +549,19 @@ static void test_check_list_membership(void **state)
     uintptr_t *c = heap_alloc(&H, 100, 16), *d = heap_alloc(&H, 100, 16);
     assert_true(a && b && c && d);
     heap_free(&H, a);
-    heap_free(&H, c); /* address order: a, c, the tail */
+    heap_free(&H, c); /* address order: a, c, the tail; good fit's class 8: c, a */
     heap_check(&H);
+    char want[128];
+    if (test_heap_policy() == HEAP_F_GOOD_FIT) {
+        assert_int_equal(c[0], (uintptr_t)a - 16); /* c's next link: a's header */
+        c[0] = 0;                                  /* a drops off its class's list */
+        ksnprintf(want, sizeof(want), "heap_check: free block not on its good-fit list at %p",
+                  (void *)((uintptr_t)a - 16));
+        EXPECT_PANIC(heap_check(&H), want);
+        return;
+    }
     assert_int_equal(a[0], (uintptr_t)c - 16); /* a's next link: c's header */
     a[0] = c[0];                               /* c drops off the list */
-    char want[128];
     ksnprintf(want, sizeof(want), "heap_check: free block not on the list in address order at %p",
               (void *)((uintptr_t)c - 16));
     EXPECT_PANIC(heap_check(&H), want);
@@ -549,9 +582,18 @@ static void test_check_stale_list_entry(void **state)
     heap_free(&H, d);
     heap_free(&H, a); /* merges with b: b's header stays behind, marked absorbed */
     heap_check(&H);
+    char want[128];
+    if (test_heap_policy() == HEAP_F_GOOD_FIT) {
+        /* good fit: a+b is alone in its class; its list is made to go on to stale b */
+        assert_int_equal(a[0], 0);
+        a[0] = (uintptr_t)b - 16;
+        ksnprintf(want, sizeof(want), "holds %p, which is not a free block",
+                  (void *)((uintptr_t)b - 16));
+        EXPECT_PANIC(heap_check(&H), want);
+        return;
+    }
     assert_int_equal(a[0], (uintptr_t)d - 16);
     a[0] = (uintptr_t)b - 16; /* the list holds stale b instead of d */
-    char want[128];
     ksnprintf(want, sizeof(want), "heap_check: free block not on the list in address order at %p",
               (void *)((uintptr_t)d - 16));
     EXPECT_PANIC(heap_check(&H), want);
@@ -642,7 +684,7 @@ static void test_dealloc_layout(void **state)
 static void test_dealloc_layout_debug(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 32, 16);
     size_t usable = heap_usable_size(&H, a);
@@ -721,7 +763,7 @@ static void test_canary_overwrite_one_bit(void **state)
 static void test_debug_poison(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 200, 16);
     char *b = heap_alloc(&H, 200, 16);
@@ -742,7 +784,7 @@ static void test_debug_poison(void **state)
 static void test_debug_double_free(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 100, 16);
     char *b = heap_alloc(&H, 100, 16);
@@ -766,7 +808,7 @@ static void test_debug_double_free(void **state)
 static void test_debug_overflow_and_split(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
                                test_heap_index(64u * 1024u)),
                      E_OK);
     unsigned char *a = heap_alloc(&H, 100, 16); /* block 16 + 112 + 16 = 144: 12 bytes slack */
@@ -798,7 +840,7 @@ static void test_debug_overflow_and_split(void **state)
 static void test_debug_uaf_under_split(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
                                test_heap_index(64u * 1024u)),
                      E_OK);
     unsigned char *c = heap_alloc(&H, 384, 16); /* block 16 + 384 + 16 = 416 */
@@ -812,7 +854,7 @@ static void test_debug_uaf_under_split(void **state)
 static void test_debug_uaf_links(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 200, 16);
     char *b = heap_alloc(&H, 200, 16);
@@ -856,15 +898,16 @@ static void test_check_wild_link(void **state)
     char *c = heap_alloc(&H, 200, 16);
     char *d = heap_alloc(&H, 200, 16);
     heap_free(&H, a);
-    heap_free(&H, c); /* address order: a links to c */
+    heap_free(&H, c); /* address order: a links to c (good fit, LIFO: c links to a) */
+    char *l = test_heap_policy() == HEAP_F_GOOD_FIT ? c : a; /* the block whose link goes wild */
     uintptr_t saved;
-    memcpy(&saved, a, sizeof(saved));
+    memcpy(&saved, l, sizeof(saved));
     const uintptr_t wild[] = {0x1000, (uintptr_t)arena + 128u * 1024u, (uintptr_t)b + 8};
     for (size_t i = 0; i < ARRAY_SIZE(wild); i++) {
-        memcpy(a, &wild[i], sizeof(wild[i]));
+        memcpy(l, &wild[i], sizeof(wild[i]));
         EXPECT_PANIC(heap_check(&H), "heap_check: list link outside the heap at 0x");
     }
-    memcpy(a, &saved, sizeof(saved));
+    memcpy(l, &saved, sizeof(saved));
     heap_check(&H);
     heap_free(&H, b);
     heap_free(&H, d);
@@ -875,7 +918,7 @@ static void test_debug_mode_works(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, HEAP_F_DEBUG, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, HEAP_F_DEBUG, test_heap_index(1u << 20)), E_OK);
     void *p[50];
     srand(3);
     for (int round = 0; round < 20; round++) {
@@ -899,7 +942,7 @@ static void test_debug_mode_works(void **state)
 static void test_debug_callers_and_leaks(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
                      E_OK);
     void *a = heap_alloc_from(&H, 10, 16, (void *)0x1234);
     void *b = heap_alloc(&H, 20, 16);
@@ -922,7 +965,7 @@ static void test_size_overflow(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(heap_init(&H, arena, 4096, grow_cb, &g, SIZE_MAX, 0, test_heap_index(SIZE_MAX)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, SIZE_MAX, 0, test_heap_index(SIZE_MAX)), E_OK);
     const size_t bad[] = {
         SIZE_MAX,        SIZE_MAX - 1, SIZE_MAX - 15,    SIZE_MAX - 16,        SIZE_MAX - 31,
         SIZE_MAX - 4096, SIZE_MAX / 2, SIZE_MAX / 2 + 1, HEAP_MAX_REQUEST + 1, (size_t)1 << 62};
@@ -1015,13 +1058,13 @@ static void test_leak_report_and_dump(void **state)
 static void test_init_errors(void **state)
 {
     (void)state;
-    assert_int_equal(heap_init(&H, arena + 8, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 4095, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 32, NULL, NULL, 32, 0, test_heap_index(32)), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 8192, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, 4096, NULL, NULL, 4096, 0x80, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(heap_init(&H, NULL, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(heap_init(&H, arena, HEAP_MIN_SIZE, NULL, NULL, HEAP_MIN_SIZE, 0, test_heap_index(HEAP_MIN_SIZE)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena + 8, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 4095, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 32, NULL, NULL, 32, 0, test_heap_index(32)), E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 8192, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 4096, NULL, NULL, 4096, 0x80, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(test_heap_init(&H, NULL, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, HEAP_MIN_SIZE, NULL, NULL, HEAP_MIN_SIZE, 0, test_heap_index(HEAP_MIN_SIZE)), E_OK);
     void *p = heap_alloc(&H, 1, 1);
     assert_non_null(p);
     assert_null(heap_alloc(&H, 1, 1));
@@ -1034,7 +1077,7 @@ static void test_two_heaps(void **state)
     (void)state;
     struct heap h2;
     init_plain(64u * 1024u);
-    assert_int_equal(heap_init(&h2, arena + (1u << 20), 64u * 1024u, NULL, NULL, 64u * 1024u, 0,
+    assert_int_equal(test_heap_init(&h2, arena + (1u << 20), 64u * 1024u, NULL, NULL, 64u * 1024u, 0,
                                test_heap_index_slot(64u * 1024u, 1)),
                      E_OK);
     void *a = heap_alloc(&H, 100, 16), *b = heap_alloc(&h2, 100, 16);
@@ -1070,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_check_list_membership),
         cmocka_unit_test(test_check_stale_list_entry),
         cmocka_unit_test(test_debug_walk_checks_links),
+        cmocka_unit_test(test_debug_walk_checks_links_goodfit),
         cmocka_unit_test(test_dealloc_layout),
         cmocka_unit_test(test_invalid_pointers),
         cmocka_unit_test(test_canary_overwrite),

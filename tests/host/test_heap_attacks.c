@@ -32,13 +32,15 @@ static struct heap H;
 
 #define PREV_FREE_BIT 2u /* size_flags bit 1: the block before this one is free */
 
-/* A release heap over the arena; mode 0: indexed, 1: index off (HEAP_F_NO_INDEX). */
+/* A release heap over the arena; mode 0: first fit, indexed, 1: first fit, index off
+ * (HEAP_F_NO_INDEX), 2: good fit (HEAP_F_GOOD_FIT). */
+#define MODES 3
 static void init_heap(int mode)
 {
+    static const unsigned flags[MODES] = {0, HEAP_F_NO_INDEX, HEAP_F_GOOD_FIT};
     const struct heap_index_mem *ix = test_heap_index_on(ARENA_SIZE, 0);
-    assert_int_equal(
-        heap_init(&H, arena, ARENA_SIZE, NULL, NULL, ARENA_SIZE, mode ? HEAP_F_NO_INDEX : 0, ix),
-        E_OK);
+    assert_int_equal(heap_init(&H, arena, ARENA_SIZE, NULL, NULL, ARENA_SIZE, flags[mode], ix),
+                     E_OK);
     assert_int_equal(H.indexed, mode == 0);
 }
 
@@ -122,7 +124,7 @@ static void attack_merged_away(int mode, bool free_p_first, bool links)
 static void test_overflow_merged_away(void **state)
 {
     (void)state;
-    for (int mode = 0; mode < 2; mode++)
+    for (int mode = 0; mode < MODES; mode++)
         for (int v = 0; v < 4; v++)
             attack_merged_away(mode, v & 1, v & 2);
 }
@@ -157,7 +159,7 @@ static void attack_swallowed(int mode)
 static void test_overflow_swallowed_by_realloc(void **state)
 {
     (void)state;
-    for (int mode = 0; mode < 2; mode++)
+    for (int mode = 0; mode < MODES; mode++)
         attack_swallowed(mode);
 }
 
@@ -167,30 +169,40 @@ static _Alignas(64) unsigned char target[64];
 /*
  * (b) use after free of F's links, then an allocation:
  *
- *   A (48) | X1 | F (208) | X2 | C | X3     free A, F, C: the list is A, F, C, ...
+ *   A (48) | X1 | F | X2 | C | X3     free A, F, C
  *   F.next = F.prev = target (outside the heap, or inside live block X2, filled with
  *   `fill`), then malloc
  *
- * `wide`: C is 400 bytes and the allocation asks for 384, more than F holds: the search
- * takes C and passes F on its way (so it must not follow F's next link unchecked);
- * otherwise C is 208 bytes and malloc(192) takes F, unlinking it.
+ * First fit (the list is A, F, C, ...): F and C are 208 bytes and malloc(192) takes F,
+ * unlinking it; `wide`: C is 400 bytes and malloc(384) takes C, passing F on its way (so
+ * the search must not follow F's next link unchecked).
+ * Good fit: F is freed last, so that it heads its class (LIFO) and malloc(192) takes it;
+ * `wide`: F is 1104 bytes, in the own class of malloc(1104) (which needs 1120), whose
+ * search looks at F first (too small) and must not follow its next link unchecked.
  */
 static void attack_uaf_links(int mode, bool in_heap, bool wide, unsigned char fill)
 {
     init_heap(mode);
-    unsigned char *a = xalloc(16), *x1 = xalloc(64), *f = xalloc(192), *x2 = xalloc(192);
-    unsigned char *c = xalloc(wide ? 384 : 192), *x3 = xalloc(64);
+    bool gf = mode == 2;
+    size_t fsz = gf && wide ? 1088 : 192, csz = gf && wide ? 1104 : wide ? 384 : 192;
+    unsigned char *a = xalloc(16), *x1 = xalloc(64), *f = xalloc(fsz), *x2 = xalloc(192);
+    unsigned char *c = xalloc(csz), *x3 = xalloc(64);
     (void)x1;
     (void)x3;
     heap_free(&H, a);
-    heap_free(&H, f);
-    heap_free(&H, c);
+    if (gf) {
+        heap_free(&H, c);
+        heap_free(&H, f);
+    } else {
+        heap_free(&H, f);
+        heap_free(&H, c);
+    }
     unsigned char *t = in_heap ? x2 + 64 : target;
     memset(t, fill, 64);
     uintptr_t forged = (uintptr_t)t;
     memcpy(f, &forged, 8);     /* next */
     memcpy(f + 8, &forged, 8); /* prev */
-    EXPECT_PANIC(heap_alloc(&H, wide ? 384 : 192, 16),
+    EXPECT_PANIC(heap_alloc(&H, csz, 16),
                  ptr_text("heap_alloc: use after free detected in block %p (free-list links "
                           "overwritten",
                           f));
@@ -203,7 +215,7 @@ static void attack_uaf_links(int mode, bool in_heap, bool wide, unsigned char fi
 static void test_uaf_links(void **state)
 {
     (void)state;
-    for (int mode = 0; mode < 2; mode++)
+    for (int mode = 0; mode < MODES; mode++)
         for (int v = 0; v < 4; v++)
             attack_uaf_links(mode, v & 1, false, v & 2 ? 0 : 0x5a);
 }
@@ -214,7 +226,7 @@ static void test_uaf_links(void **state)
 static void test_uaf_links_passed_by_search(void **state)
 {
     (void)state;
-    for (int mode = 0; mode < 2; mode++)
+    for (int mode = 0; mode < MODES; mode++)
         for (int v = 0; v < 4; v++)
             attack_uaf_links(mode, v & 1, true, v & 2 ? 0 : 0x5a);
 }

@@ -19,5 +19,5 @@ fi
 out=$1; shift
 case $out in /*) ;; *) out=$PWD/$out ;; esac
 exec "$ab/mkadapter.sh" "$out" "$here/adapter.c" "$repo/tests/bench/arena_heap.c" \
-    "$repo/tests/common/panic_abort.c" "$repo/tests/common/heap_index_mem.c" "$repo/mm/heap.c" "$repo/mm/heap_index.c" "$repo/mm/heap_check.c" "$repo/lib/kprintf.c" \
+    "$repo/tests/common/panic_abort.c" "$repo/tests/common/heap_index_mem.c" "$repo/mm/heap.c" "$repo/mm/heap_index.c" "$repo/mm/heap_goodfit.c" "$repo/mm/heap_check.c" "$repo/lib/kprintf.c" \
     "$repo/lib/error.c" -I"$repo" "$@"
