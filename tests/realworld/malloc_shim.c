@@ -207,11 +207,14 @@ static void read_options(void)
     stats_at_exit = env_number("MBHEAP_STATS") != 0;
     debug_mode = env_number("MBHEAP_DEBUG") != 0;
     const char *pol = getenv("MBHEAP_POLICY");
+    static bool said; /* read_options runs twice (first call, constructor): say it once */
     good_fit = false;
     if (pol && !strcmp(pol, "good_fit"))
         good_fit = true;
-    else if (pol && *pol && strcmp(pol, "first_fit") != 0)
+    else if (pol && *pol && strcmp(pol, "first_fit") != 0 && !said) {
+        said = true;
         say("mbheap: ignoring MBHEAP_POLICY=%s (first_fit or good_fit)\n", pol);
+    }
 }
 
 /* The heap's growth hook (called with shim_lock held): makes [end, end + n) read-write. */
