@@ -1,5 +1,5 @@
 /*
- * mm/kmem.c - boot-time memory setup: memory map, frame allocator, kernel page tables.
+ * kernel/kmem.c - boot-time memory setup: memory map, frame allocator, kernel page tables.
  *
  * 1. The firmware map (multiboot2 tag) is normalised (mm/memmap.c), then the kernel
  *    reserves what must never be handed out: the first 1 MiB, the kernel image, the boot
@@ -17,14 +17,14 @@
  *    Every leaf is checked for W^X before CR3 is switched.
  * 4. The boot page tables are given back to the frame allocator.
  */
-#include "mm/kmem.h"
+#include "kernel/kmem.h"
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/direct_map.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
-#include "mm/kphys.h"
 
 /* ELF section header flags. */
 #define SHF_WRITE 0x1u

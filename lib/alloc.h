@@ -1,5 +1,5 @@
 /*
- * mm/alloc.h - the allocator interface: the C analogue of Rust's GlobalAlloc and
+ * lib/alloc.h - the allocator interface: the C analogue of Rust's GlobalAlloc and
  * alloc::alloc, plus kmalloc/kfree with C conventions on top.
  *
  * Four layers, each built on the one above it:
@@ -20,11 +20,11 @@
  *
  * Context lines: "allocating" means it may run anywhere, interrupt handlers included, and
  * takes the locks of the allocator it reaches: the kernel heap takes "kheap", and when it
- * grows, "vmm" then "pmm" (mm/kheap.h, mm/kmem.h); the Dummy takes none. It must not be
+ * grows, "vmm" then "pmm" (kernel/kheap.h, kernel/kmem.h); the Dummy takes none. It must not be
  * called with one of those locks held.
  */
-#ifndef MBHEAP_MM_ALLOC_H
-#define MBHEAP_MM_ALLOC_H
+#ifndef MBHEAP_LIB_ALLOC_H
+#define MBHEAP_LIB_ALLOC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -24,6 +24,7 @@
  */
 #include "mm/memmap.h"
 
+#include "lib/fmt_size.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/multiboot2.h"
@@ -284,7 +285,7 @@ void memmap_print(const struct memmap *m)
     for (size_t i = 0; i < m->n; i++) {
         const struct memmap_range *r = &m->r[i];
         char size[24];
-        memmap_size_str(r->end - r->start, size, sizeof(size));
+        fmt_size(r->end - r->start, size, sizeof(size));
         kprintf("  0x%016llx  0x%016llx  %10s  ", (unsigned long long)r->start,
                 (unsigned long long)r->end, size);
         const char *name = mb2_mem_type_name(r->type);
@@ -298,9 +299,9 @@ void memmap_print(const struct memmap *m)
     struct memmap_totals t;
     memmap_totals(m, &t);
     char u[24], f[24], k[24];
-    memmap_size_str(t.usable, u, sizeof(u));
-    memmap_size_str(t.firmware_reserved, f, sizeof(f));
-    memmap_size_str(t.kernel_reserved, k, sizeof(k));
+    fmt_size(t.usable, u, sizeof(u));
+    fmt_size(t.firmware_reserved, f, sizeof(f));
+    fmt_size(t.kernel_reserved, k, sizeof(k));
     kprintf("  usable %s, firmware-reserved %s, kernel-reserved %s, usable top 0x%llx\n", u, f, k,
             (unsigned long long)t.usable_top);
 }

@@ -12,19 +12,10 @@
 #define MBHEAP_MM_MEMMAP_H
 
 #include "lib/error.h"
-#include "lib/kprintf.h"
 #include "lib/types.h"
+#include "mm/multiboot2.h" /* MB2_MEM_* */
 
 #define MEMMAP_MAX 128
-
-/* Multiboot2 memory map entry types (spec 3.6.8). Anything else is reserved. */
-enum {
-    MB2_MEM_AVAILABLE = 1,
-    MB2_MEM_RESERVED = 2,
-    MB2_MEM_ACPI_RECLAIMABLE = 3,
-    MB2_MEM_NVS = 4,
-    MB2_MEM_BADRAM = 5,
-};
 
 struct memmap_range {
     uint64_t start; /* inclusive */
@@ -60,7 +51,7 @@ struct memmap_totals {
  * depend on input order.
  */
 
-/* Empties the map. Context: boot (mm/kmem.c) or a test; takes no lock. */
+/* Empties the map. Context: boot (kernel/kmem.c) or a test; takes no lock. */
 void memmap_init(struct memmap *m);
 
 /*
@@ -68,7 +59,7 @@ void memmap_init(struct memmap *m);
  * base + length beyond 2^64 - 1 is clamped to end at 2^64 - 1 (never wraps). Zero
  * length (also after clamping): nothing is added, E_OK. E_NOSPC when the table is full. The map is
  * not normalised: call memmap_normalize() after the last add.
- * Context: boot (mm/kmem.c) or a test; takes no lock.
+ * Context: boot (kernel/kmem.c) or a test; takes no lock.
  */
 err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type);
 
@@ -77,7 +68,7 @@ err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type
  * next). When the table fills up it is compacted (overlaps resolved, neighbours merged,
  * nothing clipped) and loading continues. E_NOENT when info has no memory map tag (m is
  * left empty), E_NOSPC when even the compacted map does not fit.
- * Context: boot (mm/kmem.c) or a test; takes no lock.
+ * Context: boot (kernel/kmem.c) or a test; takes no lock.
  */
 err_t memmap_from_mb2(struct memmap *m, const struct mb2_info *info);
 
@@ -88,7 +79,7 @@ err_t memmap_from_mb2(struct memmap *m, const struct mb2_info *info);
  * a range (a reserved hole in the middle of RAM makes three ranges of two); when the
  * result would not fit in MEMMAP_MAX entries returns E_NOSPC and leaves *m unchanged.
  * Idempotent. Uses MEMMAP_MAX ranges of stack scratch, O(n^2) time.
- * Context: boot (mm/kmem.c) or a test; takes no lock.
+ * Context: boot (kernel/kmem.c) or a test; takes no lock.
  */
 err_t memmap_normalize(struct memmap *m);
 
@@ -99,7 +90,7 @@ err_t memmap_normalize(struct memmap *m);
  * they are. Requires a normalised map and keeps it normalised. E_INVAL for start > end
  * or a NULL reason; start == end is a no-op. E_NOSPC (map unchanged) when the split
  * ranges would not fit.
- * Context: boot (mm/kmem.c) or a test; takes no lock.
+ * Context: boot (kernel/kmem.c) or a test; takes no lock.
  */
 err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, const char *reason);
 
@@ -139,22 +130,5 @@ void memmap_totals(const struct memmap *m, struct memmap_totals *t);
  * Context: not in an interrupt handler (prints); takes no lock.
  */
 void memmap_print(const struct memmap *m);
-
-/* Formats a byte count in binary units with one decimal, rounded down ("512 B",
- * "639.0 KiB", "127.8 MiB", "4.0 GiB"). snprintf semantics. Inline so that the raw-map
- * printer in mm/multiboot2.c shares it without linking this module. Context: any; pure. */
-static inline int memmap_size_str(uint64_t bytes, char *buf, size_t n)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    unsigned u = 0;
-    while (u + 1 < ARRAY_SIZE(units) && bytes >> (10 * (u + 1)) != 0)
-        u++;
-    if (u == 0)
-        return ksnprintf(buf, n, "%llu B", (unsigned long long)bytes);
-    uint64_t unit = (uint64_t)1 << (10 * u);
-    /* (bytes % unit) * 10 < 10 * 2^60 < 2^64: no overflow. */
-    return ksnprintf(buf, n, "%llu.%llu %s", (unsigned long long)(bytes / unit),
-                     (unsigned long long)((bytes % unit) * 10 / unit), units[u]);
-}
 
 #endif

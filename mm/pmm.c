@@ -36,8 +36,8 @@
 #include "mm/pmm.h"
 
 #include "lib/panic.h"
+#include "lib/phys.h"
 #include "lib/string.h"
-#include "mm/phys.h"
 
 #define PMM_MAX_FRAMES ((uint64_t)1 << 32) /* stack entries are uint32_t */
 

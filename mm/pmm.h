@@ -4,8 +4,8 @@
  * Owns which physical frames are free. It must not know how frames are mapped (it
  * reaches frame and bitmap memory only through phys_to_virt()), and it takes no lock:
  * the caller serialises calls on one struct pmm ("Context: serialised by the caller").
- * There is no global instance; the kernel keeps one in its glue, mm/kmem.c, behind an
- * IRQ-saving lock ("pmm"): kernel code allocates frames through mm/kmem.h
+ * There is no global instance; the kernel keeps one in its glue, kernel/kmem.c, behind an
+ * IRQ-saving lock ("pmm"): kernel code allocates frames through kernel/kmem.h
  * (kmem_frame_alloc and co.), which may run in interrupt handlers. (The lock is not in
  * this core so that host tests run it as it is, panics included, over simulated memory.)
  * See mm/pmm.c for how it works.

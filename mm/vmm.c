@@ -21,8 +21,8 @@
  */
 #include "mm/vmm.h"
 
+#include "lib/phys.h"
 #include "lib/string.h"
-#include "mm/phys.h"
 
 #define ENTRIES 512
 #define ADDR_MASK 0x000ffffffffff000ull /* bits 51..12: a table's or 4 KiB frame's address */

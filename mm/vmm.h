@@ -6,8 +6,8 @@
  * pmm), and never executes a privileged instruction: TLB invalidation is ops->flush (the
  * kernel passes invlpg). It takes no lock: the caller serialises calls on one space
  * ("Context: serialised by the caller"); ops->alloc_frame and ops->free_frame run inside
- * those calls. The kernel's space lives in mm/kmem.c behind an IRQ-saving lock ("vmm",
- * taken before the frame allocator's "pmm"): kernel code maps pages through mm/kmem.h
+ * those calls. The kernel's space lives in kernel/kmem.c behind an IRQ-saving lock ("vmm",
+ * taken before the frame allocator's "pmm"): kernel code maps pages through kernel/kmem.h
  * (kmem_map_page and co.), which may run in interrupt handlers.
  * See mm/vmm.c for how it works.
  *

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 #define VGA_COLS 80
 #define VGA_ROWS 25

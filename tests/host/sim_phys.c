@@ -3,7 +3,7 @@
 
 #include <sys/mman.h>
 
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "sim_phys.h"
 
 uint8_t *sim_phys;

@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/krc.h"
-#include "lib/kstring.h"
-#include "lib/kvec.h"
-#include "mm/alloc.h"
+#include "lib/alloc.h"
+#include "lib/collections/krc.h"
+#include "lib/collections/kstring.h"
+#include "lib/collections/kvec.h"
 #include "test_allocator.h"
 
 /* ---- kvec ---------------------------------------------------------------------------- */

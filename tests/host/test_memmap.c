@@ -522,29 +522,6 @@ static void test_totals_and_usable(void **state)
     assert_false(memmap_is_usable(&r));
 }
 
-static void test_size_str(void **state)
-{
-    (void)state;
-    char b[32];
-    const struct {
-        uint64_t v;
-        const char *s;
-    } cases[] = {
-        {0, "0 B"},
-        {1023, "1023 B"},
-        {1024, "1.0 KiB"},
-        {0x9f000, "636.0 KiB"},
-        {0x7ee0000, "126.8 MiB"},
-        {3 * GiB / 2, "1.5 GiB"},
-        {0x40000000000, "4.0 TiB"},
-        {TOP, "15.9 EiB"},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        memmap_size_str(cases[i].v, b, sizeof(b));
-        assert_string_equal(b, cases[i].s);
-    }
-}
-
 static void test_print(void **state)
 {
     (void)state;
@@ -596,7 +573,6 @@ int main(void)
         cmocka_unit_test(test_reserve_nospc),
         cmocka_unit_test(test_find_free),
         cmocka_unit_test(test_totals_and_usable),
-        cmocka_unit_test(test_size_str),
         cmocka_unit_test(test_print),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

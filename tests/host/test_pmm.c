@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "mm/pmm.h"
 #include "sim_phys.h"
 

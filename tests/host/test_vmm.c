@@ -13,7 +13,7 @@
 
 #include <stdlib.h>
 
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
 #include "sim_phys.h"
