@@ -11,7 +11,7 @@
 #include "arch/x86_64/pic.h"
 
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/trap_frame.h"
 #include "lib/irq.h"
 #include "lib/panic.h"
 
