@@ -571,12 +571,25 @@ or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
 # The frame allocator (mm/pmm.c) and the memory map (mm/memmap.c)
 # ---------------------------------------------------------------------------------------
 
+# The printed names of enum memmap_resv, as memmap_resv_name() (mm/memmap.h) has them,
+# by enumerator (GDB names an enum value by its enumerator).
+RESV_NAMES = {
+    "MEMMAP_RESV_LOW_1M": "first 1 MiB (BIOS, real mode)",
+    "MEMMAP_RESV_KERNEL_IMAGE": "kernel image",
+    "MEMMAP_RESV_BOOT_TABLES": "boot page tables",
+    "MEMMAP_RESV_MB2_INFO": "multiboot2 info",
+    "MEMMAP_RESV_BOOT_MODULE": "boot module",
+    "MEMMAP_RESV_PMM_METADATA": "frame allocator metadata",
+}
+
+
 def map_ranges(m):
-    """The ranges of a struct memmap: (start, end, type, reason or None)."""
+    """The ranges of a struct memmap: (start, end, type, reservation name or None)."""
     out = []
     for i in range(int(m["n"])):
         r = m["r"][i]
-        reason = r["reason"].string() if int(r["reason"]) else None
+        resv = r["resv"]
+        reason = None if int(resv) == 0 else RESV_NAMES.get(str(resv), "unknown %d" % int(resv))
         out.append((int(r["start"]), int(r["end"]), int(r["type"]), reason))
     return out
 
