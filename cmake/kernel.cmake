@@ -43,7 +43,8 @@ set(MBHEAP_LIB_SOURCES
     lib/collections/kstring.c
     lib/collections/krc.c)
 set(MBHEAP_MM_SOURCES ${MBHEAP_PART_MB2} ${MBHEAP_PART_PMM} ${MBHEAP_PART_VMM} ${MBHEAP_PART_HEAP})
-list(REMOVE_DUPLICATES MBHEAP_MM_SOURCES)
+# (a part may take a lib/ file along: list it once)
+list(REMOVE_ITEM MBHEAP_MM_SOURCES ${MBHEAP_LIB_SOURCES})
 set(MBHEAP_GLUE_SOURCES
     kernel/direct_map.c
     kernel/kmem.c
