@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: MIT
 ; boot/boot32.asm - the 32-bit trampoline: from GRUB's protected mode to long mode.
 ;
 ; GRUB enters _start in 32-bit protected mode, paging off, with EAX = multiboot2 magic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * boot/kmain.c - the C entry point: the one place that knows the boot order.
  *

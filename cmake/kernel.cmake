@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake/kernel.cmake - the freestanding kernel build: build/mbheap.elf and build/mbheap.iso.
 #
 # Configured by the top-level CMakeLists.txt as an external project with

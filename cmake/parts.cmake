@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake/parts.cmake - the source files of each part of mbheap that a reader can lift into their
 # own kernel, in one place. Every build that compiles a part takes its list from here: the
 # kernel (cmake/kernel.cmake), the host tests, the fuzz targets, the benchmarks, the POSIX

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/direct_map.c - phys_to_virt() for the kernel: the direct map.
  *

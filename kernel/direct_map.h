@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/direct_map.h - where the kernel image and the direct map of physical memory lie.
  * Kernel-only (host tests provide their own phys_to_virt()). Constants only; the kernel's

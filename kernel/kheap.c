@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/kheap.c - the kernel heap region and the linked-list heap as an allocator.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/kheap.h - the kernel heap: the heap core (mm/heap.c) in a mapped region, behind an
  * IRQ-saving spinlock, as the global allocator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/kmem.c - boot-time memory setup: memory map, frame allocator, kernel page tables.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/kmem.h - the kernel's physical and virtual memory, set up once at boot.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/ktest.c - runs one in-kernel test and reports its verdict to QEMU.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kernel/ktest.h - the in-kernel test registry and assertions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/alloc.c - layouts, allocator dispatch, the global allocator, the alloc-failure
  * handler and kmalloc.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/alloc.h - the allocator interface: the C analogue of Rust's GlobalAlloc and
  * alloc::alloc, plus kmalloc/kfree with C conventions on top.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/fmt_size.c - byte counts in binary units (lib/fmt_size.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/fmt_size.h - byte counts in binary units, for the tables the kernel prints.
  *

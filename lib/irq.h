@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/irq.h - the interrupt flag and the CPU number, as lib/spinlock.h needs them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/phys.h - how the mm/ cores reach physical memory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/multiboot2.c - parsing the multiboot2 boot information structure.
  *

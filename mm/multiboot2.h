@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/multiboot2.h - the multiboot2 boot information structure (MBI), validated and
  * copied out.

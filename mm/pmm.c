@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/pmm.c - the physical frame allocator (see mm/pmm.h for the contracts).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/pmm.h - the physical frame allocator: 4 KiB frames over all usable RAM.
  *

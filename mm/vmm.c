@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/vmm.c - the 4-level page-table walker (see mm/vmm.h for the contracts).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/vmm.h - the x86_64 4-level page-table walker (PML4 -> PDPT -> PD -> PT).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/setup.sh [PACKAGE...] - installs the Debian packages mbheap needs to build, run,
 # debug and test (and the PACKAGEs given, e.g. debootstrap for tests/install/fresh_debian.sh).
 #

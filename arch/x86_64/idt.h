@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arch/x86_64/idt.h - the IDT and the exception handlers. */
 #ifndef MBHEAP_ARCH_IDT_H
 #define MBHEAP_ARCH_IDT_H

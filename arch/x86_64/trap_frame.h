@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/trap_frame.h - the registers isr.asm saves on an exception or an IRQ.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/vga.c - the VGA text buffer at physical 0xb8000, light grey on black.
  *

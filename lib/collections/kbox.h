@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/collections/kbox.h - one heap object with a single owner over the global allocator (Rust's
  * Box<T>). Header-only: each function is a few lines over lib/alloc.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/collections/krc.c - the reference-counted box (see krc.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/collections/krc.h - a reference-counted box over the global allocator (Rust's Rc<T>).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/collections/kstring.c - the growable string (see kstring.h).
  *

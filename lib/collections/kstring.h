@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/collections/kstring.h - a growable NUL-terminated string over the global allocator (Rust's
  * String, kept C-friendly: kstring_c_str() is always a valid C string).

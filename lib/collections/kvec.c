@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/collections/kvec.c - the growable array (see kvec.h).
  *

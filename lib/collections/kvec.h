@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/collections/kvec.h - a growable array of fixed-size elements over the global allocator
  * (Rust's Vec<T>, with T described at run time by its size and alignment).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ports/posix/mbheap_malloc.c - the heap core as a process's malloc (libmbheap_malloc.so,
  * loaded with LD_PRELOAD), so that programs nobody here wrote run on mm/heap.c.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """scripts/gdb/mbheap.py - GDB helpers for the mbheap kernel's memory stack.
 
 Load it into a GDB that has the kernel's symbols, from any directory:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/bench/arena_heap.h - the heap core over a caller's arena, as the benchmarks run it.
  *

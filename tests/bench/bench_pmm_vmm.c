@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/bench/bench_pmm_vmm.c - host benchmark of mm/pmm.c and mm/vmm.c.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # heap benchmark: heap_bench replays the five allocbench workloads (generated in C) against
 # mm/heap.c and glibc, interleaved. `ctest -L bench -R bench.heap` or `make bench_heap`.
 mbheap_part_paths(MBHEAP_BENCH_HEAP_CORE ${MBHEAP_PART_HEAP}) # cmake/parts.cmake

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/build/check_includes.py - the include graph points one way and has no cycle.
 
 README.md's dependency rule, checked on every `#include "..."` of every C file in the tree:

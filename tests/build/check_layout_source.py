@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/build/check_layout_source.py - the layout constants have one source.
 
 cmake/layout.cmake defines the kernel's virtual base, the size of the boot mapping (and its

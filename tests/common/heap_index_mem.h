@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/common/heap_index_mem.h - index memory for heaps built by host programs (unit
  * tests, fuzz target, benchmarks), and the switch that runs a test with the index off.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_multiboot2.c - libFuzzer target for mm/multiboot2.c and mm/memmap.c.
  *

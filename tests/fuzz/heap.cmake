@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # heap core fuzz target (see CMakeLists.txt for mbheap_fuzz_target). Each input runs on two
 # heaps with heap_check on both after every operation: about 30 s on an idle 2-core
 # machine, 200 s when the machine is busy, hence the longer limit.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # host tests for the heap core (see tests/host/CMakeLists.txt for mbheap_host_test)
 set(MBHEAP_HEAP_CORE ${MBHEAP_PART_HEAP}) # cmake/parts.cmake
 mbheap_host_test(heap SOURCES tests/host/test_heap.c ${MBHEAP_HEAP_CORE} HEAP_MODES)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # host tests for lib/ and the allocator interface (see tests/host/CMakeLists.txt for
 # mbheap_host_test): kprintf formatting, command line parsing, string functions, the
 # allocator interface with kmalloc, and the collections (box, vec, string, rc).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # host tests for the multiboot2 cores (see tests/host/CMakeLists.txt for mbheap_host_test)
 # mb2_builder.c builds multiboot2 structures tag by tag; capture.c records kprintf output.
 mbheap_host_test(multiboot2 SOURCES tests/host/test_multiboot2.c tests/host/mb2_builder.c

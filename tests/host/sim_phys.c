@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/host/sim_phys.c - simulated physical memory and phys_to_virt(); see sim_phys.h. */
 #include "support.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/sim_phys.h - simulated physical memory for host tests and benchmarks of the
  * pmm and vmm, and the phys_to_virt() that lib/phys.h asks every build to provide.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for lib/alloc.c: layouts, dispatch and its defaults, the Dummy allocator,
  * the alloc-failure handler (default text, set-once), and kmalloc & co.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_allocator.h - the malloc-backed test allocator that host tests of
  * lib/alloc.c and the lib/ collections install as the global allocator.

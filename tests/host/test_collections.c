@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for the collections in lib/: kvec, kstring, krc (kbox is in test_alloc.c).
  *

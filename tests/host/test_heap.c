@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_heap.c - unit tests of the heap core (mm/heap.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for lib/kprintf.c: every conversion, flag, width/precision (also '*'),
  * length modifier, %p, "(null)", the extremes of each integer type, ksnprintf

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for mm/memmap.c: loading, normalising (order, overlaps, merging, clipping,
  * overflow), reservations, placement, totals and printing. Every test compares the

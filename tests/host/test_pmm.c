@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for mm/pmm.c: allocation over maps with holes and reservations, RAM above
  * 4 GiB, exhaustion, LIFO reuse, lazy init, every misuse panic, fault injection, stats.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for mm/vmm.c: round trips at many addresses, huge pages, argument checks,
  * table reclamation, E_NOMEM at every level leaving the tree unchanged, flush on every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_bench.c - in-kernel benchmarks (ctest label bench, not in the default
  * run): rdtsc cycles for the frame allocator, the page mapper and the heap, printed as

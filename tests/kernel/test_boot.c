@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_boot.c - the skeleton's own tests: console output, exceptions,
  * panics and the stack guard. (boot.demo, boot.uefi_demo and boot.no_long_mode are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_gdb.c - kernels for the GDB tests (tests/gdb/CMakeLists.txt).
  *

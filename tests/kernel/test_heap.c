@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_heap.c - the kernel heap in QEMU: blog_os's heap tests through the
  * global allocator and the collections, then what blog_os does not test: the set-once

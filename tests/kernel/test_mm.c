@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_mm.c - the frame allocator and the page mapper in the running kernel:
  * every frame of RAM, RAM above 4 GiB, mappings written through and read back via the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/standalone/check_part.py - one liftable part builds alone with only its documented hooks.
 
 What a reader does when they lift a part into their own kernel, done on the host:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/standalone/heap_main.c - the heap core lifted alone (README.md, "Using mbheap's
  * parts in your own kernel"): a host program that provides only kprintf, panic_at, memset and

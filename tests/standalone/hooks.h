@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/standalone/hooks.h - the host hooks a lifted part may need, over the C library, for
  * the tiny programs of tests/standalone (each defines only the hooks its part documents).

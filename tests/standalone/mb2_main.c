@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/standalone/mb2_main.c - the multiboot2 parser and memory map lifted alone: a host
  * program that provides only kprintf, ksnprintf and the C library's string functions parses a

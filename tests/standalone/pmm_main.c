@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/standalone/pmm_main.c - the frame allocator lifted alone: a host program that
  * provides only phys_to_virt, panic_at and memset hands out the frames of a 4 MiB simulated RAM

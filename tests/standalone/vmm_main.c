@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/standalone/vmm_main.c - the page mapper lifted alone: a host program that provides
  * only phys_to_virt and memset (table frames come from its own ops) maps, translates and unmaps
