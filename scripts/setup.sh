@@ -21,6 +21,7 @@ PACKAGES=(
     qemu-system-x86 ovmf gdb                        # run and debug (BIOS and UEFI)
     libcmocka-dev libclang-rt-14-dev                # host tests, sanitizers, libFuzzer
     python3 valgrind sqlite3                        # test runners, benchmarks, realworld programs
+    clang-format pyflakes3                          # scripts/check_format.sh (.ci/run)
     "$@"
 )
 
