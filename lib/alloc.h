@@ -201,9 +201,17 @@ void *krealloc(void *p, size_t new_size);
  * (best effort: a corrupted or already freed header is usually caught). Context:
  * allocating (see the top of this file). */
 void kfree(void *p);
-/* The bytes usable at p: at least the size it was allocated (or last krealloc'ed) with
- * -- the allocator's usable size when it tells it, else exactly that size. Context:
- * allocating (see the top of this file). */
+/**
+ * kmalloc_size() - the bytes usable at @p, as malloc_usable_size() says for C's malloc.
+ * @p: a pointer kmalloc/kzalloc/kcalloc/krealloc returned, not yet freed.
+ *
+ * Kept for users of kmalloc: a caller growing a buffer can use the slack before calling
+ * krealloc.
+ *
+ * Return: at least the size @p was allocated (or last krealloc'ed) with: the allocator's
+ * usable size when it tells it (the heap does), else exactly that size.
+ * Context: allocating (see the top of this file).
+ */
 size_t kmalloc_size(const void *p);
 
 #endif

@@ -306,10 +306,6 @@ err_t vmm_protect(struct vmm_space *s, vaddr_t page, uint64_t flags)
     return protect_leaf(s, va_val(page), 1, flags);
 }
 
-err_t vmm_protect_2m(struct vmm_space *s, vaddr_t page, uint64_t flags)
-{
-    return protect_leaf(s, va_val(page), 2, flags);
-}
 
 err_t vmm_translate(const struct vmm_space *s, vaddr_t addr, paddr_t *out, uint64_t *flags_out)
 {
