@@ -22,9 +22,9 @@
  *    frame of RAM (usable or kernel-reserved; the entry is the frame's index from base,
  *    so 2^32 frames = 16 TiB of span), so it can hold every frame that can ever be free. Why not a
  * list linked through the free frames themselves: that list costs no metadata, but each free writes
- * into, and each alloc reads from, a different frame, i.e. a cache (and TLB) miss per operation;
- * measured on the host, a batch of 16384 alloc+free pairs cost 4.9x a plain array push/pop with the
- * list against ~2x with the stack. The stack costs 4 bytes per 4 KiB frame (0.1% of RAM; Linux's
+ * into, and each alloc reads from, a different frame, i.e. a cache (and TLB) miss per operation
+ * (the measurement is in tests/bench/RESULTS.md, "Frame allocator: free stack vs free list").
+ * The stack costs 4 bytes per 4 KiB frame (0.1% of RAM; Linux's
  * struct page costs 1.6%) and buys: the pmm never touches frame memory (no phys_to_virt() of a
  * frame, so frames beyond the early direct map can be freed), and a stray write into a freed frame
  * cannot corrupt the allocator. The stack needs no initialisation.
