@@ -108,6 +108,11 @@ static const struct mbb_ent bios_map[] = {
     {0x100000, 0x7ee0000, AV}, {0x7fe0000, 0x20000, RS}, {0xfffc0000, 0x40000, RS},
 };
 
+/*
+ *   0        9fc00 a0000   f0000 100000              7fe0000 8000000      fffc0000  4G
+ *   |RAM     |RS   |       |RS   |RAM                |RS     |     ...    |RS      |
+ * given in another order: sorted, and the RAM's partial last page (9f000-9fc00) clipped off.
+ */
 static void test_normalize_bios_unsorted(void **state)
 {
     (void)state;
@@ -122,6 +127,11 @@ static void test_normalize_bios_unsorted(void **state)
                {0x7fe0000, 0x8000000, RS, NONE}, {0xfffc0000, 0x100000000, RS, NONE});
 }
 
+/*
+ *   0                                              10000000
+ *   |RAM.........[RS 5000-7000].....................|
+ * a reserved hole inside RAM: three ranges, the hole winning where they overlap.
+ */
 static void test_normalize_reserved_hole_splits_ram(void **state)
 {
     (void)state;
@@ -140,6 +150,12 @@ static void test_normalize_reserved_hole_splits_ram(void **state)
                {0x6000, 0x10000, AV, NONE});
 }
 
+/*
+ *   100000            200000
+ *   |RS[AV 150000-160000]RS|
+ *            [AV 180000 .........................380000]
+ * RAM inside or across a reserved range: the reserved range stays whole, RAM keeps the rest.
+ */
 static void test_normalize_available_inside_reserved(void **state)
 {
     (void)state;
@@ -372,6 +388,12 @@ static void bios(struct memmap *m)
     assert_int_equal(memmap_normalize(m), E_OK);
 }
 
+/*
+ *   100000   106000     200000 201000                7fdf000 7fe0000
+ *   |KIMG....|RAM.......|MODULE|RAM..................|TABLES|RS ...
+ * reservations at a range's start (rounded outward to pages), in its middle and at its top
+ * edge each split the RAM range they lie in; a whole range reserved keeps the entry count.
+ */
 static void test_reserve_inside_and_edges(void **state)
 {
     (void)state;
@@ -397,6 +419,12 @@ static void test_reserve_inside_and_edges(void **state)
     assert_int_equal(m.n, 6);
 }
 
+/*
+ *   0        9f000 9fc00 a0000   f0000  100000 102000
+ *   |LOW1M   |     |RS   |       |RS    |LOW1M |RAM ...
+ * one reservation across RAM, a hole and firmware ranges marks only the RAM in it; reserving
+ * outside RAM or over an earlier reservation changes nothing.
+ */
 static void test_reserve_spanning_and_outside(void **state)
 {
     (void)state;
@@ -425,6 +453,12 @@ static void test_reserve_spanning_and_outside(void **state)
     assert_int_equal(m.r[4].resv, PMMMETA);
 }
 
+/*
+ *   300000        302000   303000
+ *   |TABLES|TABLES|MB2INFO |RAM ...
+ * two adjacent reservations of one kind merge into one range, a different kind does not; bad
+ * arguments change nothing.
+ */
 static void test_reserve_merges_and_args(void **state)
 {
     (void)state;

@@ -356,6 +356,13 @@ static void krc_noop(void *obj)
     (void)obj;
 }
 
+/*
+ *   HEAP_START                                      HEAP_START + heap size
+ *   [boxes, vecs, strings, rcs ... in use][free tail]
+ *   [one free block ...........................................]  after freeing them all
+ * every allocation given back leaves one free block of the whole heap: a request of exactly
+ * its usable size gets it without growth, one byte more makes the heap grow.
+ */
 KTEST(heap, free_all_then_whole)
 {
     heap_pristine();
@@ -424,6 +431,12 @@ static struct {
     size_t size, align;
 } grow_blocks[GROW_MAX_BLOCKS];
 
+/*
+ *   HEAP_START        + 100 KiB (mapped at init)          + grown pages ...   heap_max
+ *   [blocks .........][blocks in pages mapped by growth ..................]  |
+ * allocations beyond the initial region make the heap map more pages at its end; every
+ * block keeps its alignment and contents, and the heap keeps what it grew once all are freed.
+ */
 KTEST(heap, grow)
 {
     heap_pristine();
