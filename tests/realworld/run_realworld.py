@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/realworld/run_realworld.py - runs real programs on libmbheap_malloc.so and checks them.
 
   run <program>   runs the program twice, on glibc's malloc and with the shim preloaded

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * tests/realworld/malloc_shim.c - the heap core as a process's malloc (libmbheap_malloc.so,
+ * ports/posix/mbheap_malloc.c - the heap core as a process's malloc (libmbheap_malloc.so,
  * loaded with LD_PRELOAD), so that programs nobody here wrote run on mm/heap.c.
  *
  * Owns the glue only: one struct heap over one large virtual reservation, a mutex, the C and
