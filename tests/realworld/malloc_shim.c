@@ -184,13 +184,16 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
-/* Opens log_path for appending; false (errno set) if it cannot be. */
+/* Opens log_path for appending; false (errno set) if it cannot be. O_NONBLOCK only for the
+ * open: a FIFO nobody reads fails with ENXIO instead of hanging the allocation; writes block
+ * as on stderr. */
 static bool open_log(void)
 {
-    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0666);
     struct stat st;
     if (fd < 0)
         return false;
+    fcntl(fd, F_SETFL, O_APPEND);
     int hi = high_fd(fd);
     if (hi >= 0) {
         close(fd);
