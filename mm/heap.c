@@ -358,8 +358,8 @@ static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, b
 
 /* Free block b (now bs bytes, not the tail) took the list place of indexed block n (ns
  * bytes) that it swallowed; b lies below n and nothing free lies between them. */
-static ALWAYS_INLINE void ix_merged_down(struct heap *h, blk_t *b, size_t bs, const blk_t *n,
-                                         size_t ns)
+static __attribute__((noinline)) void ix_merged_down(struct heap *h, blk_t *b, size_t bs,
+                                                     const blk_t *n, size_t ns)
 {
     size_t s = ix_seg(h, A(b));
     if (LIKELY(ix_seg(h, A(n)) == s)) {
