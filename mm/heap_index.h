@@ -243,11 +243,34 @@ static ALWAYS_INLINE unsigned ix_first_child(const size_t *c, size_t v)
                        : 7;
 }
 
-/* Down from node i of level k (whose value is >= v) to the leftmost segment >= v. */
+/* One step down: from node i of level k + 1 to its first child >= v, on level k. */
+static ALWAYS_INLINE size_t ix_step_down(const struct heap_index *x, unsigned k, size_t i, size_t v)
+{
+    return (i << FAN_SHIFT) + ix_first_child(&x->level[k][i << FAN_SHIFT], v);
+}
+
+/* Down from node i of level k (whose value is >= v) to the leftmost segment >= v; the
+ * common heights unrolled (the level arrays then come from fixed offsets). */
 static ALWAYS_INLINE size_t ix_descend(const struct heap_index *x, unsigned k, size_t i, size_t v)
 {
+    switch (k) {
+    case 5:
+        i = ix_step_down(x, 4, i, v);
+        /* fallthrough */
+    case 4:
+        i = ix_step_down(x, 3, i, v);
+        /* fallthrough */
+    case 3:
+        i = ix_step_down(x, 2, i, v);
+        /* fallthrough */
+    case 2:
+        i = ix_step_down(x, 1, i, v);
+        /* fallthrough */
+    case 1: return ix_step_down(x, 0, i, v);
+    case 0: return i;
+    }
     while (k--)
-        i = (i << FAN_SHIFT) + ix_first_child(&x->level[k][i << FAN_SHIFT], v);
+        i = ix_step_down(x, k, i, v);
     return i;
 }
 
