@@ -483,8 +483,8 @@ mb-heap free        the free list, in address order from list.next around to the
 mb-heap check       the checks of heap_check(), from outside: tiling, canaries, PREV_FREE
                     bits, merging, footers, the list in address order with its back
                     links, the index against the list (each segment's level[0] entry and
-                    first[] entry, every tree node the largest of its children), the
-                    statistics, and poison in debug mode (every free byte is read: slow
+                    first[] entry, every tree node the largest of its children, the
+                    non-empty bitmap), the statistics, and poison in debug mode (every free byte is read: slow
                     on a large heap); it names the first broken block or index entry
 mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
 
