@@ -48,6 +48,7 @@ set(MBHEAP_MM_SOURCES
     mm/heap_index.c
     mm/heap_goodfit.c
     mm/heap_check.c
+    mm/heap_trim.c
     mm/alloc.c
     mm/kphys.c
     mm/kmem.c

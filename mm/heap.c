@@ -404,6 +404,8 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
         mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^ mix64(old)) &
         ~(uint64_t)15;
     h->list.next = h->list.prev = list_end(h);
+    h->trim_gate = SIZE_MAX; /* giving back is off until heap_set_trim */
+    h->fresh = UINTPTR_MAX;
     if (h->indexed) {
         err_t e = ix_init(h, index);
         if (e != E_OK)
@@ -444,12 +446,17 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         need += rem;
         rem = 0;
     }
+    uintptr_t u = a + gap;
+    /* released pages it hands out come back first; the fresh zone's bookkeeping */
+    bool rel = b->sf & F_RELEASED;
+    if (UNLIKELY(rel || u + need + (rem ? REL_WORDS : 0) > h->fresh) &&
+        !trim_take(h, b, u, gap, u + need + (rem ? REL_WORDS : 0)))
+        return NULL;
     /* the bytes handed out, and those a remainder's header and links will cover, must
      * still be poison */
     if (dbg)
-        heap_poison_verify(a, bs, a + gap + HDR, a + gap + need + (rem ? sizeof(blk_t) : 0),
-                           "heap_alloc");
-    uintptr_t u = a + gap;
+        heap_poison_verify_free(b, bs, a + gap + HDR, a + gap + need + (rem ? sizeof(blk_t) : 0),
+                                "heap_alloc");
     bool ix = !gf && h->indexed && !tail;
     if (LIKELY(gap == 0)) {
         if (rem) {
@@ -497,6 +504,8 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         }
         set_hdr(h, B(u), need | F_PREV_FREE);
     }
+    if (UNLIKELY(rel))
+        trim_taken(h, gap ? b : NULL, gap, rem ? B(u + need) : NULL, rem);
     size_t used = h->bytes_used + need;
     h->bytes_used = used;
     if (used > h->high_water)
@@ -550,12 +559,14 @@ static bool extend(struct heap *h, size_t add_min)
     if (B(s)->sf & F_PREV_FREE) {
         size_t ts = *(size_t *)(s - 8);
         t = B(s - ts);
-        if (UNLIKELY(ts > s - h->base || (ts & F_MASK) || t->sf != (ts | F_FREE) ||
-                     t->canary != canary_of(h, A(t), ts | F_FREE) ||
+        if (UNLIKELY(ts > s - h->base || (ts & F_MASK) ||
+                     (t->sf & ~(size_t)F_RELEASED) != (ts | F_FREE) || !canary_ok(h, t) ||
                      (gf ? !gf_links_ok(h, t, gf_class_of(ts)) : t != h->list.prev)))
             panic("heap_grow: corrupted free block before the end sentinel %p (footer %zu)",
                   (void *)s, ts);
     }
+    uintptr_t old_end = h->end;
+    size_t tsf = t ? t->sf : 0;
     h->end += got;
     if (dbg)
         poison(t ? s - 8 : s, sentinel_addr(h));
@@ -572,6 +583,7 @@ static bool extend(struct heap *h, size_t add_min)
             list_insert_before(h, list_end(h), B(s), "heap_grow");
     }
     write_sentinel(h, true);
+    trim_grown(h, old_end, t, tsf);
     return true;
 }
 
@@ -663,6 +675,23 @@ void *heap_alloc_from(struct heap *h, size_t size, size_t align, const void *cal
     return alloc_impl(h, size, align, caller);
 }
 
+void *heap_alloc_zeroed(struct heap *h, size_t size, size_t align, const void *caller)
+{
+    h->zlo = h->zhi = 0; /* the take below says what it knows to be zero */
+    void *p = alloc_impl(h, size, align, caller);
+    if (!p)
+        return NULL;
+    uintptr_t a = (uintptr_t)p, e = a + heap_usable_size(h, p);
+    uintptr_t zl = MAX(h->zlo, a), zh = MIN(h->zhi, e);
+    if (zh > zl) {
+        memset(p, 0, zl - a);
+        memset((void *)zh, 0, e - zh);
+    } else {
+        memset(p, 0, e - a);
+    }
+    return p;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Free                                                                               */
 /* ---------------------------------------------------------------------------------- */
@@ -715,8 +744,8 @@ static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, cons
     blk_t *pb = B(a - ps);
     /* the range and granule tests keep a corrupted footer from sending us outside the
      * heap or to a misaligned header */
-    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || ps < MIN_BLOCK || pb->sf != (ps | F_FREE) ||
-                 pb->canary != canary_of(h, A(pb), ps | F_FREE)))
+    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || ps < MIN_BLOCK ||
+                 (pb->sf & ~(size_t)F_RELEASED) != (ps | F_FREE) || !canary_ok(h, pb)))
         panic("%s: corrupted free block before %p (footer %zu)", fn, p, ps);
     free_links_check(h, pb, ps, gf, fn);
     return pb;
@@ -735,6 +764,8 @@ static ALWAYS_INLINE void free_alone(struct heap *h, blk_t *b, size_t size, blk_
     if (!gf && h->indexed && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
         ix_add(h, b, size);
     n->sf = nsf | F_PREV_FREE;
+    if (UNLIKELY(size >= h->trim_gate))
+        trim_merged(h, b, size, NULL, 0, NULL, 0);
 }
 
 /* ... with a free successor n and an allocated predecessor: b takes n's list place. */
@@ -751,6 +782,8 @@ static ALWAYS_INLINE void free_into_next(struct heap *h, blk_t *b, size_t size, 
     absorb(n, A(b) + sizeof(blk_t), dbg);
     if (!gf && h->indexed && !tail)
         ix_merged_down(h, b, msize, n, ns);
+    if (UNLIKELY(msize >= h->trim_gate || (nsf & F_RELEASED)))
+        trim_merged(h, b, msize, NULL, 0, n, nsf);
 }
 
 /* ... with a free predecessor (and maybe a free successor): the predecessor keeps its list
@@ -761,7 +794,7 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
     uintptr_t a = A(b);
     bool ix = !gf && h->indexed;
     blk_t *pb = checked_prev(h, a, (void *)(a + HDR), gf, "heap_free");
-    size_t ps = bsize(pb), msize = ps + (sf & ~(size_t)F_MASK);
+    size_t ps = bsize(pb), msize = ps + (sf & ~(size_t)F_MASK), psf = pb->sf;
     if (nsf & F_FREE) {
         size_t ns = nsf & ~(size_t)F_MASK;
         bool tail = is_tail(h, n, ns);
@@ -802,6 +835,9 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
         b->sf = sf | F_FREE | F_ABSORBED; /* a second free is still a double free */
         b->canary ^= F_FREE | F_ABSORBED;
     }
+    size_t mnsf = nsf & F_FREE ? nsf : 0; /* n merged too */
+    if (UNLIKELY(msize >= h->trim_gate || ((psf | mnsf) & F_RELEASED)))
+        trim_merged(h, pb, msize, pb, psf, mnsf ? n : NULL, mnsf);
 }
 
 /* The three cases of a release-mode free, out of line: heap_free itself then needs few
@@ -998,8 +1034,11 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             /* grow in place into the free successor */
             size_t total = size + ns, rem = total - need;
             bool ix = !gf && h->indexed && !is_tail(h, n, ns);
+            uintptr_t w_hi = rem >= MIN_BLOCK ? a + need + REL_WORDS : a + total;
+            if (UNLIKELY((nsf & F_RELEASED) || w_hi > h->fresh) && !trim_take(h, n, A(n), 0, w_hi))
+                return NULL;
             if (dbg)
-                heap_poison_verify(A(n), ns, A(n),
+                heap_poison_verify_free(n, ns, A(n),
                                    a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
                                    "heap_realloc");
             /* n's header now lies inside b, where an overflow's forged footer could
@@ -1028,6 +1067,8 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
                     ix_del(h, n, ns, nx);
                 B(a + total)->sf &= ~(size_t)F_PREV_FREE;
             }
+            if (UNLIKELY(nsf & F_RELEASED))
+                trim_taken(h, NULL, 0, rem >= MIN_BLOCK ? B(a + need) : NULL, rem);
             set_hdr(h, b, need | (sf & F_PREV_FREE));
             size_t used = h->bytes_used + (need - size);
             h->bytes_used = used;
