@@ -127,7 +127,7 @@ bool trim_take(struct heap *h, blk_t *b, uintptr_t u, size_t gap, uintptr_t w_hi
         /* the zero fresh zone [fresh, sentinel - 8) joins the reused pages when they touch */
         if (!h->zhi || h->fresh <= h->zhi) {
             h->zlo = h->zhi ? MIN(h->zlo, h->fresh) : h->fresh;
-            h->zhi = MAX(h->zhi, w_hi);
+            h->zhi = MAX(h->zhi, MIN(w_hi, sentinel_addr(h) - 8)); /* not the footer */
         }
         h->fresh = w_hi < sentinel_addr(h) - 8 ? w_hi : UINTPTR_MAX;
     }
