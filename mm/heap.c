@@ -61,6 +61,28 @@
  * swallows is marked ABSORBED, so it can never pass for a free block later, while a
  * second free of its pointer is still reported as a double free.
  *
+ * Giving memory back (heap_set_trim; mm/heap_trim.c). A free block may have released
+ * whole pages [lo, hi) through the release hook: flag RELEASED (bit 3) in its header and
+ * the range in the two words after its links; its header page (header, links, range
+ * words) and its footer's page stay resident, so a free block is "resident head, released
+ * middle, resident tail" and the per-block state is two words whatever its size. The core
+ * never reads or writes a released page: a merge carries the neighbours' ranges over (two
+ * released ranges become one by releasing what lies between them), a carve (alloc, or
+ * realloc growing into a free successor) first calls the reuse hook for exactly the
+ * released pages it hands out or writes a header into, and the gap block and the remainder
+ * keep what is still released on their side. A refused reuse fails the allocation with the
+ * heap unchanged. Placement never looks at the released state: first fit stays exact
+ * (host.heap_equal runs with release on). Policy: after a free, a block's resident pages
+ * between its range words and footer are released once they reach the threshold (128 KiB
+ * at first); a reuse raises the threshold to twice what it took back (at most 32 MiB),
+ * glibc's dynamic trim threshold in spirit, so that an alloc/free loop at the heap's end or
+ * in a hole settles after one release and one reuse (host.heap_trim measures 1 + 1 for
+ * 1000 rounds). Debug mode checks a range's poison before releasing it and poisons reused
+ * pages again. Zero once: with struct heap_trim's zeroed, [fresh, sentinel - 8) is known to
+ * be zero (memory from the grow hook that nothing has touched yet, extended over a free
+ * tail's released pages); a carve that reaches it or reuses released pages tells
+ * heap_alloc_zeroed which of its bytes are zero, and only the rest is cleared.
+ *
  * Debug mode (HEAP_F_DEBUG): freed payloads, and the headers and links that merging
  * absorbs, are filled with HEAP_POISON and checked when handed out again (including
  * the bytes a split is about to turn into a header) and by heap_check; list walks
@@ -76,7 +98,10 @@
  *    enough but misplaced for the alignment: its search is bounded by the number of
  *    such segments, not by a constant (see heap_index.h).
  *  - Headers are 16 bytes and the minimum block 48: an 8-byte allocation takes 48.
- *  - The heap never gives memory back to its grow hook.
+ *  - Memory goes back page by page inside free blocks (heap_set_trim), never by shrinking
+ *    the region: the address space stays reserved. A free block keeps up to one threshold
+ *    of resident free pages (hysteresis), and the threshold only rises. A double free or
+ *    use of a pointer whose header page was released faults (kernel) or reads zeros.
  *  - One heap, one lock (in the glue): no per-CPU caches.
  */
 #include "mm/heap.h"
