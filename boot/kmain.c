@@ -137,6 +137,8 @@ static void heap_setup(void)
                 after.used);
         panic("heap initialization failed: %s (%s)", err_name(e), err_str(e));
     }
+    if (opts.heap_no_trim && kheap_set_trim(false) != E_OK)
+        panic("heap_setup: heap_trim=off refused");
     alloc_set_global(kheap_allocator());
     struct heap_stats hs;
     kheap_stats(&hs);
@@ -148,6 +150,8 @@ static void heap_setup(void)
             : opts.heap_debug ? " (debug: poisoning on)"
                               : " (debug: poisoning on: Debug build)",
             no_index ? " (heap_index=off: first fits by walking the list)" : "");
+    if (opts.heap_no_trim)
+        kprintf("[ok] heap_trim=off: the heap keeps every page it maps\n");
 }
 
 static void print_heap_stats(const char *when)

@@ -20,6 +20,7 @@ static const char *const option_names[OPTION_COUNT] = {
     [OPTION_HEAP_DEBUG] = "heap_debug",
     [OPTION_HEAP_INDEX] = "heap_index",
     [OPTION_HEAP_POLICY] = "heap_policy",
+    [OPTION_HEAP_TRIM] = "heap_trim",
     [OPTION_PMM_FAIL_AFTER] = "pmm_fail_after",
 };
 
@@ -86,10 +87,11 @@ static bool apply(struct boot_options *o, enum option_id k, const struct cmdline
         o->heap_debug = true;
         return true;
     case OPTION_HEAP_INDEX:
+    case OPTION_HEAP_TRIM:
         if (cmdline_val_copy(w, name, sizeof(name)) != E_OK ||
             (strcmp(name, "on") != 0 && strcmp(name, "off") != 0))
             return false;
-        o->heap_no_index = strcmp(name, "off") == 0;
+        *(k == OPTION_HEAP_INDEX ? &o->heap_no_index : &o->heap_no_trim) = strcmp(name, "off") == 0;
         return true;
     case OPTION_HEAP_POLICY:
         if (cmdline_val_copy(w, name, sizeof(name)) != E_OK ||
@@ -119,6 +121,7 @@ static const char *const malformed_why[OPTION_COUNT] = {
     [OPTION_HEAP_DEBUG] = " (heap_debug takes no value)",
     [OPTION_HEAP_INDEX] = " (heap_index=on or heap_index=off)",
     [OPTION_HEAP_POLICY] = " (heap_policy=first_fit or heap_policy=good_fit)",
+    [OPTION_HEAP_TRIM] = " (heap_trim=on or heap_trim=off)",
     [OPTION_PMM_FAIL_AFTER] = " (a number, K/M/G/T suffix allowed)",
 };
 
@@ -133,7 +136,7 @@ void options_parse(struct boot_options *o, const char *cmdline)
         if (k == OPTION_COUNT) {
             report("options: unknown option ", &w,
                    " (known: test= heap_max= allocator= heap_debug heap_index= "
-                   "heap_policy= pmm_fail_after=)");
+                   "heap_policy= heap_trim= pmm_fail_after=)");
             continue;
         }
         if (!apply(o, k, &w)) {

@@ -10,7 +10,7 @@
 # (with the sources, what a reader copies), _HOOKS the functions their host must provide.
 
 # The heap core: list, first fit, index, the good-fit policy, checks and reports.
-set(MBHEAP_PART_HEAP mm/heap.c mm/heap_index.c mm/heap_goodfit.c mm/heap_check.c)
+set(MBHEAP_PART_HEAP mm/heap.c mm/heap_index.c mm/heap_goodfit.c mm/heap_check.c mm/heap_trim.c)
 set(MBHEAP_PART_HEAP_HEADERS mm/heap.h mm/heap_index.h mm/heap_goodfit.h mm/heap_internal.h
     lib/error.h lib/kprintf.h lib/panic.h lib/string.h lib/types.h)
 set(MBHEAP_PART_HEAP_HOOKS kprintf panic_at memset strcmp)

@@ -4,7 +4,9 @@
  *
  * Every call into the heap core takes kheap_lock, which disables interrupts first (an
  * interrupt handler may allocate). The core never calls out with the lock held except
- * through the grow hook below, which maps pages through kernel/kmem.h (whose frame allocator
+ * through the grow hook and the release/reuse hooks below (the heap gives whole free pages
+ * back to the frame allocator, unless heap_trim=off), which map and unmap pages through
+ * kernel/kmem.h (whose frame allocator
  * and page mapper have IRQ-saving locks of their own, taken after this one). The
  * alloc-failure handler is never run here: a failing alloc returns NULL after unlocking,
  * and the infallible callers (lib/alloc.c's alloc_or_die) run handle_alloc_error outside
@@ -40,7 +42,9 @@ static void unmap_range(uintptr_t start, uintptr_t end)
     }
 }
 
-/* Maps fresh frames at [start, end); on failure undoes its own work and returns why. */
+/* Maps fresh frames at [start, end), cleared (the frame allocator hands out frames as
+ * their last user left them, and the heap core relies on new heap memory reading as
+ * zero: struct heap_trim's zeroed); on failure undoes its own work and returns why. */
 static err_t map_range(uintptr_t start, uintptr_t end)
 {
     for (uintptr_t v = start; v < end; v += PAGE_SIZE) {
@@ -55,8 +59,25 @@ static err_t map_range(uintptr_t start, uintptr_t end)
             unmap_range(start, v);
             return e;
         }
+        memset((void *)v, 0, PAGE_SIZE);
     }
     return E_OK;
+}
+
+/* The heap core's release hook: the pages of a free block it no longer needs go back to
+ * the frame allocator (unmapped: a stray access faults instead of reading stale data). */
+static void kheap_release(void *ctx, uintptr_t start, size_t bytes)
+{
+    (void)ctx;
+    unmap_range(start, start + bytes);
+}
+
+/* ... and its reuse hook: fresh, cleared frames for released pages about to be used again;
+ * false when the frame allocator runs short (the allocation then fails). */
+static bool kheap_reuse(void *ctx, uintptr_t start, size_t bytes)
+{
+    (void)ctx;
+    return map_range(start, start + bytes) == E_OK;
 }
 
 /*
@@ -119,7 +140,16 @@ err_t kheap_init(uint64_t heap_max, unsigned flags)
         unmap_range((uintptr_t)kheap_index.mem, kheap_index_top);
         return e;
     }
-    return E_OK;
+    return kheap_set_trim(true);
+}
+
+err_t kheap_set_trim(bool on)
+{
+    struct heap_trim t = {on ? kheap_release : NULL, kheap_reuse, NULL, true};
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    err_t e = heap_set_trim(&kheap, &t);
+    spin_unlock_irqrestore(&kheap_lock, f);
+    return e;
 }
 
 static void *kheap_alloc_at(void *self, struct layout l, const void *caller)
@@ -134,6 +164,18 @@ static void *kheap_alloc_at(void *self, struct layout l, const void *caller)
 static void *kheap_alloc(void *self, struct layout l)
 {
     return kheap_alloc_at(self, l, __builtin_return_address(0));
+}
+
+/* Zeroed memory through the core, which clears only what is not known to be zero (memory
+ * fresh from the grow or reuse hook is): inside the lock, so a large calloc of used memory
+ * keeps interrupts off while it clears. */
+static void *kheap_alloc_zeroed(void *self, struct layout l)
+{
+    (void)self;
+    irq_flags_t f = spin_lock_irqsave(&kheap_lock);
+    void *p = heap_alloc_zeroed(&kheap, l.size, l.align, __builtin_return_address(0));
+    spin_unlock_irqrestore(&kheap_lock, f);
+    return p;
 }
 
 static void kheap_dealloc(void *self, void *p, struct layout l)
@@ -165,13 +207,13 @@ static size_t kheap_usable_size(void *self, const void *p)
 }
 
 /* One per placement policy: the same operations, the name says which policy runs. */
-#define KHEAP_ALLOCATOR(policy_name)                                                           \
-    {                                                                                          \
-        .name = policy_name, .alloc = kheap_alloc, .dealloc = kheap_dealloc,                   \
-        .alloc_zeroed = NULL, /* alloc + memset, outside the lock */                           \
-        .realloc = kheap_realloc, .self = NULL,                                                \
-        .alloc_at = kheap_alloc_at,       /* leak reports show who allocated */                \
-        .usable_size = kheap_usable_size, /* kmalloc needs no header of its own */             \
+#define KHEAP_ALLOCATOR(policy_name)                                                               \
+    {                                                                                              \
+        .name = policy_name, .alloc = kheap_alloc, .dealloc = kheap_dealloc,                       \
+        .alloc_zeroed = kheap_alloc_zeroed, /* clears only what is not known zero */               \
+            .realloc = kheap_realloc, .self = NULL,                                                \
+        .alloc_at = kheap_alloc_at,           /* leak reports show who allocated */                \
+            .usable_size = kheap_usable_size, /* kmalloc needs no header of its own */             \
     }
 static const struct allocator kheap_first_fit = KHEAP_ALLOCATOR("first-fit linked-list heap");
 static const struct allocator kheap_good_fit = KHEAP_ALLOCATOR("good-fit size-class heap");

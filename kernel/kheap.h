@@ -32,6 +32,11 @@
  */
 err_t kheap_init(uint64_t heap_max, unsigned flags);
 
+/* Whether the heap gives whole free pages back to the frame allocator (kheap_init turns
+ * it on; heap_trim=off turns it off right after). Return: E_OK, or E_INVAL when pages are
+ * released at the time of the call. Context: takes kheap's lock. */
+err_t kheap_set_trim(bool on);
+
 /* The kernel heap as a struct allocator (installed as the global one by kmain), named
  * after its placement policy. Return: the first-fit one unless kheap_init was given
  * HEAP_F_GOOD_FIT. Context: any; takes no lock. */

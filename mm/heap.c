@@ -61,6 +61,28 @@
  * swallows is marked ABSORBED, so it can never pass for a free block later, while a
  * second free of its pointer is still reported as a double free.
  *
+ * Giving memory back (heap_set_trim; mm/heap_trim.c). A free block may have released
+ * whole pages [lo, hi) through the release hook: flag RELEASED (bit 3) in its header and
+ * the range in the two words after its links; its header page (header, links, range
+ * words) and its footer's page stay resident, so a free block is "resident head, released
+ * middle, resident tail" and the per-block state is two words whatever its size. The core
+ * never reads or writes a released page: a merge carries the neighbours' ranges over (two
+ * released ranges become one by releasing what lies between them), a carve (alloc, or
+ * realloc growing into a free successor) first calls the reuse hook for exactly the
+ * released pages it hands out or writes a header into, and the gap block and the remainder
+ * keep what is still released on their side. A refused reuse fails the allocation with the
+ * heap unchanged. Placement never looks at the released state: first fit stays exact
+ * (host.heap_equal runs with release on). Policy: after a free, a block's resident pages
+ * between its range words and footer are released once they reach the threshold (128 KiB
+ * at first); a reuse raises the threshold to twice what it took back (at most 32 MiB),
+ * glibc's dynamic trim threshold in spirit, so that an alloc/free loop at the heap's end or
+ * in a hole settles after one release and one reuse (host.heap_trim measures 1 + 1 for
+ * 1000 rounds). Debug mode checks a range's poison before releasing it and poisons reused
+ * pages again. Zero once: with struct heap_trim's zeroed, [fresh, sentinel - 8) is known to
+ * be zero (memory from the grow hook that nothing has touched yet, extended over a free
+ * tail's released pages); a carve that reaches it or reuses released pages tells
+ * heap_alloc_zeroed which of its bytes are zero, and only the rest is cleared.
+ *
  * Debug mode (HEAP_F_DEBUG): freed payloads, and the headers and links that merging
  * absorbs, are filled with HEAP_POISON and checked when handed out again (including
  * the bytes a split is about to turn into a header) and by heap_check; list walks
@@ -76,7 +98,10 @@
  *    enough but misplaced for the alignment: its search is bounded by the number of
  *    such segments, not by a constant (see heap_index.h).
  *  - Headers are 16 bytes and the minimum block 48: an 8-byte allocation takes 48.
- *  - The heap never gives memory back to its grow hook.
+ *  - Memory goes back page by page inside free blocks (heap_set_trim), never by shrinking
+ *    the region: the address space stays reserved. A free block keeps up to one threshold
+ *    of resident free pages (hysteresis), and the threshold only rises. A double free or
+ *    use of a pointer whose header page was released faults (kernel) or reads zeros.
  *  - One heap, one lock (in the glue): no per-CPU caches.
  */
 #include "mm/heap.h"
@@ -421,6 +446,8 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
         mix64((uint64_t)(uintptr_t)h ^ ((uint64_t)b << 17) ^ 0x6d62686561700000ull ^ mix64(old)) &
         ~(uint64_t)15;
     h->list.next = h->list.prev = list_end(h);
+    h->trim_gate = SIZE_MAX; /* giving back is off until heap_set_trim */
+    h->fresh = UINTPTR_MAX;
     if (h->indexed) {
         err_t e = ix_init(h, index);
         if (e != E_OK)
@@ -452,21 +479,37 @@ bool heap_contains(const struct heap *h, const void *p)
  * tail, which the index does not hold), which the caller checked to be large enough.
  * Splits off the leading gap and the tail remainder.
  */
+static void *take_trim(struct heap *h, blk_t *b, size_t bs, size_t need, size_t gap, bool tail,
+                       const void *caller, size_t req, bool gf);
+
 static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need, size_t gap,
-                                bool tail, const void *caller, size_t req, bool dbg, bool gf)
+                                bool tail, const void *caller, size_t req, bool dbg, bool gf,
+                                bool trim)
 {
     uintptr_t a = A(b);
-    size_t rem = bs - gap - need;
+    size_t need0 = need, rem = bs - gap - need;
     if (rem < MIN_BLOCK) {
         need += rem;
         rem = 0;
     }
+    uintptr_t u = a + gap, w_hi = u + need + (rem ? REL_WORDS : 0);
+    /* released pages it hands out come back first, and the fresh zone's bookkeeping: both
+     * in take_trim's copy (trim), so that the common carve makes no call it must come back
+     * from (RESULTS.md: the cost of giving memory back). The fresh zone lies in the tail
+     * block: first fit's carve of an indexed block (tail false) need not look at it; good
+     * fit's fast path does not know whether b is the tail. */
+    bool rel = trim && (b->sf & F_RELEASED);
+    if (!trim) {
+        if (UNLIKELY((b->sf & F_RELEASED) || ((tail || gf) && w_hi > h->fresh)))
+            return take_trim(h, b, bs, need0, gap, tail, caller, req, gf);
+    } else if (!trim_take(h, b, u, gap, w_hi)) {
+        return NULL;
+    }
     /* the bytes handed out, and those a remainder's header and links will cover, must
      * still be poison */
     if (dbg)
-        heap_poison_verify(a, bs, a + gap + HDR, a + gap + need + (rem ? sizeof(blk_t) : 0),
-                           "heap_alloc");
-    uintptr_t u = a + gap;
+        heap_poison_verify_free(b, bs, a + gap + HDR, a + gap + need + (rem ? sizeof(blk_t) : 0),
+                                "heap_alloc");
     bool ix = !gf && h->indexed && !tail;
     if (LIKELY(gap == 0)) {
         if (rem) {
@@ -514,6 +557,8 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         }
         set_hdr(h, B(u), need | F_PREV_FREE);
     }
+    if (rel)
+        trim_taken(h, gap ? b : NULL, gap, rem ? B(u + need) : NULL, rem);
     size_t used = h->bytes_used + need;
     h->bytes_used = used;
     if (used > h->high_water)
@@ -567,12 +612,14 @@ static bool extend(struct heap *h, size_t add_min)
     if (B(s)->sf & F_PREV_FREE) {
         size_t ts = *(size_t *)(s - 8);
         t = B(s - ts);
-        if (UNLIKELY(ts > s - h->base || (ts & F_MASK) || t->sf != (ts | F_FREE) ||
-                     t->canary != canary_of(h, A(t), ts | F_FREE) ||
+        if (UNLIKELY(ts > s - h->base || (ts & F_MASK) ||
+                     (t->sf & ~(size_t)F_RELEASED) != (ts | F_FREE) || !canary_ok(h, t) ||
                      (gf ? !gf_links_ok(h, t, gf_class_of(ts)) : t != h->list.prev)))
             panic("heap_grow: corrupted free block before the end sentinel %p (footer %zu)",
                   (void *)s, ts);
     }
+    uintptr_t old_end = h->end;
+    size_t tsf = t ? t->sf : 0;
     h->end += got;
     if (dbg)
         poison(t ? s - 8 : s, sentinel_addr(h));
@@ -589,6 +636,7 @@ static bool extend(struct heap *h, size_t add_min)
             list_insert_before(h, list_end(h), B(s), "heap_grow");
     }
     write_sentinel(h, true);
+    trim_grown(h, old_end, t, tsf);
     return true;
 }
 
@@ -598,8 +646,18 @@ static __attribute__((noinline)) void *take_slow(struct heap *h, blk_t *b, size_
     size_t bs = bsize(b);
     bool tail = is_tail(h, b, bs), gf = h->flags & HEAP_F_GOOD_FIT;
     if (h->flags & HEAP_F_DEBUG)
-        return take(h, b, bs, need, gap, tail, caller, req, true, gf);
-    return take(h, b, bs, need, gap, tail, caller, req, false, gf);
+        return take(h, b, bs, need, gap, tail, caller, req, true, gf, false);
+    return take(h, b, bs, need, gap, tail, caller, req, false, gf, false);
+}
+
+/* take() for a block with released pages, or one that reaches the fresh zone. */
+static __attribute__((noinline)) void *take_trim(struct heap *h, blk_t *b, size_t bs, size_t need,
+                                                 size_t gap, bool tail, const void *caller,
+                                                 size_t req, bool gf)
+{
+    if (h->flags & HEAP_F_DEBUG)
+        return take(h, b, bs, need, gap, tail, caller, req, true, gf, true);
+    return take(h, b, bs, need, gap, tail, caller, req, false, gf, true);
 }
 
 static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, size_t align,
@@ -627,12 +685,12 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
  * them then needs few registers, and each is reached by a tail call. */
 static __attribute__((noinline)) void *take_indexed(struct heap *h, blk_t *b, size_t need)
 {
-    return take(h, b, bsize(b), need, 0, false, NULL, 0, false, false);
+    return take(h, b, bsize(b), need, 0, false, NULL, 0, false, false, false);
 }
 
 static __attribute__((noinline)) void *take_tail(struct heap *h, blk_t *b, size_t need)
 {
-    return take(h, b, bsize(b), need, 0, true, NULL, 0, false, false);
+    return take(h, b, bsize(b), need, 0, true, NULL, 0, false, false, false);
 }
 
 /* Good fit's fast path (align <= 16, no debug mode), out of line so that first fit's
@@ -642,7 +700,7 @@ static __attribute__((noinline)) void *alloc_gf(struct heap *h, size_t size, con
     size_t need = need_of(size, false);
     blk_t *b = gf_fit_fast(h, need);
     if (LIKELY(b != NULL))
-        return take(h, checked_block(h, b), bsize(b), need, 0, false, NULL, 0, false, true);
+        return take(h, checked_block(h, b), bsize(b), need, 0, false, NULL, 0, false, true, false);
     return alloc_slow(h, size, 16, caller);
 }
 
@@ -678,6 +736,23 @@ void *heap_alloc(struct heap *h, size_t size, size_t align)
 void *heap_alloc_from(struct heap *h, size_t size, size_t align, const void *caller)
 {
     return alloc_impl(h, size, align, caller);
+}
+
+void *heap_alloc_zeroed(struct heap *h, size_t size, size_t align, const void *caller)
+{
+    h->zlo = h->zhi = 0; /* the take below says what it knows to be zero */
+    void *p = alloc_impl(h, size, align, caller);
+    if (!p)
+        return NULL;
+    uintptr_t a = (uintptr_t)p, e = a + heap_usable_size(h, p);
+    uintptr_t zl = MAX(h->zlo, a), zh = MIN(h->zhi, e);
+    if (zh > zl) {
+        memset(p, 0, zl - a);
+        memset((void *)zh, 0, e - zh);
+    } else {
+        memset(p, 0, e - a);
+    }
+    return p;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -732,8 +807,8 @@ static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, cons
     blk_t *pb = B(a - ps);
     /* the range and granule tests keep a corrupted footer from sending us outside the
      * heap or to a misaligned header */
-    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || ps < MIN_BLOCK || pb->sf != (ps | F_FREE) ||
-                 pb->canary != canary_of(h, A(pb), ps | F_FREE)))
+    if (UNLIKELY(ps > a - h->base || (ps & F_MASK) || ps < MIN_BLOCK ||
+                 (pb->sf & ~(size_t)F_RELEASED) != (ps | F_FREE) || !canary_ok(h, pb)))
         panic("%s: corrupted free block before %p (footer %zu)", fn, p, ps);
     free_links_check(h, pb, ps, gf, fn);
     return pb;
@@ -752,6 +827,8 @@ static ALWAYS_INLINE void free_alone(struct heap *h, blk_t *b, size_t size, blk_
     if (!gf && h->indexed && A(n) != sentinel_addr(h)) /* (before the sentinel: the new tail) */
         ix_add(h, b, size);
     n->sf = nsf | F_PREV_FREE;
+    if (UNLIKELY(size >= h->trim_gate))
+        trim_merged(h, b, size, NULL, 0, NULL, 0);
 }
 
 /* ... with a free successor n and an allocated predecessor: b takes n's list place. */
@@ -768,6 +845,8 @@ static ALWAYS_INLINE void free_into_next(struct heap *h, blk_t *b, size_t size, 
     absorb(n, A(b) + sizeof(blk_t), dbg);
     if (!gf && h->indexed && !tail)
         ix_merged_down(h, b, msize, n, ns);
+    if (UNLIKELY(msize >= h->trim_gate || (nsf & F_RELEASED)))
+        trim_merged(h, b, msize, NULL, 0, n, nsf);
 }
 
 /* ... with a free predecessor (and maybe a free successor): the predecessor keeps its list
@@ -778,7 +857,7 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
     uintptr_t a = A(b);
     bool ix = !gf && h->indexed;
     blk_t *pb = checked_prev(h, a, (void *)(a + HDR), gf, "heap_free");
-    size_t ps = bsize(pb), msize = ps + (sf & ~(size_t)F_MASK);
+    size_t ps = bsize(pb), msize = ps + (sf & ~(size_t)F_MASK), psf = pb->sf;
     if (nsf & F_FREE) {
         size_t ns = nsf & ~(size_t)F_MASK;
         bool tail = is_tail(h, n, ns);
@@ -819,6 +898,9 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
         b->sf = sf | F_FREE | F_ABSORBED; /* a second free is still a double free */
         b->canary ^= F_FREE | F_ABSORBED;
     }
+    size_t mnsf = nsf & F_FREE ? nsf : 0; /* n merged too */
+    if (UNLIKELY(msize >= h->trim_gate || ((psf | mnsf) & F_RELEASED)))
+        trim_merged(h, pb, msize, pb, psf, mnsf ? n : NULL, mnsf);
 }
 
 /* The three cases of a release-mode free, out of line: heap_free itself then needs few
@@ -1015,8 +1097,11 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             /* grow in place into the free successor */
             size_t total = size + ns, rem = total - need;
             bool ix = !gf && h->indexed && !is_tail(h, n, ns);
+            uintptr_t w_hi = rem >= MIN_BLOCK ? a + need + REL_WORDS : a + total;
+            if (UNLIKELY((nsf & F_RELEASED) || w_hi > h->fresh) && !trim_take(h, n, A(n), 0, w_hi))
+                return NULL;
             if (dbg)
-                heap_poison_verify(A(n), ns, A(n),
+                heap_poison_verify_free(n, ns, A(n),
                                    a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
                                    "heap_realloc");
             /* n's header now lies inside b, where an overflow's forged footer could
@@ -1045,6 +1130,8 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
                     ix_del(h, n, ns, nx);
                 B(a + total)->sf &= ~(size_t)F_PREV_FREE;
             }
+            if (UNLIKELY(nsf & F_RELEASED))
+                trim_taken(h, NULL, 0, rem >= MIN_BLOCK ? B(a + need) : NULL, rem);
             set_hdr(h, b, need | (sf & F_PREV_FREE));
             size_t used = h->bytes_used + (need - size);
             h->bytes_used = used;

@@ -74,6 +74,32 @@ typedef size_t (*heap_grow_fn)(void *ctx, uintptr_t end, size_t min_bytes);
  */
 typedef bool (*heap_commit_fn)(void *ctx, void *start, size_t bytes);
 
+/*
+ * Giving memory back (heap_set_trim). The core calls release(ctx, start, bytes) for whole
+ * pages inside a free block that it no longer needs (start and bytes multiples of
+ * HEAP_PAGE, inside the heap region, never a block's header, links or footer); it then
+ * neither reads nor writes them until it hands them out again, and first calls
+ * reuse(ctx, start, bytes) for exactly the released pages it is about to use. reuse
+ * returns false when it cannot make them usable: the allocation (or in-place realloc)
+ * that needed them then returns NULL and the heap is unchanged. reuse may be NULL when a
+ * released page is usable again without a call (madvise(MADV_DONTNEED): it reads as
+ * zero on the next touch). Same context rules as heap_grow_fn; neither hook may call back
+ * into the heap.
+ */
+#define HEAP_PAGE 4096u
+typedef void (*heap_release_fn)(void *ctx, uintptr_t start, size_t bytes);
+typedef bool (*heap_reuse_fn)(void *ctx, uintptr_t start, size_t bytes);
+
+struct heap_trim {
+    heap_release_fn release; /* NULL: never give pages back */
+    heap_reuse_fn reuse;     /* NULL: released pages are usable again as they are */
+    void *ctx;
+    /* the grow hook's new memory and the pages reuse hands back read as zero: the core
+     * then remembers which free bytes are zero and heap_alloc_zeroed does not clear them
+     * again (ignored in HEAP_F_DEBUG mode, which poisons free memory) */
+    bool zeroed;
+};
+
 /* Memory for the first-fit index, outside the heap region (see heap_index_bytes). */
 struct heap_index_mem {
     void *mem;             /* heap_index_bytes(max_size) bytes of address space, 8-aligned */
@@ -96,6 +122,9 @@ struct heap_stats {
     size_t grow_events;  /* successful calls of the grow callback */
     size_t total_allocs; /* blocks handed out (a moving realloc counts one alloc + one free) */
     size_t total_frees;  /* blocks taken back */
+    size_t bytes_released; /* free bytes given back through the release hook (not resident) */
+    size_t release_events; /* calls of the release hook */
+    size_t reuse_events;   /* released ranges taken back into use (calls of reuse, if set) */
 };
 
 /*
@@ -153,6 +182,17 @@ struct heap {
     struct heap_goodfit gf; /* HEAP_F_GOOD_FIT only */
     /* statistics (the rest is derived, see heap_get_stats) */
     size_t bytes_used, high_water, free_blocks, grow_events, total_allocs, total_frees;
+    /* giving back (mm/heap_trim.c): hooks, policy, bookkeeping */
+    heap_release_fn release;
+    heap_reuse_fn reuse;
+    void *trim_ctx;
+    size_t trim_gate;      /* free blocks of at least this size are looked at (SIZE_MAX: off) */
+    size_t trim_threshold; /* resident free pages of a block released once they reach this */
+    size_t released, release_events, reuse_events;
+    uintptr_t fresh;    /* [fresh, sentinel - 8) reads as zero (UINTPTR_MAX: nothing known) */
+    uintptr_t zlo, zhi; /* the last allocation's bytes known to be zero ([zlo, zhi)) */
+    uintptr_t take_lo, take_hi; /* the released range of the block being taken */
+    bool zeroed;        /* struct heap_trim's zeroed, and not debug mode */
 };
 
 /*
@@ -168,6 +208,16 @@ struct heap {
 err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
                 size_t max_size, unsigned flags, const struct heap_index_mem *index);
 
+/*
+ * Turns giving memory back on (t->release set) or off (t NULL or t->release NULL), and
+ * says whether new memory reads as zero (struct heap_trim). The policy is in heap.c's
+ * theory comment. Call it right after heap_init, before the first allocation.
+ * Return: E_OK, or E_INVAL when pages are released at the time of the call (a switch
+ * then could leave them unusable or change how they are used again).
+ * Context: as heap_init.
+ */
+err_t heap_set_trim(struct heap *h, const struct heap_trim *t);
+
 /* Allocates size bytes aligned to align (power of two <= HEAP_MAX_ALIGN).
  * Return: the payload, or NULL when nothing fits even after growth, or on a bad align or
  * oversized request. Context: the caller serialises calls on h (no lock here); may call the grow
@@ -177,6 +227,11 @@ void *heap_alloc(struct heap *h, size_t size, size_t align);
 /* heap_alloc recording `caller` (shown by heap_leak_report in HEAP_F_DEBUG mode). Context: as
  * heap_alloc. */
 void *heap_alloc_from(struct heap *h, size_t size, size_t align, const void *caller);
+
+/* heap_alloc_from, then clears the payload (heap_usable_size bytes) except the bytes the
+ * heap knows to be zero (fresh from the grow hook or from reuse: see struct heap_trim).
+ * Return: as heap_alloc. Context: as heap_alloc. */
+void *heap_alloc_zeroed(struct heap *h, size_t size, size_t align, const void *caller);
 
 /* Returns p's block to the heap; NULL is a no-op. Panics on misuse (see above). Context: the caller
  * serialises calls on h; never calls a hook. */

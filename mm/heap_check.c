@@ -35,6 +35,19 @@ void heap_poison_verify(uintptr_t fb, size_t fbsize, uintptr_t from, uintptr_t t
     }
 }
 
+void heap_poison_verify_free(const blk_t *fb, size_t fbsize, uintptr_t from, uintptr_t to,
+                             const char *fn)
+{
+    if (!(fb->sf & F_RELEASED)) {
+        heap_poison_verify(A(fb), fbsize, from, to, fn);
+        return;
+    }
+    /* not the range words, never the released pages (they are not there) */
+    const struct rel_range *r = rel_range(fb);
+    heap_poison_verify(A(fb), fbsize, MAX(from, A(fb) + REL_WORDS), MIN(to, r->lo), fn);
+    heap_poison_verify(A(fb), fbsize, MAX(from, r->hi), to, fn);
+}
+
 void heap_bad_links(const struct heap *h, const blk_t *b, const char *fn)
 {
     (void)h;
@@ -50,7 +63,8 @@ void heap_bad_step(const struct heap *h, const blk_t *x, const char *fn)
 {
     const blk_t *n = x->next;
     /* a link to something that is no free block's header is x's own fault */
-    if (!link_ok(h, n) || (n != list_end(h) && (!canary_ok(h, n) || (n->sf & F_MASK) != F_FREE)))
+    if (!link_ok(h, n) ||
+        (n != list_end(h) && (!canary_ok(h, n) || (n->sf & F_MASK & ~F_RELEASED) != F_FREE)))
         heap_bad_links(h, x, fn);
     if (h->flags & HEAP_F_GOOD_FIT)
         gf_bad_links(h, x, fn);
@@ -147,6 +161,19 @@ void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const void *p, co
           fn, (const void *)(A(nb) + HDR), nb->sf, p);
 }
 
+/* Free block b's released range is where it must be: whole pages between its range words
+ * and its footer, and a release hook to have given them. Return: its bytes. */
+static size_t check_released(const struct heap *h, const blk_t *b, size_t size)
+{
+    const struct rel_range *r = rel_range(b);
+    uintptr_t top = (A(b) + size - 8) & ~(uintptr_t)(HEAP_PAGE - 1);
+    if (!h->release || (r->lo | r->hi) & (HEAP_PAGE - 1) || r->lo < A(b) + REL_WORDS ||
+        r->hi <= r->lo || r->hi > top)
+        panic("heap_check: bad released range at %p (size %zu, released [%p, %p))", (void *)b,
+              size, (void *)r->lo, (void *)r->hi);
+    return r->hi - r->lo;
+}
+
 /*
  * Linear in the heap's blocks: one walk of the tiling checks every block and, since the
  * first-fit list is in address order, meets the list entries one by one as it goes: the
@@ -157,7 +184,7 @@ void heap_bad_neighbour(const struct heap *h, const blk_t *nb, const void *p, co
 void heap_check(const struct heap *h)
 {
     uintptr_t x = h->base, s = sentinel_addr(h);
-    size_t used = 0, freeb = 0, nfree = 0, nused = 0;
+    size_t used = 0, freeb = 0, nfree = 0, nused = 0, released = 0;
     bool prev_free = false, gf = h->flags & HEAP_F_GOOD_FIT;
     const blk_t *end = list_end(h), *le = h->list.next, *lp = end;
     while (x < s) {
@@ -166,7 +193,8 @@ void heap_check(const struct heap *h)
         if (!canary_ok(h, b))
             panic("heap_check: bad canary at %p (size_flags %#zx, canary %#llx)", (void *)x, sf,
                   (unsigned long long)b->canary);
-        if (size < MIN_BLOCK || size > s - x || (sf & F_MASK & ~(size_t)(F_FREE | F_PREV_FREE)))
+        size_t ok_flags = F_FREE | F_PREV_FREE | ((sf & F_FREE) ? F_RELEASED : 0);
+        if (size < MIN_BLOCK || size > s - x || (sf & F_MASK & ~ok_flags))
             panic("heap_check: bad block size at %p (size_flags %#zx, %zu bytes to the sentinel)",
                   (void *)x, sf, (size_t)(s - x));
         if (!!(sf & F_PREV_FREE) != prev_free)
@@ -192,8 +220,10 @@ void heap_check(const struct heap *h)
                 lp = b;
                 le = b->next;
             }
+            if (sf & F_RELEASED)
+                released += check_released(h, b, size);
             if (h->flags & HEAP_F_DEBUG)
-                heap_poison_verify(x, size, x + HDR, x + size, "heap_check");
+                heap_poison_verify_free(b, size, x + HDR, x + size, "heap_check");
             freeb += size;
             nfree++;
         } else {
@@ -223,6 +253,11 @@ void heap_check(const struct heap *h)
         ix_check(h);
 
     /* statistics */
+    if (released != h->released)
+        panic("heap_check: released bytes disagree (blocks hold %zu, the heap counts %zu)",
+              released, h->released);
+    if (h->fresh != UINTPTR_MAX && (!h->zeroed || h->fresh > s - 8 || h->fresh < h->base))
+        panic("heap_check: bad fresh zone start %p (sentinel at %p)", (void *)h->fresh, (void *)s);
     if (used != h->bytes_used || nfree != h->free_blocks ||
         nused != h->total_allocs - h->total_frees || h->high_water < used ||
         used + freeb + HDR != h->end - h->base)
@@ -244,6 +279,9 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out)
     out->grow_events = h->grow_events;
     out->total_allocs = h->total_allocs;
     out->total_frees = h->total_frees;
+    out->bytes_released = h->released;
+    out->release_events = h->release_events;
+    out->reuse_events = h->reuse_events;
     const blk_t *end = list_end(h);
     if (h->flags & HEAP_F_GOOD_FIT) {
         out->largest_free = gf_largest(h);
@@ -264,14 +302,18 @@ void heap_dump(const struct heap *h)
 {
     struct heap_stats st;
     heap_get_stats(h, &st);
-    kprintf("heap %p: [%p, %p) %zu bytes, %zu used, %zu free in %zu blocks (largest %zu)\n",
+    kprintf("heap %p: [%p, %p) %zu bytes, %zu used, %zu free in %zu blocks (largest %zu), "
+            "%zu released\n",
             (const void *)h, (void *)h->base, (void *)h->end, st.heap_size, st.bytes_used,
-            st.bytes_free, st.free_blocks, st.largest_free);
+            st.bytes_free, st.free_blocks, st.largest_free, st.bytes_released);
     for (uintptr_t x = h->base; x < sentinel_addr(h);) {
         const blk_t *b = B(x);
         size_t size = bsize(b);
-        kprintf("  %p %10zu %s%s\n", (void *)(x + HDR), size, (b->sf & F_FREE) ? "free" : "used",
+        kprintf("  %p %10zu %s%s", (void *)(x + HDR), size, (b->sf & F_FREE) ? "free" : "used",
                 canary_ok(h, b) ? "" : " BAD-CANARY");
+        if ((b->sf & (F_FREE | F_RELEASED)) == (F_FREE | F_RELEASED) && canary_ok(h, b))
+            kprintf(" released [%p, %p)", (void *)rel_range(b)->lo, (void *)rel_range(b)->hi);
+        kprintf("\n");
         if (size < MIN_BLOCK || !canary_ok(h, b))
             break;
         x += size;

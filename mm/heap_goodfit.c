@@ -12,7 +12,7 @@
 static bool sound(const struct heap *h, const blk_t *x)
 {
     return A(x) - h->base < h->end - h->base && !(A(x) & 15) && canary_ok(h, x) &&
-           (x->sf & F_MASK) == F_FREE;
+           (x->sf & F_MASK & ~F_RELEASED) == F_FREE;
 }
 
 /* Free block x's links agree with its neighbours' (its prev link, or its class's head). */
@@ -139,7 +139,7 @@ static size_t check_list(const struct heap *h, unsigned c, size_t limit, size_t 
                   (const void *)b);
         }
         size_t size = bsize(b);
-        if (!canary_ok(h, b) || (b->sf & F_MASK) != F_FREE || size < MIN_BLOCK ||
+        if (!canary_ok(h, b) || (b->sf & F_MASK & ~F_RELEASED) != F_FREE || size < MIN_BLOCK ||
             size > sentinel_addr(h) - A(b) || *footer(A(b), size) != size)
             panic("heap_check: good-fit class %u holds %p, which is not a free block (size_flags "
                   "%#zx)",

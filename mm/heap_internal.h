@@ -28,6 +28,8 @@ enum heap_layout {
     F_FREE = 1,         /* size_flags: this block is free */
     F_PREV_FREE = 2,    /* size_flags: the block before this one is free */
     F_ABSORBED = 4,     /* size_flags: a header a merge swallowed (inside a free block) */
+    F_RELEASED = 8,     /* size_flags: a free block with released pages (rel_range) */
+    REL_WORDS = 48,     /* a released block's range words end here: no page below is released */
     F_MASK = 15,        /* size_flags: the flag bits (the size is a multiple of 16) */
     HEAP_POISON = 0xdd, /* debug mode: byte pattern of freed memory */
     DEBUG_TRAILER = 16, /* debug mode: { caller, requested size } at an allocated block's end */
@@ -113,6 +115,35 @@ static inline size_t payload_room(const struct heap *h, size_t size)
 {
     return size - HDR - ((h->flags & HEAP_F_DEBUG) ? DEBUG_TRAILER : 0);
 }
+
+/*
+ * Giving memory back (heap_trim.c). A free block with F_RELEASED has released the pages
+ * [lo, hi) that the two words after its links hold: page-aligned, A + REL_WORDS <= lo <
+ * hi <= page_down(A + size - 8) (its header, links, range words and footer stay resident).
+ */
+struct rel_range {
+    uintptr_t lo, hi;
+};
+static inline struct rel_range *rel_range(const blk_t *b)
+{
+    return (struct rel_range *)(A(b) + sizeof(blk_t));
+}
+/* take: block b about to hand out [u, w_hi) (u - 8 too when gap) is released or touches the
+ * fresh zone: reuse what is released there, update the zero bookkeeping. False: reuse refused. */
+bool trim_take(struct heap *h, blk_t *b, uintptr_t u, size_t gap, uintptr_t w_hi);
+/* ... and after take wrote its headers: the gap block g (gap bytes, or NULL) and the
+ * remainder r (or NULL) keep what is still released of b's range (saved by trim_take). */
+void trim_taken(struct heap *h, blk_t *g, size_t gap, blk_t *r, size_t rem);
+/* A merge made free block m (size bytes) out of free blocks whose header values were psf
+ * (at p, below) and nsf (at n, above; 0: none): carry their released ranges over to m and
+ * apply the release policy. */
+void trim_merged(struct heap *h, blk_t *m, size_t size, const blk_t *p, size_t psf, const blk_t *n,
+                 size_t nsf);
+/* extend(): the heap grew from old_end; tsf is the old tail's header value (0: no free tail). */
+void trim_grown(struct heap *h, uintptr_t old_end, blk_t *t, size_t tsf);
+/* Debug mode: heap_poison_verify for free block fb, skipping its range words and released pages. */
+void heap_poison_verify_free(const blk_t *fb, size_t fbsize, uintptr_t from, uintptr_t to,
+                             const char *fn);
 
 /* Error paths and diagnostics (heap_check.c). */
 noreturn void heap_bad_pointer(const struct heap *h, const void *p, const char *fn);

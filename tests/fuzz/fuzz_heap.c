@@ -75,8 +75,21 @@ static size_t grow(void *ctx, uintptr_t end, size_t min_bytes)
 }
 
 /* Both heaps made the same grow calls and have the same free list; heap_check both. */
+/* Both heaps give memory back (madvise: a released page reads as zero when touched); their
+ * release calls, as offsets from their arenas, must be the same. */
+static size_t trim_sum[2];
+static void trim_release(void *ctx, uintptr_t start, size_t bytes)
+{
+    int k = ctx == &trim_sum[1];
+    trim_sum[k] = trim_sum[k] * 31 + (start - (uintptr_t)arena[k]) + bytes;
+    if (madvise((void *)start, bytes, MADV_DONTNEED) != 0)
+        abort();
+}
+
 static void compare_heaps(void)
 {
+    if (trim_sum[0] != trim_sum[1])
+        diverged("release calls", trim_sum[0], trim_sum[1]);
     if (glog[0].n != glog[1].n)
         diverged("number of grow calls", glog[0].n, glog[1].n);
     for (size_t i = 0; i < glog[0].n && i < 8; i++) {
@@ -195,6 +208,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             k == 0 || no_index_flag ? test_heap_index_on(cap, (unsigned)k) : NULL;
         unsigned f = flags | (k == 1 && no_index_flag ? HEAP_F_NO_INDEX : 0);
         if (heap_init(&heaps[k], arena[k], 8192, grow, &glog[k], cap, f, ix) != E_OK)
+            abort();
+        trim_sum[k] = 0;
+        struct heap_trim t = {trim_release, NULL, &trim_sum[k], false}; /* (arenas are reused) */
+        if (heap_set_trim(&heaps[k], &t) != E_OK)
             abort();
     }
     if (!heaps[0].indexed || heaps[1].indexed)

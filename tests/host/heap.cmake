@@ -10,3 +10,6 @@ mbheap_host_test(heap_equal SOURCES tests/host/test_heap_equal.c tests/common/ab
 # issue 12 item 7's attacks on the release heap (each test runs the index on and off itself)
 mbheap_host_test(heap_attacks SOURCES tests/host/test_heap_attacks.c tests/common/heap_index_mem.c
                  ${MBHEAP_HEAP_CORE})
+# giving memory back (heap_set_trim) and zero once (heap_alloc_zeroed), hooks that really
+# take the pages away
+mbheap_host_test(heap_trim SOURCES tests/host/test_heap_trim.c ${MBHEAP_HEAP_CORE} HEAP_MODES)

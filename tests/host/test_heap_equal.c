@@ -357,8 +357,38 @@ struct arena {
     void *map;
 };
 
+/* Each heap gives memory back (heap_set_trim): its release and reuse calls, as offsets
+ * from its base, folded into one hash, must be the other heap's (and the model, which
+ * knows nothing of releases, shows that no decision depends on them). */
+struct trim_side {
+    uintptr_t base;
+    uint64_t hash;
+    size_t calls;
+};
+
+static void trim_log(struct trim_side *t, uint64_t kind, uintptr_t start, size_t bytes)
+{
+    t->hash = (t->hash ^ kind ^ ((start - t->base) << 2) ^ ((uint64_t)bytes << 40)) *
+              0x100000001b3ull;
+    t->calls++;
+}
+
+static void trim_release(void *ctx, uintptr_t start, size_t bytes)
+{
+    trim_log(ctx, 1, start, bytes);
+    if (madvise((void *)start, bytes, MADV_DONTNEED) != 0)
+        FAIL("madvise(%p, %zu) failed", (void *)start, bytes);
+}
+
+static bool trim_reuse(void *ctx, uintptr_t start, size_t bytes)
+{
+    trim_log(ctx, 2, start, bytes);
+    return true;
+}
+
 struct world {
     struct heap h[2]; /* [0] indexed, [1] index off */
+    struct trim_side t[2];
     struct arena ar[2];
     struct grow_side g[2];
     struct model m;
@@ -401,6 +431,9 @@ static void world_init(struct world *w, size_t init, size_t max_size, struct gro
         unsigned f = flags | (i == 1 && no_index_flag ? HEAP_F_NO_INDEX : 0);
         assert_int_equal(
             heap_init(&w->h[i], w->ar[i].base, init, grow_cb, &w->g[i], max_size, f, ix), E_OK);
+        w->t[i] = (struct trim_side){.base = (uintptr_t)w->ar[i].base};
+        struct heap_trim trim = {trim_release, trim_reuse, &w->t[i], true};
+        assert_int_equal(heap_set_trim(&w->h[i], &trim), E_OK);
     }
     assert_true(w->h[0].indexed);
     assert_false(w->h[1].indexed);
@@ -414,6 +447,8 @@ static void world_init(struct world *w, size_t init, size_t max_size, struct gro
 
 static void world_free(struct world *w)
 {
+    print_message("  (each heap made %zu release/reuse calls; %zu bytes released at the end)\n",
+                  w->t[0].calls, w->h[0].released);
     for (int i = 0; i < 2; i++)
         munmap(w->ar[i].map, w->ar[i].map_bytes);
     free(w->m.lo);
@@ -501,6 +536,10 @@ static void compare_block(const struct world *w, int k, const void *p, size_t of
 static void after_op(struct world *w)
 {
     compare_growth(w);
+    if (w->t[0].calls != w->t[1].calls || w->t[0].hash != w->t[1].hash ||
+        w->h[0].released != w->h[1].released)
+        FAIL("release/reuse calls differ: %zu / %zu calls, %zu / %zu bytes released",
+             w->t[0].calls, w->t[1].calls, w->h[0].released, w->h[1].released);
     compare_free_lists(w);
     if (op_no % CHECK_EVERY == 0) {
         for (int k = 0; k < 2; k++) {

@@ -116,7 +116,7 @@ static void test_long_line(void **state)
     assert_int_equal(o.heap_max, 16 << 20);
     assert_non_null(strstr(out, "options: unknown option 'xxxxxxxx"));
     assert_int_equal(strlen(out), strlen("options: unknown option '' (known: test= heap_max= "
-                                         "allocator= heap_debug heap_index= heap_policy= pmm_fail_after=)\n") +
+                                         "allocator= heap_debug heap_index= heap_policy= heap_trim= pmm_fail_after=)\n") +
                                       7000);
 }
 
@@ -129,7 +129,7 @@ static void test_escaped(void **state)
     assert_string_equal(parse(&o, "fr\x1b"
                                   "c\x7f=\x01 heap_max=\x1b"),
                         "options: unknown option 'fr\\x1bc\\x7f=\\x01' (known: test= heap_max= "
-                        "allocator= heap_debug heap_index= heap_policy= pmm_fail_after=)\n"
+                        "allocator= heap_debug heap_index= heap_policy= heap_trim= pmm_fail_after=)\n"
                         "options: ignoring malformed option 'heap_max=\\x1b' (a number, K/M/G/T "
                         "suffix allowed)\n");
     assert_int_equal(o.heap_max, 0);

@@ -992,3 +992,81 @@ KTEST(heap, init_already_mapped)
     kfree(p);
     kheap_check();
 }
+
+/*
+ * heap.give_back: the heap gives whole free pages back to the frame allocator. Most of RAM
+ * goes into the heap in 1 MiB blocks, all of it is freed, and the frame allocator's free
+ * count comes back to within a few pages of where it started (the first and last page of
+ * the one free block stay, and the first-fit index's pages for the larger heap, counted
+ * apart); then it is all allocated again (the released pages come back as fresh frames,
+ * and calloc'd blocks read as zero). Under heap_trim=off nothing comes back.
+ */
+#define GIVE_BACK_BLOCK ((size_t)1 << 20)
+#define GIVE_BACK_KEEP 1024u /* frames left to the rest of the kernel */
+static void *give_back_blocks[1024];
+
+static size_t give_back_fill(bool zeroed, size_t most)
+{
+    size_t n = 0;
+    struct pmm_stats ps;
+    for (kmem_frame_stats(&ps); ps.free > GIVE_BACK_KEEP + GIVE_BACK_BLOCK / PAGE_SIZE * 2 &&
+                                n < most;
+         kmem_frame_stats(&ps)) {
+        struct layout l = {GIVE_BACK_BLOCK, 16};
+        uint8_t *p = zeroed ? galloc_zeroed(l) : galloc(l);
+        KT_ASSERT_NE(p, NULL);
+        if (zeroed)
+            for (size_t i = 0; i < GIVE_BACK_BLOCK; i += 512)
+                KT_ASSERT_EQ(p[i], 0);
+        memset(p, (int)(n & 0xff) | 1, GIVE_BACK_BLOCK);
+        give_back_blocks[n++] = p;
+    }
+    return n;
+}
+
+static void give_back_free(size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gdealloc(give_back_blocks[i], (struct layout){GIVE_BACK_BLOCK, 16});
+}
+
+KTEST(heap, give_back)
+{
+    heap_pristine();
+    struct pmm_stats before, full, after;
+    kmem_frame_stats(&before);
+    size_t ix_before = kheap_index_pages();
+    size_t n = give_back_fill(false, ARRAY_SIZE(give_back_blocks));
+    kmem_frame_stats(&full);
+    KT_ASSERT_GT(n * GIVE_BACK_BLOCK, (size_t)(before.free * PAGE_SIZE) / 2); /* most of RAM */
+    give_back_free(n);
+    kheap_check();
+    kmem_frame_stats(&after);
+    struct heap_stats s = stats();
+    size_t ix = kheap_index_pages() - ix_before;
+    kprintf("give_back: %zu MiB in the heap took %lu frames; after freeing: %lu of %lu free "
+            "frames back (%zu index pages), %zu bytes released in %zu calls\n",
+            n, before.free - full.free, after.free, before.free, ix, s.bytes_released,
+            s.release_events);
+    if (s.release_events == 0) { /* heap_trim=off */
+        KT_ASSERT_EQ(s.bytes_released, 0);
+        KT_ASSERT_LT(after.free + n * GIVE_BACK_BLOCK / PAGE_SIZE / 2, before.free);
+        kprintf("give_back: heap_trim=off: nothing given back\n");
+    } else {
+        KT_ASSERT_GE(after.free + ix + 8, before.free);
+        KT_ASSERT_GE(s.bytes_released, (n - 1) * GIVE_BACK_BLOCK);
+    }
+    /* all of it again, zeroed (with heap_trim=off: from the pages the heap kept) */
+    size_t m = s.release_events ? give_back_fill(true, n) : 0;
+    while (m < n) {
+        give_back_blocks[m] = galloc_zeroed((struct layout){GIVE_BACK_BLOCK, 16});
+        KT_ASSERT_NE(give_back_blocks[m], NULL);
+        KT_ASSERT_EQ(((uint8_t *)give_back_blocks[m])[GIVE_BACK_BLOCK / 2], 0);
+        m++;
+    }
+    KT_ASSERT_GE(m + 1, n);
+    kheap_check();
+    give_back_free(m);
+    heap_all_free();
+    kprintf("give_back: %zu MiB allocated again (%zu reuses)\n", m, stats().reuse_events);
+}

@@ -17,6 +17,16 @@ set(MBHEAP_HEAP_KTESTS
     heap.random_100k
     heap.init_already_mapped
     heap.kmalloc_one_header)
+# giving memory back: most of RAM through the heap (heap_max above RAM) and back
+mbheap_qemu_test(heap.give_back KTEST heap.give_back ARGS --cmdline "heap_max=1G"
+    --expect "give_back: " --expect "allocated again" --reject "heap_trim=off")
+mbheap_qemu_test(heap.give_back@noindex KTEST heap.give_back
+    ARGS --cmdline "heap_max=1G heap_index=off" --expect "allocated again" --reject "heap_trim=off")
+mbheap_qemu_test(heap.give_back@goodfit KTEST heap.give_back
+    ARGS --cmdline "heap_max=1G heap_policy=good_fit" --expect "good-fit size-class heap"
+    --expect "allocated again" --reject "heap_trim=off")
+mbheap_qemu_test(heap.give_back@notrim KTEST heap.give_back ARGS --cmdline "heap_max=1G heap_trim=off"
+    --expect "heap_trim=off: nothing given back" --expect "allocated again")
 mbheap_ktests(${MBHEAP_HEAP_KTESTS})
 foreach(t ${MBHEAP_HEAP_KTESTS})
     mbheap_qemu_test(${t}@noindex KTEST ${t} ARGS --cmdline "heap_index=off"
