@@ -852,7 +852,26 @@ static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
         free_alone(h, b, size, n, nsf, true, gf, "heap_free");
 }
 
-/* Good fit's release-mode free: the same three cases, inlined with its list operations. */
+/* Good fit's three cases of a release-mode free, out of line as first fit's are. */
+static __attribute__((noinline)) void free_alone_gf(struct heap *h, blk_t *b, size_t size, blk_t *n,
+                                                    size_t nsf)
+{
+    free_alone(h, b, size, n, nsf, false, true, "heap_free");
+}
+
+static __attribute__((noinline)) void free_into_next_gf(struct heap *h, blk_t *b, size_t size,
+                                                        blk_t *n, size_t nsf)
+{
+    free_into_next(h, b, size, n, nsf, false, true, "heap_free");
+}
+
+static __attribute__((noinline)) void free_into_prev_gf(struct heap *h, blk_t *b, size_t sf,
+                                                        blk_t *n, size_t nsf)
+{
+    free_into_prev(h, b, sf, n, nsf, false, true);
+}
+
+/* Good fit's release-mode free: the pointer's checks, then one of the three cases. */
 static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
 {
     blk_t *b = block_of(h, p, "heap_free");
@@ -862,11 +881,11 @@ static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
     h->bytes_used -= size;
     h->total_frees++;
     if (UNLIKELY(sf & F_PREV_FREE))
-        free_into_prev(h, b, sf, n, nsf, false, true);
+        free_into_prev_gf(h, b, sf, n, nsf);
     else if (nsf & F_FREE)
-        free_into_next(h, b, size, n, nsf, false, true, "heap_free");
+        free_into_next_gf(h, b, size, n, nsf);
     else
-        free_alone(h, b, size, n, nsf, false, true, "heap_free");
+        free_alone_gf(h, b, size, n, nsf);
 }
 
 /* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
