@@ -6,8 +6,8 @@
  * Private to the heap core. heap.c owns the blocks (layout, boundary tags, splitting,
  * merging, growth, hardening, debug mode, statistics); this policy only decides where a
  * free block is kept and which one an allocation takes. heap.c tells it what happened to
- * a free block through gf_insert / gf_remove / gf_replace and asks gf_fit_fast / gf_fit
- * for a block.
+ * a free block through gf_insert / gf_remove / gf_replace (gf_relink when it has just
+ * checked the block's links itself) and asks gf_fit_fast / gf_fit for a block.
  *
  * Theory of operation
  *
