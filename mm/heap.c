@@ -188,7 +188,7 @@ static ALWAYS_INLINE void free_links_check(const struct heap *h, const blk_t *b,
                                            bool gf, const char *fn)
 {
     if (gf)
-        gf_links_check(h, b, bs, fn);
+        gf_links_check(h, b, gf_class_of(bs), fn);
     else
         links_check(h, b, fn);
 }
@@ -476,15 +476,15 @@ bool heap_contains(const struct heap *h, const void *p)
 
 /*
  * Hands out `need` bytes (at offset gap) of free block b (bs bytes; `tail`: b is the
- * tail, which the index does not hold), which the caller checked to be large enough.
- * Splits off the leading gap and the tail remainder.
+ * tail, which the index does not hold; gf: b is on good fit's list c), which the caller
+ * checked to be large enough. Splits off the leading gap and the tail remainder.
  */
-static void *take_trim(struct heap *h, blk_t *b, size_t bs, size_t need, size_t gap, bool tail,
-                       const void *caller, size_t req, bool gf);
+static void *take_trim(struct heap *h, blk_t *b, size_t bs, unsigned c, size_t need, size_t gap,
+                       bool tail, const void *caller, size_t req, bool gf);
 
-static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need, size_t gap,
-                                bool tail, const void *caller, size_t req, bool dbg, bool gf,
-                                bool trim)
+static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, unsigned c, size_t need,
+                                size_t gap, bool tail, const void *caller, size_t req, bool dbg,
+                                bool gf, bool trim)
 {
     uintptr_t a = A(b);
     size_t need0 = need, rem = bs - gap - need;
@@ -501,7 +501,7 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
     bool rel = trim && (b->sf & F_RELEASED);
     if (!trim) {
         if (UNLIKELY((b->sf & F_RELEASED) || ((tail || gf) && w_hi > h->fresh)))
-            return take_trim(h, b, bs, need0, gap, tail, caller, req, gf);
+            return take_trim(h, b, bs, c, need0, gap, tail, caller, req, gf);
     } else if (!trim_take(h, b, u, gap, w_hi)) {
         return NULL;
     }
@@ -515,7 +515,7 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         if (rem) {
             blk_t *r = B(u + need);
             if (gf)
-                gf_replace(h, b, bs, r, rem, "heap_alloc");
+                gf_replace(h, b, c, r, rem, "heap_alloc");
             else
                 list_replace(h, b, r, "heap_alloc");
             set_free(h, r, rem);
@@ -524,7 +524,7 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         } else {
             blk_t *nx = b->next;
             if (gf)
-                gf_remove(h, b, bs, "heap_alloc");
+                gf_remove(h, b, c, "heap_alloc");
             else
                 list_unlink(h, b, "heap_alloc");
             if (ix)
@@ -536,7 +536,7 @@ static ALWAYS_INLINE void *take(struct heap *h, blk_t *b, size_t bs, size_t need
         /* the leading gap stays a free block at a, in b's list place */
         set_free(h, b, gap);
         if (gf)
-            gf_replace(h, b, bs, b, gap, "heap_alloc");
+            gf_replace(h, b, c, b, gap, "heap_alloc");
         else if (h->indexed) {
             if (tail)
                 ix_add(h, b, gap); /* no longer the tail: the allocation follows it */
@@ -627,7 +627,7 @@ static bool extend(struct heap *h, size_t add_min)
         size_t ts = bsize(t);
         set_free(h, t, ts + got); /* the tail grows in place (it is last on the list) */
         if (gf)
-            gf_replace(h, t, ts, t, ts + got, "heap_grow");
+            gf_relink(h, t, gf_class_of(ts), t, ts + got, "heap_grow"); /* checked above */
     } else {
         set_free(h, B(s), got);
         if (gf)
@@ -645,19 +645,20 @@ static __attribute__((noinline)) void *take_slow(struct heap *h, blk_t *b, size_
 {
     size_t bs = bsize(b);
     bool tail = is_tail(h, b, bs), gf = h->flags & HEAP_F_GOOD_FIT;
+    unsigned c = gf ? gf_class_of(bs) : 0;
     if (h->flags & HEAP_F_DEBUG)
-        return take(h, b, bs, need, gap, tail, caller, req, true, gf, false);
-    return take(h, b, bs, need, gap, tail, caller, req, false, gf, false);
+        return take(h, b, bs, c, need, gap, tail, caller, req, true, gf, false);
+    return take(h, b, bs, c, need, gap, tail, caller, req, false, gf, false);
 }
 
 /* take() for a block with released pages, or one that reaches the fresh zone. */
-static __attribute__((noinline)) void *take_trim(struct heap *h, blk_t *b, size_t bs, size_t need,
-                                                 size_t gap, bool tail, const void *caller,
-                                                 size_t req, bool gf)
+static __attribute__((noinline)) void *take_trim(struct heap *h, blk_t *b, size_t bs, unsigned c,
+                                                 size_t need, size_t gap, bool tail,
+                                                 const void *caller, size_t req, bool gf)
 {
     if (h->flags & HEAP_F_DEBUG)
-        return take(h, b, bs, need, gap, tail, caller, req, true, gf, true);
-    return take(h, b, bs, need, gap, tail, caller, req, false, gf, true);
+        return take(h, b, bs, c, need, gap, tail, caller, req, true, gf, true);
+    return take(h, b, bs, c, need, gap, tail, caller, req, false, gf, true);
 }
 
 static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, size_t align,
@@ -685,12 +686,12 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
  * them then needs few registers, and each is reached by a tail call. */
 static __attribute__((noinline)) void *take_indexed(struct heap *h, blk_t *b, size_t need)
 {
-    return take(h, b, bsize(b), need, 0, false, NULL, 0, false, false, false);
+    return take(h, b, bsize(b), 0, need, 0, false, NULL, 0, false, false, false);
 }
 
 static __attribute__((noinline)) void *take_tail(struct heap *h, blk_t *b, size_t need)
 {
-    return take(h, b, bsize(b), need, 0, true, NULL, 0, false, false, false);
+    return take(h, b, bsize(b), 0, need, 0, true, NULL, 0, false, false, false);
 }
 
 /* Good fit's fast path (align <= 16, no debug mode), out of line so that first fit's
@@ -698,9 +699,10 @@ static __attribute__((noinline)) void *take_tail(struct heap *h, blk_t *b, size_
 static __attribute__((noinline)) void *alloc_gf(struct heap *h, size_t size, const void *caller)
 {
     size_t need = need_of(size, false);
-    blk_t *b = gf_fit_fast(h, need);
+    unsigned c;
+    blk_t *b = gf_fit_fast(h, need, &c);
     if (LIKELY(b != NULL))
-        return take(h, checked_block(h, b), bsize(b), need, 0, false, NULL, 0, false, true, false);
+        return take(h, checked_block(h, b), bsize(b), c, need, 0, false, NULL, 0, false, true, false);
     return alloc_slow(h, size, 16, caller);
 }
 
@@ -838,7 +840,7 @@ static ALWAYS_INLINE void free_into_next(struct heap *h, blk_t *b, size_t size, 
     size_t ns = nsf & ~(size_t)F_MASK, msize = size + ns;
     bool tail = is_tail(h, n, ns);
     if (gf)
-        gf_replace(h, n, ns, b, msize, fn);
+        gf_replace(h, n, gf_class_of(ns), b, msize, fn);
     else
         list_replace(h, n, b, fn);
     set_free(h, b, msize);
@@ -863,14 +865,14 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
         bool tail = is_tail(h, n, ns);
         blk_t *nx = n->next;
         if (gf)
-            gf_remove(h, n, ns, "heap_free");
+            gf_remove(h, n, gf_class_of(ns), "heap_free");
         else
             list_unlink(h, n, "heap_free");
         absorb(n, a, dbg);
         msize += ns;
         set_free(h, pb, msize);
-        if (gf)
-            gf_replace(h, pb, ps, pb, msize, "heap_free");
+        if (gf) /* checked_prev checked pb's links */
+            gf_relink(h, pb, gf_class_of(ps), pb, msize, "heap_free");
         if (ix) {
             if (tail) {
                 ix_del(h, pb, ps, nx); /* pb is the tail now */
@@ -882,8 +884,8 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
     } else {
         n->sf = nsf | F_PREV_FREE;
         set_free(h, pb, msize);
-        if (gf)
-            gf_replace(h, pb, ps, pb, msize, "heap_free");
+        if (gf) /* checked_prev checked pb's links */
+            gf_relink(h, pb, gf_class_of(ps), pb, msize, "heap_free");
         if (ix) {
             if (A(n) == sentinel_addr(h))
                 ix_del(h, pb, ps, pb->next); /* pb is the tail now */
@@ -948,7 +950,26 @@ static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
         free_alone(h, b, size, n, nsf, true, gf, "heap_free");
 }
 
-/* Good fit's release-mode free: the same three cases, inlined with its list operations. */
+/* Good fit's three cases of a release-mode free, out of line as first fit's are. */
+static __attribute__((noinline)) void free_alone_gf(struct heap *h, blk_t *b, size_t size, blk_t *n,
+                                                    size_t nsf)
+{
+    free_alone(h, b, size, n, nsf, false, true, "heap_free");
+}
+
+static __attribute__((noinline)) void free_into_next_gf(struct heap *h, blk_t *b, size_t size,
+                                                        blk_t *n, size_t nsf)
+{
+    free_into_next(h, b, size, n, nsf, false, true, "heap_free");
+}
+
+static __attribute__((noinline)) void free_into_prev_gf(struct heap *h, blk_t *b, size_t sf,
+                                                        blk_t *n, size_t nsf)
+{
+    free_into_prev(h, b, sf, n, nsf, false, true);
+}
+
+/* Good fit's release-mode free: the pointer's checks, then one of the three cases. */
 static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
 {
     blk_t *b = block_of(h, p, "heap_free");
@@ -958,11 +979,11 @@ static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
     h->bytes_used -= size;
     h->total_frees++;
     if (UNLIKELY(sf & F_PREV_FREE))
-        free_into_prev(h, b, sf, n, nsf, false, true);
+        free_into_prev_gf(h, b, sf, n, nsf);
     else if (nsf & F_FREE)
-        free_into_next(h, b, size, n, nsf, false, true, "heap_free");
+        free_into_next_gf(h, b, size, n, nsf);
     else
-        free_alone(h, b, size, n, nsf, false, true, "heap_free");
+        free_alone_gf(h, b, size, n, nsf);
 }
 
 /* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
@@ -1111,7 +1132,7 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
                 /* r may start 16 bytes into n: list_replace reads n's links first */
                 blk_t *r = B(a + need);
                 if (gf)
-                    gf_replace(h, n, ns, r, rem, "heap_realloc");
+                    gf_replace(h, n, gf_class_of(ns), r, rem, "heap_realloc");
                 else
                     list_replace(h, n, r, "heap_realloc");
                 absorb(n, A(n), dbg);
@@ -1122,7 +1143,7 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
                 need = total;
                 blk_t *nx = n->next;
                 if (gf)
-                    gf_remove(h, n, ns, "heap_realloc");
+                    gf_remove(h, n, gf_class_of(ns), "heap_realloc");
                 else
                     list_unlink(h, n, "heap_realloc");
                 absorb(n, A(n), dbg);

@@ -59,8 +59,8 @@ static int find_class_down(const struct heap_goodfit *g, unsigned c)
 
 /* The first block of list c, in list order, that holds the request; *budget (if not NULL)
  * bounds the blocks examined. */
-static blk_t *scan_list(const struct heap *h, unsigned c, size_t need, size_t align, size_t *gap,
-                        unsigned *budget, bool dbg)
+static ALWAYS_INLINE blk_t *scan_list(const struct heap *h, unsigned c, size_t need, size_t align,
+                                      size_t *gap, unsigned *budget, bool dbg)
 {
     for (blk_t *b = h->gf.lists[c]; b; b = gf_step(h, b, "heap_alloc")) {
         if (budget && !(*budget)--)

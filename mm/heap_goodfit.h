@@ -6,8 +6,8 @@
  * Private to the heap core. heap.c owns the blocks (layout, boundary tags, splitting,
  * merging, growth, hardening, debug mode, statistics); this policy only decides where a
  * free block is kept and which one an allocation takes. heap.c tells it what happened to
- * a free block through gf_insert / gf_remove / gf_replace and asks gf_fit_fast / gf_fit
- * for a block.
+ * a free block through gf_insert / gf_remove / gf_replace (gf_relink when it has just
+ * checked the block's links itself) and asks gf_fit_fast / gf_fit for a block.
  *
  * Theory of operation
  *
@@ -111,10 +111,11 @@ static ALWAYS_INLINE bool gf_links_ok(const struct heap *h, const blk_t *b, unsi
     return (!n || n->prev == b) && (p ? p->next == b : h->gf.lists[c] == b);
 }
 
-static ALWAYS_INLINE void gf_links_check(const struct heap *h, const blk_t *b, size_t bs,
+/* b (of class c) is about to leave its list or be replaced: its links must be sound. */
+static ALWAYS_INLINE void gf_links_check(const struct heap *h, const blk_t *b, unsigned c,
                                          const char *fn)
 {
-    if (UNLIKELY(!gf_links_ok(h, b, gf_class_of(bs))))
+    if (UNLIKELY(!gf_links_ok(h, b, c)))
         gf_bad_links(h, b, fn);
 }
 
@@ -174,8 +175,8 @@ static ALWAYS_INLINE void gf_insert(struct heap *h, blk_t *b, size_t bs, const c
     g->lists[c] = b;
 }
 
-/* Free block b (bs bytes, class c) leaves its list: what unlinking writes, once its
- * links are known to be sound. */
+/* Free block b (class c) leaves its list: what unlinking writes, once its links are known
+ * to be sound (gf_links_check). */
 static ALWAYS_INLINE void gf_unlink(struct heap *h, blk_t *b, unsigned c)
 {
     blk_t *n = b->next, *p = b->prev;
@@ -191,29 +192,27 @@ static ALWAYS_INLINE void gf_unlink(struct heap *h, blk_t *b, unsigned c)
     h->free_blocks--;
 }
 
-/* Free block b (bs bytes) leaves the free blocks (handed out, or swallowed by a merge). */
-static ALWAYS_INLINE void gf_remove(struct heap *h, blk_t *b, size_t bs, const char *fn)
+/* Free block b (class c: its callers know it, from the list they found b in or from its
+ * size) leaves the free blocks (handed out, or swallowed by a merge). */
+static ALWAYS_INLINE void gf_remove(struct heap *h, blk_t *b, unsigned c, const char *fn)
 {
-    unsigned c = gf_class_of(bs);
-    if (UNLIKELY(!gf_links_ok(h, b, c)))
-        gf_bad_links(h, b, fn);
+    gf_links_check(h, b, c, fn);
     gf_unlink(h, b, c);
 }
 
 /*
- * Free block o (os bytes) is replaced by free block n (ns bytes): a carve's remainder, a
- * merge, a block that grew or shrank in place (then n == o). o's links are checked and
- * read before n's are written, so n may start 16 bytes into o. When the class stays, n
- * takes o's place in its list: that keeps an address-ordered list ordered, since n lies
- * inside o's span or o's span plus an adjacent allocated range, which no other free
- * block overlaps.
+ * Free block o (class oc) is replaced by free block n (ns bytes): a carve's remainder, a
+ * merge, a block that grew or shrank in place (then n == o); o's links were checked
+ * (gf_links_check) and nothing changed them since but list operations, which keep them
+ * sound. o's links are read before n's are written, so n may start 16 bytes into o. When
+ * the class stays, n takes o's place in its list: that keeps an address-ordered list
+ * ordered, since n lies inside o's span or o's span plus an adjacent allocated range,
+ * which no other free block overlaps.
  */
-static ALWAYS_INLINE void gf_replace(struct heap *h, blk_t *o, size_t os, blk_t *n, size_t ns,
-                                     const char *fn)
+static ALWAYS_INLINE void gf_relink(struct heap *h, blk_t *o, unsigned oc, blk_t *n, size_t ns,
+                                    const char *fn)
 {
-    unsigned oc = gf_class_of(os), nc = gf_class_of(ns);
-    if (UNLIKELY(!gf_links_ok(h, o, oc)))
-        gf_bad_links(h, o, fn);
+    unsigned nc = gf_class_of(ns);
     if (oc != nc) {
         gf_unlink(h, o, oc);
         gf_insert(h, n, ns, fn);
@@ -230,6 +229,14 @@ static ALWAYS_INLINE void gf_replace(struct heap *h, blk_t *o, size_t os, blk_t 
         h->gf.lists[oc] = n;
     if (nx)
         nx->prev = n;
+}
+
+/* gf_relink after checking o's links. */
+static ALWAYS_INLINE void gf_replace(struct heap *h, blk_t *o, unsigned oc, blk_t *n, size_t ns,
+                                     const char *fn)
+{
+    gf_links_check(h, o, oc, fn);
+    gf_relink(h, o, oc, n, ns, fn);
 }
 
 /* First non-empty class >= c, or -1. */
@@ -250,12 +257,12 @@ static ALWAYS_INLINE int gf_find_class(const struct heap_goodfit *g, unsigned c)
 }
 
 /*
- * The fast path's search (align <= 16, no debug mode): a block of at least `need` bytes,
- * or NULL when none is found without the slow search (gf_fit) or growth. A large request
- * looks at the first GF_OWN_SCAN blocks of its own class, then takes the first block of
- * the smallest class that guarantees a fit.
+ * The fast path's search (align <= 16, no debug mode): a block of at least `need` bytes
+ * (its class in *cls), or NULL when none is found without the slow search (gf_fit) or
+ * growth. A large request looks at the first GF_OWN_SCAN blocks of its own class, then
+ * takes the first block of the smallest class that guarantees a fit.
  */
-static ALWAYS_INLINE blk_t *gf_fit_fast(const struct heap *h, size_t need)
+static ALWAYS_INLINE blk_t *gf_fit_fast(const struct heap *h, size_t need, unsigned *cls)
 {
     const struct heap_goodfit *g = &h->gf;
     unsigned fc;
@@ -267,12 +274,17 @@ static ALWAYS_INLINE blk_t *gf_fit_fast(const struct heap *h, size_t need)
         if ((g->map[oc >> 6] >> (oc & 63)) & 1) {
             unsigned budget = GF_OWN_SCAN;
             for (blk_t *e = g->lists[oc]; e && budget--; e = gf_step(h, e, "heap_alloc"))
-                if (bsize(e) >= need)
+                if (bsize(e) >= need) {
+                    *cls = oc;
                     return e;
+                }
         }
     }
     int c = gf_find_class(g, fc);
-    return c < 0 ? NULL : g->lists[c];
+    if (c < 0)
+        return NULL;
+    *cls = (unsigned)c;
+    return g->lists[c];
 }
 
 /* The full search (any alignment, debug mode): the block, with the leading gap an aligned
