@@ -118,8 +118,13 @@ static void heap_setup(void)
     bool debug = MBHEAP_DEBUG_BUILD || opts.heap_debug;
     struct pmm_stats before, after;
     kmem_frame_stats(&before);
+    bool no_index = opts.heap_no_index && !opts.heap_good_fit;
+    if (opts.heap_no_index && opts.heap_good_fit)
+        kprintf("options: ignoring heap_index=off (the first-fit index does not exist under "
+                "heap_policy=good_fit)\n");
     err_t e = kheap_init(opts.heap_max, (debug ? HEAP_F_DEBUG : 0) |
-                                            (opts.heap_no_index ? HEAP_F_NO_INDEX : 0));
+                                            (no_index ? HEAP_F_NO_INDEX : 0) |
+                                            (opts.heap_good_fit ? HEAP_F_GOOD_FIT : 0));
     if (e != E_OK) {
         /* kheap_init promises to undo its work: every frame it took must be back. */
         kmem_frame_stats(&after);
@@ -131,7 +136,7 @@ static void heap_setup(void)
                 after.used);
         panic("heap initialization failed: %s (%s)", err_name(e), err_str(e));
     }
-    alloc_set_global(&kheap_allocator);
+    alloc_set_global(kheap_allocator());
     struct heap_stats hs;
     kheap_stats(&hs);
     kprintf("[ok] heap at 0x%lx: %zu KiB mapped (grows to %zu KiB), %zu bytes free; global "
@@ -141,7 +146,7 @@ static void heap_setup(void)
             !debug            ? ""
             : opts.heap_debug ? " (debug: poisoning on)"
                               : " (debug: poisoning on: Debug build)",
-            opts.heap_no_index ? " (heap_index=off: first fits by walking the list)" : "");
+            no_index ? " (heap_index=off: first fits by walking the list)" : "");
 }
 
 static void print_heap_stats(const char *when)
@@ -207,7 +212,7 @@ static void demo(void)
         kprintf("framebuffer: none reported\n");
     kprintf("\nmemory map from the boot loader (raw):\n");
     mb2_print_mmap(&mb2);
-    if (alloc_global() == &kheap_allocator)
+    if (alloc_global() == kheap_allocator())
         heap_demo();
     kprintf("\nmbheap: demo done\n");
 }

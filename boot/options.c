@@ -18,6 +18,7 @@ static const char *const option_names[OPTION_COUNT] = {
     [OPTION_ALLOCATOR] = "allocator",
     [OPTION_HEAP_DEBUG] = "heap_debug",
     [OPTION_HEAP_INDEX] = "heap_index",
+    [OPTION_HEAP_POLICY] = "heap_policy",
     [OPTION_PMM_FAIL_AFTER] = "pmm_fail_after",
 };
 
@@ -89,6 +90,12 @@ static bool apply(struct boot_options *o, enum option_id k, const struct cmdline
             return false;
         o->heap_no_index = strcmp(name, "off") == 0;
         return true;
+    case OPTION_HEAP_POLICY:
+        if (cmdline_val_copy(w, name, sizeof(name)) != E_OK ||
+            (strcmp(name, "first_fit") != 0 && strcmp(name, "good_fit") != 0))
+            return false;
+        o->heap_good_fit = strcmp(name, "good_fit") == 0;
+        return true;
     case OPTION_ALLOCATOR:
         if (cmdline_val_copy(w, name, sizeof(name)) != E_OK)
             return false;
@@ -110,6 +117,7 @@ static const char *const malformed_why[OPTION_COUNT] = {
     [OPTION_ALLOCATOR] = " (allocator=heap or allocator=dummy)",
     [OPTION_HEAP_DEBUG] = " (heap_debug takes no value)",
     [OPTION_HEAP_INDEX] = " (heap_index=on or heap_index=off)",
+    [OPTION_HEAP_POLICY] = " (heap_policy=first_fit or heap_policy=good_fit)",
     [OPTION_PMM_FAIL_AFTER] = " (a number, K/M/G/T suffix allowed)",
 };
 
@@ -124,7 +132,7 @@ void options_parse(struct boot_options *o, const char *cmdline)
         if (k == OPTION_COUNT) {
             report("options: unknown option ", &w,
                    " (known: test= heap_max= allocator= heap_debug heap_index= "
-                   "pmm_fail_after=)");
+                   "heap_policy= pmm_fail_after=)");
             continue;
         }
         if (!apply(o, k, &w)) {

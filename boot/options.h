@@ -13,7 +13,9 @@
  *                         (always on in Debug builds); takes no value
  *   heap_index=on|off     off: the heap finds first fits by walking its free list (the
  *                         same choices as with its index, in O(n): for demonstration and
- *                         benchmarks)
+ *                         benchmarks); ignored, and said so, under heap_policy=good_fit
+ *   heap_policy=first_fit|good_fit  the heap's placement policy (default first_fit;
+ *                         good_fit: segregated size classes, mm/heap_goodfit.h)
  *   pmm_fail_after=<n>    fault injection: the frame allocator fails after n more frames
  * An unknown option, or a malformed value, is reported on the console and changes
  * nothing. An option given more than once: the last valid one wins, and a warning names
@@ -36,6 +38,7 @@ enum option_id {
     OPTION_ALLOCATOR,
     OPTION_HEAP_DEBUG,
     OPTION_HEAP_INDEX,
+    OPTION_HEAP_POLICY,
     OPTION_PMM_FAIL_AFTER,
     OPTION_COUNT
 };
@@ -46,6 +49,7 @@ struct boot_options {
     bool dummy_allocator;
     bool heap_debug;
     bool heap_no_index; /* heap_index=off */
+    bool heap_good_fit; /* heap_policy=good_fit */
     uint64_t pmm_fail_after; /* UINT64_MAX = never */
     /* The word that set each option (key NULL: not given), to name it when it repeats;
      * it points into the command line, which must outlive *o. */

@@ -164,16 +164,22 @@ static size_t kheap_usable_size(void *self, const void *p)
     return n;
 }
 
-const struct allocator kheap_allocator = {
-    .name = "first-fit linked-list heap",
-    .alloc = kheap_alloc,
-    .dealloc = kheap_dealloc,
-    .alloc_zeroed = NULL, /* alloc + memset, outside the lock */
-    .realloc = kheap_realloc,
-    .self = NULL,
-    .alloc_at = kheap_alloc_at, /* leak reports show who allocated */
-    .usable_size = kheap_usable_size, /* kmalloc needs no header of its own */
-};
+/* One per placement policy: the same operations, the name says which policy runs. */
+#define KHEAP_ALLOCATOR(policy_name)                                                           \
+    {                                                                                          \
+        .name = policy_name, .alloc = kheap_alloc, .dealloc = kheap_dealloc,                   \
+        .alloc_zeroed = NULL, /* alloc + memset, outside the lock */                           \
+        .realloc = kheap_realloc, .self = NULL,                                                \
+        .alloc_at = kheap_alloc_at,       /* leak reports show who allocated */                \
+        .usable_size = kheap_usable_size, /* kmalloc needs no header of its own */             \
+    }
+static const struct allocator kheap_first_fit = KHEAP_ALLOCATOR("first-fit linked-list heap");
+static const struct allocator kheap_good_fit = KHEAP_ALLOCATOR("good-fit size-class heap");
+
+const struct allocator *kheap_allocator(void)
+{
+    return (kheap.flags & HEAP_F_GOOD_FIT) ? &kheap_good_fit : &kheap_first_fit;
+}
 
 void kheap_check(void)
 {

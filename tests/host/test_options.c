@@ -34,6 +34,35 @@ static void test_each_option(void **state)
     assert_int_equal(o.heap_max, 1ull << 40);
 }
 
+/* heap_index= and heap_policy= take exactly their words; a bad one changes nothing. */
+static void test_heap_policy_and_index(void **state)
+{
+    (void)state;
+    struct boot_options o;
+    options_defaults(&o);
+    assert_false(o.heap_good_fit);
+    assert_false(o.heap_no_index);
+    assert_string_equal(parse(&o, "heap_policy=good_fit heap_index=off"), "");
+    assert_true(o.heap_good_fit);
+    assert_true(o.heap_no_index);
+    assert_string_equal(parse(&o, "heap_policy=best_fit heap_policy= heap_index=maybe"),
+                        "options: ignoring malformed option 'heap_policy=best_fit' "
+                        "(heap_policy=first_fit or heap_policy=good_fit)\n"
+                        "options: ignoring malformed option 'heap_policy=' "
+                        "(heap_policy=first_fit or heap_policy=good_fit)\n"
+                        "options: ignoring malformed option 'heap_index=maybe' (heap_index=on "
+                        "or heap_index=off)\n");
+    assert_true(o.heap_good_fit);
+    assert_true(o.heap_no_index);
+    assert_string_equal(parse(&o, "heap_policy=first_fit heap_index=on"),
+                        "options: heap_policy given again: 'heap_policy=first_fit' replaces "
+                        "'heap_policy=good_fit' (the last valid one wins)\n"
+                        "options: heap_index given again: 'heap_index=on' replaces "
+                        "'heap_index=off' (the last valid one wins)\n");
+    assert_false(o.heap_good_fit);
+    assert_false(o.heap_no_index);
+}
+
 /* Every malformed word is reported and leaves *o exactly as it was. */
 static void test_ignored_changes_nothing(void **state)
 {
@@ -86,7 +115,7 @@ static void test_long_line(void **state)
     assert_int_equal(o.heap_max, 16 << 20);
     assert_non_null(strstr(out, "options: unknown option 'xxxxxxxx"));
     assert_int_equal(strlen(out), strlen("options: unknown option '' (known: test= heap_max= "
-                                         "allocator= heap_debug heap_index= pmm_fail_after=)\n") +
+                                         "allocator= heap_debug heap_index= heap_policy= pmm_fail_after=)\n") +
                                       7000);
 }
 
@@ -99,7 +128,7 @@ static void test_escaped(void **state)
     assert_string_equal(parse(&o, "fr\x1b"
                                   "c\x7f=\x01 heap_max=\x1b"),
                         "options: unknown option 'fr\\x1bc\\x7f=\\x01' (known: test= heap_max= "
-                        "allocator= heap_debug heap_index= pmm_fail_after=)\n"
+                        "allocator= heap_debug heap_index= heap_policy= pmm_fail_after=)\n"
                         "options: ignoring malformed option 'heap_max=\\x1b' (a number, K/M/G/T "
                         "suffix allowed)\n");
     assert_int_equal(o.heap_max, 0);
@@ -114,6 +143,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_option),
+        cmocka_unit_test(test_heap_policy_and_index),
         cmocka_unit_test(test_ignored_changes_nothing),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_escaped),

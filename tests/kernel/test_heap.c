@@ -60,7 +60,7 @@ static bool in_heap(const void *p)
  * free block. */
 static void heap_pristine(void)
 {
-    KT_ASSERT(alloc_global() == &kheap_allocator);
+    KT_ASSERT(alloc_global() == kheap_allocator());
     struct heap_stats s = stats();
     KT_ASSERT_EQ(s.live_allocs, 0);
     KT_ASSERT_EQ(s.free_blocks, 1);

@@ -7,3 +7,6 @@ mbheap_qemu_test(bench.heap.qemu LABELS bench KTEST bench.heap ARGS --show-log)
 # reason for the index, in cycles.
 mbheap_qemu_test(bench.heap.qemu@noindex LABELS bench KTEST bench.heap
     ARGS --show-log --cmdline "heap_index=off")
+# ... and under the good-fit policy (heap_policy=good_fit), to compare the two policies.
+mbheap_qemu_test(bench.heap.qemu@goodfit LABELS bench KTEST bench.heap
+    ARGS --show-log --cmdline "heap_policy=good_fit")

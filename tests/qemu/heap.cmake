@@ -26,6 +26,38 @@ mbheap_qemu_test(heap.irq_stress@noindex KTEST heap.irq_stress ARGS --cmdline "h
 mbheap_qemu_test(heap.random_100k@debug,noindex KTEST heap.random_100k
     ARGS --cmdline "heap_debug heap_index=off" --expect "(debug: poisoning on)")
 
+# ... and the whole suite under the good-fit policy (<name>@goodfit, heap_policy=good_fit),
+# misuse and debug mode included.
+foreach(t ${MBHEAP_HEAP_KTESTS})
+    mbheap_qemu_test(${t}@goodfit KTEST ${t} ARGS --cmdline "heap_policy=good_fit"
+        --expect "global allocator: good-fit size-class heap")
+endforeach()
+mbheap_qemu_test(heap.irq_stress@goodfit KTEST heap.irq_stress ARGS
+    --cmdline "heap_policy=good_fit" --expect "good-fit size-class heap" --expect "irq_stress: "
+    --reject "recursive lock")
+mbheap_qemu_test(heap.random_100k@debug,goodfit KTEST heap.random_100k
+    ARGS --cmdline "heap_debug heap_policy=good_fit" --expect "good-fit size-class heap"
+    --expect "(debug: poisoning on)")
+mbheap_qemu_test(heap.oom@goodfit KTEST heap.oom ARGS --cmdline "heap_max=1M heap_policy=good_fit"
+    --expect "good-fit size-class heap" --expect "oom: handler ran after")
+mbheap_qemu_test(heap.double_free@goodfit KTEST heap.double_free
+    ARGS --cmdline "heap_policy=good_fit" --expect "good-fit size-class heap"
+    --expect "double free of 0x")
+mbheap_qemu_test(heap.invalid_free@goodfit KTEST heap.invalid_free
+    ARGS --cmdline "heap_policy=good_fit" --expect "good-fit size-class heap"
+    --expect "invalid pointer 0x" --expect "(not a block start)")
+mbheap_qemu_test(heap.use_after_free@goodfit KTEST heap.use_after_free
+    ARGS --cmdline "heap_debug heap_policy=good_fit" --expect "good-fit size-class heap"
+    --expect "(debug: poisoning on)")
+mbheap_qemu_test(heap.leak_report@goodfit KTEST heap.leak_report
+    ARGS --cmdline "heap_debug heap_policy=good_fit" --expect "good-fit size-class heap"
+    --expect "heap: 3 live blocks" --expect "(requested 2000) from 0x")
+# heap_index=off means nothing under good fit: the boot says it is ignored.
+mbheap_qemu_test(heap.simple_allocation@goodfit,noindex KTEST heap.simple_allocation
+    ARGS --cmdline "heap_policy=good_fit heap_index=off"
+    --expect "options: ignoring heap_index=off (the first-fit index does not exist under heap_policy=good_fit)"
+    --expect "global allocator: good-fit size-class heap" --reject "first fits by walking")
+
 # The Dummy allocator: an infallible box ends in the default alloc-error handler.
 mbheap_qemu_test(heap.dummy_allocator KTEST heap.dummy_allocator ARGS --cmdline "allocator=dummy"
     --expect "global allocator: dummy"

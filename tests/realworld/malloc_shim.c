@@ -26,7 +26,9 @@
  *                   or reallocate) and a final heap_check() at exit, which prints
  *                   "mbheap: final heap_check ok: ..." on stderr;
  *   MBHEAP_STATS=1  heap statistics on stderr at exit;
- *   MBHEAP_DEBUG=1  the heap's debug mode (HEAP_F_DEBUG: freed memory poisoned and checked).
+ *   MBHEAP_DEBUG=1  the heap's debug mode (HEAP_F_DEBUG: freed memory poisoned and checked);
+ *   MBHEAP_POLICY=first_fit|good_fit  the heap's placement policy (default first fit;
+ *                   good_fit: HEAP_F_GOOD_FIT). Another value is reported and ignored.
  * Misuse (double free, a pointer the heap never returned, an overwritten header) ends in
  * the heap's panic: "mbheap: heap_free: double free of 0x... (size 32)" and abort().
  */
@@ -70,6 +72,7 @@ static unsigned long ops, checks; /* operations counted, periodic heap_check() c
 static unsigned long since_check; /* operations since the last periodic check */
 static bool stats_at_exit;        /* MBHEAP_STATS */
 static bool debug_mode;           /* MBHEAP_DEBUG */
+static bool good_fit;             /* MBHEAP_POLICY=good_fit */
 
 static void shim_lock_take(void)
 {
@@ -203,6 +206,15 @@ static void read_options(void)
     check_every = env_number("MBHEAP_CHECK");
     stats_at_exit = env_number("MBHEAP_STATS") != 0;
     debug_mode = env_number("MBHEAP_DEBUG") != 0;
+    const char *pol = getenv("MBHEAP_POLICY");
+    static bool said; /* read_options runs twice (first call, constructor): say it once */
+    good_fit = false;
+    if (pol && !strcmp(pol, "good_fit"))
+        good_fit = true;
+    else if (pol && *pol && strcmp(pol, "first_fit") != 0 && !said) {
+        said = true;
+        say("mbheap: ignoring MBHEAP_POLICY=%s (first_fit or good_fit)\n", pol);
+    }
 }
 
 /* The heap's growth hook (called with shim_lock held): makes [end, end + n) read-write. */
@@ -258,7 +270,8 @@ static bool ensure_heap_locked(void)
     if (base == MAP_FAILED || ix == MAP_FAILED ||
         mprotect(base, SHIM_INIT_SIZE, PROT_READ | PROT_WRITE) != 0 ||
         heap_init(&heap, base, SHIM_INIT_SIZE, shim_grow, NULL, size,
-                  debug_mode ? HEAP_F_DEBUG : 0, &index) != E_OK) {
+                  (debug_mode ? HEAP_F_DEBUG : 0) | (good_fit ? HEAP_F_GOOD_FIT : 0),
+                  &index) != E_OK) {
         say("mbheap: cannot reserve the heap's address space: every allocation will fail\n");
         if (base != MAP_FAILED)
             munmap(base, size);
@@ -462,6 +475,9 @@ __attribute__((constructor)) static void shim_start(void)
         read_options();
         if (debug_mode && !(heap.flags & HEAP_F_DEBUG))
             say("mbheap: MBHEAP_DEBUG ignored: the heap started before the environment was "
+                "readable\n");
+        if (good_fit != !!(heap.flags & HEAP_F_GOOD_FIT))
+            say("mbheap: MBHEAP_POLICY ignored: the heap started before the environment was "
                 "readable\n");
     }
     shim_lock_drop();

@@ -164,9 +164,11 @@ def prepare_inputs(a, name):
 
 
 def clean_env():
+    """The caller's environment without the shim and its options, but MBHEAP_POLICY: the
+    placement policy the whole run uses (ctest's @goodfit variants set it)."""
     env = dict(os.environ)
     for k in list(env):
-        if k == "LD_PRELOAD" or k.startswith("MBHEAP_"):
+        if k == "LD_PRELOAD" or (k.startswith("MBHEAP_") and k != "MBHEAP_POLICY"):
             del env[k]
     return env
 
