@@ -499,21 +499,24 @@ class GoodFit:
     def nonempty(self):
         return sum(1 for x in self.heads if x)
 
+    def entry(self, c, prev, e):
+        """The Block at e, an entry of class c's list reached from prev (0: e is the head);
+        raises HeapError when e cannot be a block of the region."""
+        if not self.hv.in_region(e):
+            if prev:
+                raise HeapError("list link outside the heap at block 0x%x (next 0x%x)" % (prev, e))
+            raise HeapError("good-fit class %d's head lies outside the heap (0x%x)" % (c, e))
+        return self.hv.block(e)
+
     def walk(self):
         """(class, Block) for every entry of the lists, class by class, each list from its
         head; raises HeapError at the first link that cannot be an entry or does not point
         back, or at a list that does not end."""
-        hv, most, seen = self.hv, self.hv.most_entries(), 0
+        most, seen = self.hv.most_entries(), 0
         for c, e in enumerate(self.heads):
             prev = 0
             while e:
-                if not hv.in_region(e):
-                    if prev:
-                        raise HeapError("list link outside the heap at block 0x%x (next 0x%x)"
-                                        % (prev, e))
-                    raise HeapError("good-fit class %d's head lies outside the heap (0x%x)"
-                                    % (c, e))
-                b = hv.block(e)
+                b = self.entry(c, prev, e)
                 if b.prv != prev:
                     raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
                                     % (e, b.prv, prev))
@@ -550,13 +553,7 @@ class GoodFit:
                     raise HeapError("good-fit class %d's list holds more entries than there are "
                                     "free blocks (%d): a cycle" % (c, limit))
                 left -= 1
-                if not hv.in_region(e):
-                    if prev:
-                        raise HeapError("list link outside the heap at block 0x%x (next 0x%x)"
-                                        % (prev, e))
-                    raise HeapError("good-fit class %d's head lies outside the heap (0x%x)"
-                                    % (c, e))
-                b = hv.block(e)
+                b = self.entry(c, prev, e)
                 if (not b.canary_ok or b.sf & hv.F_MASK != hv.F_FREE or b.size < hv.MIN_BLOCK
                         or b.size > hv.sentinel - e or hv.mem.u64(e + b.size - 8) != b.size):
                     raise HeapError("good-fit class %d holds 0x%x, which is not a free block "
