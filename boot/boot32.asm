@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: MIT
 ; boot/boot32.asm - the 32-bit trampoline: from GRUB's protected mode to long mode.
 ;
 ; GRUB enters _start in 32-bit protected mode, paging off, with EAX = multiboot2 magic
@@ -14,7 +15,7 @@
 ;                8 MiB (MBHEAP_BOOT_MAP_SIZE) with 4 KiB pages so that the kernel stack's guard page stays
 ;                unmapped, the rest with 2 MiB pages
 ; then enable PAE, EFER.LME|NXE, paging, load a 64-bit GDT and far-jump to boot64.asm.
-; The C kernel replaces all of this with its own tables (mm/kmem.c).
+; The C kernel replaces all of this with its own tables (kernel/kmem.c).
 ;
 ; This code runs at its physical address: everything here is in the low .boot sections.
 

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: MIT
 ; boot/boot64.asm - first 64-bit code: segments, the kernel stack, kmain.
 ;
 ; long_mode_entry runs at its low (identity-mapped) address right after the far jump;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * boot/kmain.c - the C entry point: the one place that knows the boot order.
  *
@@ -16,19 +17,19 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/qemu.h"
 #include "boot/options.h"
-#include "lib/kbox.h"
+#include "kernel/direct_map.h"
+#include "kernel/kheap.h"
+#include "kernel/kmem.h"
+#include "kernel/ktest.h"
+#include "lib/alloc.h"
+#include "lib/collections/kbox.h"
+#include "lib/collections/kstring.h"
+#include "lib/collections/kvec.h"
 #include "lib/kprintf.h"
-#include "lib/kstring.h"
-#include "lib/kvec.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "mbheap_layout.h" /* MBHEAP_FW_CFG_CMDLINE */
-#include "mm/alloc.h"
-#include "mm/kheap.h"
-#include "mm/kmem.h"
-#include "mm/kphys.h"
 #include "mm/multiboot2.h"
-#include "tests/kernel/ktest.h"
 
 /* The framebuffer tag's type for the VGA text mode. */
 #define MB2_FB_EGA_TEXT 2

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: MIT
 ; boot/multiboot2_header.asm - the multiboot2 header GRUB looks for.
 ;
 ; It must lie within the first 32 KiB of the ELF file, 8-byte aligned (the linker

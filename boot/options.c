@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * boot/options.c - parses the kernel command line into struct boot_options.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake/kernel.cmake - the freestanding kernel build: build/mbheap.elf and build/mbheap.iso.
 #
 # Configured by the top-level CMakeLists.txt as an external project with
@@ -10,9 +11,11 @@ if(NOT MBHEAP_OUT_DIR)
     set(MBHEAP_OUT_DIR ${CMAKE_BINARY_DIR})
 endif()
 
-# Kernel sources, by owner (README.md, Layout). mm/ cores are the very same files the
-# host tests build; tests/kernel/ holds the in-kernel test suites (one kernel serves the
-# demo and every test; the command line selects).
+# Kernel sources, by owner (README.md, Layout). The mm/ cores (cmake/parts.cmake) are the very
+# same files the host tests build; kernel/ holds the glue that makes them this kernel's (locks,
+# direct map, heap region) and the test runner; tests/kernel/ holds the in-kernel test suites
+# (one kernel serves the demo and every test; the command line selects).
+include(${CMAKE_SOURCE_DIR}/cmake/parts.cmake)
 set(MBHEAP_BOOT_SOURCES
     boot/multiboot2_header.asm
     boot/boot32.asm
@@ -36,24 +39,19 @@ set(MBHEAP_LIB_SOURCES
     lib/string.c
     lib/error.c
     lib/cmdline.c
-    lib/kvec.c
-    lib/kstring.c
-    lib/krc.c)
-set(MBHEAP_MM_SOURCES
-    mm/multiboot2.c
-    mm/memmap.c
-    mm/pmm.c
-    mm/vmm.c
-    mm/heap.c
-    mm/heap_index.c
-    mm/heap_goodfit.c
-    mm/heap_check.c
-    mm/alloc.c
-    mm/kphys.c
-    mm/kmem.c
-    mm/kheap.c)
+    lib/alloc.c
+    lib/collections/kvec.c
+    lib/collections/kstring.c
+    lib/collections/krc.c)
+set(MBHEAP_MM_SOURCES ${MBHEAP_PART_MB2} ${MBHEAP_PART_PMM} ${MBHEAP_PART_VMM} ${MBHEAP_PART_HEAP})
+# (a part may take a lib/ file along: list it once)
+list(REMOVE_ITEM MBHEAP_MM_SOURCES ${MBHEAP_LIB_SOURCES})
+set(MBHEAP_GLUE_SOURCES
+    kernel/direct_map.c
+    kernel/kmem.c
+    kernel/kheap.c
+    kernel/ktest.c)
 set(MBHEAP_KTEST_SOURCES
-    tests/kernel/ktest.c
     tests/kernel/test_boot.c
     tests/kernel/test_heap.c
     tests/kernel/test_mm.c
@@ -68,13 +66,13 @@ mbheap_layout_kernel(${MBHEAP_GENERATED_DIR})
 set(MBHEAP_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
 add_executable(mbheap.elf
     ${MBHEAP_BOOT_SOURCES} ${MBHEAP_ARCH_SOURCES} ${MBHEAP_LIB_SOURCES}
-    ${MBHEAP_MM_SOURCES} ${MBHEAP_KTEST_SOURCES})
+    ${MBHEAP_MM_SOURCES} ${MBHEAP_GLUE_SOURCES} ${MBHEAP_KTEST_SOURCES})
 target_include_directories(mbheap.elf PRIVATE ${CMAKE_SOURCE_DIR} ${MBHEAP_GENERATED_DIR})
 # __FILE__ (panic and ktest locations) relative to the source tree: the image does not depend
 # on where the checkout is (README's sample boot output, scripts/sample_output.sh).
 target_compile_options(mbheap.elf PRIVATE
     $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror -fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=>)
-# Debug builds turn on the heap's poisoning and caller tracking (mm/kheap.c).
+# Debug builds turn on the heap's poisoning and caller tracking (kernel/kheap.c).
 # The boot banner names the build type, so a test can see which one the kernel got.
 target_compile_definitions(mbheap.elf PRIVATE MBHEAP_DEBUG_BUILD=$<IF:$<CONFIG:Debug>,1,0>
                                               MBHEAP_BUILD_TYPE="${CMAKE_BUILD_TYPE}")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake/layout.cmake - the constants that code in several languages must agree on, written
 # once. Both builds include it: the kernel build generates from it a C header, a NASM
 # include and a linker-script include (mbheap_layout_kernel); the host build generates the

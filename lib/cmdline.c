@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lib/cmdline.c - command line words and numbers; see lib/cmdline.h. */
 #include "lib/cmdline.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/cmdline.h - tokenising the kernel command line.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lib/error.c - names and descriptions of err_t values. */
 #include "lib/error.h"
 

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/irq.h - the interrupt flag and the CPU number, as lib/spinlock.h needs them.
  *
- * Provided at link time, like phys_to_virt() (mm/phys.h): by the kernel in
+ * Provided at link time, like phys_to_virt() (lib/phys.h): by the kernel in
  * arch/x86_64/irq.c (pushfq/cli/sti; the kernel is single-CPU, so the CPU number is
  * always 0) and by host tests in tests/common/host_irq.c (a simulated flag per thread and
  * a number per thread, so that threads stand in for CPUs). That keeps lib/ free of arch/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/kprintf.c - a small printf engine and the kernel log ring buffer.
  *

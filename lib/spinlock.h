@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/spinlock.h - an interrupt-saving spinlock.
  *

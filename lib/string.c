@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/string.c - freestanding mem* and str* functions for the kernel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/string.h - the freestanding string and memory functions.
  *

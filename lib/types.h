@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/types.h - fixed-width scalars and the two address types.
  *

@@ -6,7 +6,7 @@
  * callback, integrity checks and statistics. It must not lock, map memory or know the
  * kernel: all state is in a caller-provided struct heap (no globals), so several heaps
  * can coexist and the same files build for host tests, fuzzing and benchmarks. The
- * kernel glue (mm/kheap.c) wraps every call in an IRQ-saving spinlock and runs the
+ * kernel glue (kernel/kheap.c) wraps every call in an IRQ-saving spinlock and runs the
  * alloc-failure handler after unlocking. How it works: the comment at the top of heap.c;
  * the index: mm/heap_index.h.
  *
@@ -27,7 +27,7 @@
  *    freed block), and (HEAP_F_DEBUG) any write to freed memory.
  *
  * Context: no function here locks or may sleep; the caller serialises all calls on one
- * struct heap (mm/kheap.c: an IRQ-saving spinlock, so interrupt handlers may allocate).
+ * struct heap (kernel/kheap.c: an IRQ-saving spinlock, so interrupt handlers may allocate).
  */
 #ifndef MBHEAP_MM_HEAP_H
 #define MBHEAP_MM_HEAP_H

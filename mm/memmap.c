@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/memmap.c - the normalised physical memory map.
  *
@@ -24,25 +25,21 @@
  */
 #include "mm/memmap.h"
 
+#include "lib/fmt_size.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/multiboot2.h"
 
-static bool same_reason(const char *a, const char *b)
-{
-    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 static bool same_kind(const struct memmap_range *a, const struct memmap_range *b)
 {
-    return a->type == b->type && same_reason(a->reason, b->reason);
+    return a->type == b->type && a->resv == b->resv;
 }
 
 /* Restrictiveness of a range; see the rule in memmap.h. */
 static int rank(const struct memmap_range *r)
 {
     switch (r->type) {
-    case MB2_MEM_AVAILABLE: return r->reason ? 1 : 0;
+    case MB2_MEM_AVAILABLE: return r->resv != MEMMAP_RESV_NONE ? 1 : 0;
     case MB2_MEM_ACPI_RECLAIMABLE: return 2;
     case MB2_MEM_NVS: return 3;
     case MB2_MEM_BADRAM: return 5;
@@ -59,9 +56,7 @@ static bool beats(const struct memmap_range *a, const struct memmap_range *b)
         return ra > rb;
     if (a->type != b->type)
         return a->type > b->type;
-    if (a->reason == NULL || b->reason == NULL)
-        return b->reason == NULL && a->reason != NULL;
-    return strcmp(a->reason, b->reason) > 0;
+    return a->resv > b->resv;
 }
 
 void memmap_init(struct memmap *m)
@@ -78,7 +73,7 @@ err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type
         return E_OK; /* zero length, or nothing left below 2^64 - 1 after clamping */
     if (m->n >= MEMMAP_MAX)
         return E_NOSPC;
-    m->r[m->n++] = (struct memmap_range){.start = base, .end = end, .type = type, .reason = NULL};
+    m->r[m->n++] = (struct memmap_range){.start = base, .end = end, .type = type, .resv = MEMMAP_RESV_NONE};
     return E_OK;
 }
 
@@ -144,7 +139,7 @@ static err_t resolve(struct memmap *m, bool clip)
                 if (n_out == MEMMAP_MAX)
                     return E_NOSPC;
                 out[n_out++] = (struct memmap_range){
-                    .start = cur, .end = next, .type = w->type, .reason = w->reason};
+                    .start = cur, .end = next, .type = w->type, .resv = w->resv};
             }
         }
         cur = next;
@@ -197,9 +192,9 @@ static void merge_adjacent(struct memmap *m)
     m->n = w;
 }
 
-err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, const char *reason)
+err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_resv kind)
 {
-    if (start > end || reason == NULL)
+    if (start > end || kind == MEMMAP_RESV_NONE || (unsigned)kind >= MEMMAP_RESV_COUNT)
         return E_INVAL;
     if (start == end)
         return E_OK;
@@ -226,10 +221,10 @@ err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, const char 
         struct memmap_range parts[3];
         size_t k = 0;
         if (r.start < start)
-            parts[k++] = (struct memmap_range){r.start, start, r.type, NULL};
-        parts[k++] = (struct memmap_range){MAX(r.start, start), MIN(r.end, end), r.type, reason};
+            parts[k++] = (struct memmap_range){r.start, start, r.type, MEMMAP_RESV_NONE};
+        parts[k++] = (struct memmap_range){MAX(r.start, start), MIN(r.end, end), r.type, kind};
         if (end < r.end)
-            parts[k++] = (struct memmap_range){end, r.end, r.type, NULL};
+            parts[k++] = (struct memmap_range){end, r.end, r.type, MEMMAP_RESV_NONE};
         memmove(&m->r[i + k], &m->r[i + 1], (m->n - i - 1) * sizeof(m->r[0]));
         memcpy(&m->r[i], parts, k * sizeof(parts[0]));
         m->n += k - 1;
@@ -269,7 +264,7 @@ void memmap_totals(const struct memmap *m, struct memmap_totals *t)
         if (memmap_is_usable(r)) {
             t->usable += len;
             t->usable_top = MAX(t->usable_top, r->end);
-        } else if (r->reason != NULL) {
+        } else if (r->resv != MEMMAP_RESV_NONE) {
             t->kernel_reserved += len;
         } else {
             t->firmware_reserved += len;
@@ -284,12 +279,12 @@ void memmap_print(const struct memmap *m)
     for (size_t i = 0; i < m->n; i++) {
         const struct memmap_range *r = &m->r[i];
         char size[24];
-        memmap_size_str(r->end - r->start, size, sizeof(size));
+        fmt_size(r->end - r->start, size, sizeof(size));
         kprintf("  0x%016llx  0x%016llx  %10s  ", (unsigned long long)r->start,
                 (unsigned long long)r->end, size);
         const char *name = mb2_mem_type_name(r->type);
-        if (r->reason != NULL)
-            kprintf("reserved: %s\n", r->reason);
+        if (r->resv != MEMMAP_RESV_NONE)
+            kprintf("reserved: %s\n", memmap_resv_name(r->resv));
         else if (name != NULL)
             kprintf("%s\n", name);
         else
@@ -298,9 +293,9 @@ void memmap_print(const struct memmap *m)
     struct memmap_totals t;
     memmap_totals(m, &t);
     char u[24], f[24], k[24];
-    memmap_size_str(t.usable, u, sizeof(u));
-    memmap_size_str(t.firmware_reserved, f, sizeof(f));
-    memmap_size_str(t.kernel_reserved, k, sizeof(k));
+    fmt_size(t.usable, u, sizeof(u));
+    fmt_size(t.firmware_reserved, f, sizeof(f));
+    fmt_size(t.kernel_reserved, k, sizeof(k));
     kprintf("  usable %s, firmware-reserved %s, kernel-reserved %s, usable top 0x%llx\n", u, f, k,
             (unsigned long long)t.usable_top);
 }

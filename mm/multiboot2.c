@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/multiboot2.c - parsing the multiboot2 boot information structure.
  *
@@ -16,9 +17,9 @@
  */
 #include "mm/multiboot2.h"
 
+#include "lib/fmt_size.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
-#include "mm/memmap.h"
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -412,7 +413,7 @@ void mb2_print_mmap(const struct mb2_info *info)
         struct mb2_mmap_entry e;
         mb2_mmap_entry(info, i, &e);
         char size[24], end[24];
-        memmap_size_str(e.length, size, sizeof(size));
+        fmt_size(e.length, size, sizeof(size));
         uint64_t last;
         if (e.length == 0)
             ksnprintf(end, sizeof(end), "(empty)");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/multiboot2.h - the multiboot2 boot information structure (MBI), validated and
  * copied out.
@@ -126,10 +127,19 @@ struct mb2_info {
     size_t rsdp_v2_len;
 };
 
+/* Multiboot2 memory map entry types (spec 3.6.8). Anything else is reserved. */
+enum {
+    MB2_MEM_AVAILABLE = 1,
+    MB2_MEM_RESERVED = 2,
+    MB2_MEM_ACPI_RECLAIMABLE = 3,
+    MB2_MEM_NVS = 4,
+    MB2_MEM_BADRAM = 5,
+};
+
 struct mb2_mmap_entry {
     uint64_t base;
     uint64_t length;
-    uint32_t type; /* MB2_MEM_* (mm/memmap.h); anything else means reserved */
+    uint32_t type; /* MB2_MEM_*; anything else means reserved */
 };
 
 struct mb2_module {

@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/pmm.c - the physical frame allocator (see mm/pmm.h for the contracts).
  *
  * How it works
  *  - Frames are 4 KiB. pmm_init copies the usable ranges of the normalised memory map
- *    (type available, no reservation reason) into p->usable[], ascending, and keeps a
+ *    (type available, not reserved) into p->usable[], ascending, and keeps a
  *    copy of the whole map to explain misuse.
  *  - The span [base, limit) runs from the lowest to the highest end of RAM the pmm may
- *    ever hand out: usable ranges and kernel reservations (type available with a reason;
+ *    ever hand out: usable ranges and kernel reservations (type available with an enum memmap_resv;
  *    pmm_release can turn their frames usable, e.g. the boot page tables). A bitmap with
  *    one bit per frame of the span lives in the metadata the caller reserved: 1 = handed
  *    out, 0 = anything else (free, never used, reserved, a hole). It costs 32 KiB per GiB
@@ -21,23 +22,23 @@
  *    frame of RAM (usable or kernel-reserved; the entry is the frame's index from base,
  *    so 2^32 frames = 16 TiB of span), so it can hold every frame that can ever be free. Why not a
  * list linked through the free frames themselves: that list costs no metadata, but each free writes
- * into, and each alloc reads from, a different frame, i.e. a cache (and TLB) miss per operation;
- * measured on the host, a batch of 16384 alloc+free pairs cost 4.9x a plain array push/pop with the
- * list against ~2x with the stack. The stack costs 4 bytes per 4 KiB frame (0.1% of RAM; Linux's
+ * into, and each alloc reads from, a different frame, i.e. a cache (and TLB) miss per operation
+ * (the measurement is in tests/bench/RESULTS.md, "Frame allocator: free stack vs free list").
+ * The stack costs 4 bytes per 4 KiB frame (0.1% of RAM; Linux's
  * struct page costs 1.6%) and buys: the pmm never touches frame memory (no phys_to_virt() of a
  * frame, so frames beyond the early direct map can be freed), and a stray write into a freed frame
  * cannot corrupt the allocator. The stack needs no initialisation.
  *  - pmm_free checks cheaply on the fast path (alignment, inside [base, limit), bit set).
  *    Only when the bit is clear does it search the map copy to say why the frame cannot
- *    be freed: outside RAM (a hole), reserved (with the reason), or already free.
+ *    be freed: outside RAM (a hole), reserved (with the reservation's name), or already free.
  *  - pmm_release (boot-time, rare) checks the map copy and the stack (O(free frames)) so
  *    that releasing a frame twice, or a firmware or metadata frame, panics.
  */
 #include "mm/pmm.h"
 
 #include "lib/panic.h"
+#include "lib/phys.h"
 #include "lib/string.h"
-#include "mm/phys.h"
 
 #define PMM_MAX_FRAMES ((uint64_t)1 << 32) /* stack entries are uint32_t */
 
@@ -298,8 +299,8 @@ static noreturn void free_misuse(const struct pmm *p, uint64_t f)
     if (r) {
         if (memmap_is_usable(r) || (r->type == MB2_MEM_AVAILABLE && on_stack(p, f)))
             panic("pmm_free: double free of frame 0x%llx", (ull)f);
-        if (r->reason)
-            panic("pmm_free: 0x%llx is reserved (%s)", (ull)f, r->reason);
+        if (r->resv != MEMMAP_RESV_NONE)
+            panic("pmm_free: 0x%llx is reserved (%s)", (ull)f, memmap_resv_name(r->resv));
         if (type_name(r->type))
             panic("pmm_free: 0x%llx is reserved (%s)", (ull)f, type_name(r->type));
         panic("pmm_free: 0x%llx is reserved (firmware type %u)", (ull)f, (unsigned)r->type);
@@ -320,10 +321,11 @@ void pmm_release(struct pmm *p, paddr_t frame)
         panic("pmm_release: 0x%llx is reserved by the firmware (%s)", (ull)f,
               t ? t : "unknown type");
     }
-    if (!r->reason)
+    if (r->resv == MEMMAP_RESV_NONE)
         panic("pmm_release: 0x%llx is not reserved (usable RAM)", (ull)f);
     if (r->end - f < PAGE_SIZE)
-        panic("pmm_release: frame 0x%llx is not entirely inside \"%s\"", (ull)f, r->reason);
+        panic("pmm_release: frame 0x%llx is not entirely inside \"%s\"", (ull)f,
+              memmap_resv_name(r->resv));
     if (f < p->meta_end && p->meta < f + PAGE_SIZE)
         panic("pmm_release: 0x%llx holds the frame allocator's own metadata", (ull)f);
     if (bit_test(p, f) || on_stack(p, f))

@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/pmm.h - the physical frame allocator: 4 KiB frames over all usable RAM.
  *
  * Owns which physical frames are free. It must not know how frames are mapped (it
  * reaches frame and bitmap memory only through phys_to_virt()), and it takes no lock:
  * the caller serialises calls on one struct pmm ("Context: serialised by the caller").
- * There is no global instance; the kernel keeps one in its glue, mm/kmem.c, behind an
- * IRQ-saving lock ("pmm"): kernel code allocates frames through mm/kmem.h
+ * There is no global instance; the kernel keeps one in its glue, kernel/kmem.c, behind an
+ * IRQ-saving lock ("pmm"): kernel code allocates frames through kernel/kmem.h
  * (kmem_frame_alloc and co.), which may run in interrupt handlers. (The lock is not in
  * this core so that host tests run it as it is, panics included, over simulated memory.)
  * See mm/pmm.c for how it works.
@@ -78,10 +79,20 @@ err_t pmm_init(struct pmm *p, const struct memmap *m, paddr_t metadata);
  * caller; takes no lock (see the top of this file). */
 err_t pmm_alloc(struct pmm *p, paddr_t *out);
 
-/* Like pmm_alloc, but the frame lies entirely below physical address limit; E_NOMEM when
- * none does. O(1) while the cursor is below limit, else searches the freed frames (slow
- * path, meant for rare needs such as low-memory trampolines or legacy DMA). Context: serialised by
- * the caller; takes no lock (see the top of this file). */
+/**
+ * pmm_alloc_below() - hand out one free frame that lies entirely below @limit.
+ * @p: the frame allocator.
+ * @limit: physical address the frame must end at or below.
+ * @out: the frame, on success.
+ *
+ * O(1) while the never-used cursor is below @limit, else it searches the freed frames (the
+ * slow path). This kernel does not call it; it is kept for users of the frame allocator, who
+ * need it for devices that reach only low memory (ISA DMA below 16 MiB, 32-bit DMA below
+ * 4 GiB) and for real-mode trampolines below 1 MiB.
+ *
+ * Return: E_OK; E_NOMEM when no frame below @limit is free.
+ * Context: serialised by the caller; takes no lock (see the top of this file).
+ */
 err_t pmm_alloc_below(struct pmm *p, uint64_t limit, paddr_t *out);
 
 /* Gives frame back; the caller must not touch it afterwards. Panics with the address
@@ -98,8 +109,18 @@ void pmm_free(struct pmm *p, paddr_t frame);
  * the caller; takes no lock (see the top of this file). */
 void pmm_release(struct pmm *p, paddr_t frame);
 
-/* True when the frame containing addr is handed out (allocated and not yet freed). Context:
- * serialised by the caller; takes no lock (see the top of this file). */
+/**
+ * pmm_is_allocated() - whether the frame containing @addr is handed out.
+ * @p: the frame allocator.
+ * @addr: any physical address.
+ *
+ * Kept for integrity checks: kmem_census (kernel/kmem.c) asks it of every page-table frame
+ * and mapped page, and a user's own checks can do the same.
+ *
+ * Return: true when the frame is allocated and not yet freed; false otherwise (free, never
+ * used, reserved, outside RAM).
+ * Context: serialised by the caller; takes no lock (see the top of this file).
+ */
 bool pmm_is_allocated(const struct pmm *p, paddr_t addr);
 
 /* Fills *out with frame counts; free + used == total always. Context: serialised by the caller;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/vmm.c - the 4-level page-table walker (see mm/vmm.h for the contracts).
  *
@@ -21,8 +22,8 @@
  */
 #include "mm/vmm.h"
 
+#include "lib/phys.h"
 #include "lib/string.h"
-#include "mm/phys.h"
 
 #define ENTRIES 512
 #define ADDR_MASK 0x000ffffffffff000ull /* bits 51..12: a table's or 4 KiB frame's address */
@@ -305,10 +306,6 @@ err_t vmm_protect(struct vmm_space *s, vaddr_t page, uint64_t flags)
     return protect_leaf(s, va_val(page), 1, flags);
 }
 
-err_t vmm_protect_2m(struct vmm_space *s, vaddr_t page, uint64_t flags)
-{
-    return protect_leaf(s, va_val(page), 2, flags);
-}
 
 err_t vmm_translate(const struct vmm_space *s, vaddr_t addr, paddr_t *out, uint64_t *flags_out)
 {

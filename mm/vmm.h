@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/vmm.h - the x86_64 4-level page-table walker (PML4 -> PDPT -> PD -> PT).
  *
@@ -6,8 +7,8 @@
  * pmm), and never executes a privileged instruction: TLB invalidation is ops->flush (the
  * kernel passes invlpg). It takes no lock: the caller serialises calls on one space
  * ("Context: serialised by the caller"); ops->alloc_frame and ops->free_frame run inside
- * those calls. The kernel's space lives in mm/kmem.c behind an IRQ-saving lock ("vmm",
- * taken before the frame allocator's "pmm"): kernel code maps pages through mm/kmem.h
+ * those calls. The kernel's space lives in kernel/kmem.c behind an IRQ-saving lock ("vmm",
+ * taken before the frame allocator's "pmm"): kernel code maps pages through kernel/kmem.h
  * (kmem_map_page and co.), which may run in interrupt handlers.
  * See mm/vmm.c for how it works.
  *
@@ -34,8 +35,8 @@
 #define VMM_GLOBAL ((uint64_t)1 << 8)
 #define VMM_NX ((uint64_t)1 << 63)
 
-/* The flags a caller may pass to vmm_map/vmm_protect (PRESENT is implied); the _2m
- * variants also accept VMM_HUGE (implied there). Anything else is E_INVAL. */
+/* The flags a caller may pass to vmm_map/vmm_protect (PRESENT is implied); vmm_map_2m also
+ * accepts VMM_HUGE (implied there). Anything else is E_INVAL. */
 #define VMM_LEAF_FLAGS                                                                             \
     (VMM_PRESENT | VMM_WRITABLE | VMM_USER | VMM_WRITE_THROUGH | VMM_NO_CACHE | VMM_GLOBAL | VMM_NX)
 
@@ -65,9 +66,17 @@ bool vmm_is_canonical(vaddr_t v);
  * ops must outlive s. Context: before any other call on s; takes no lock. */
 err_t vmm_space_init(struct vmm_space *s, const struct vmm_ops *ops, void *ctx);
 
-/* Gives every table frame of s (the PML4 included) back through ops->free_frame. The
- * frames the leaves map are the caller's and are not freed. s must not be loaded in CR3. Context:
- * serialised by the caller; takes no lock (see the top of this file). */
+/**
+ * vmm_space_destroy() - give every table frame of @s back through ops->free_frame.
+ * @s: the address space; it must not be loaded in CR3.
+ *
+ * The PML4 included; the frames the leaves map are the caller's and are not freed. This
+ * kernel has one address space and never calls it; it is kept for users with more than one
+ * (a process's address space ends).
+ *
+ * Return: nothing; @s must be initialised again before further use.
+ * Context: serialised by the caller; takes no lock (see the top of this file).
+ */
 void vmm_space_destroy(struct vmm_space *s);
 
 /*
@@ -94,19 +103,25 @@ err_t vmm_map_2m(struct vmm_space *s, vaddr_t page, paddr_t frame, uint64_t flag
  */
 err_t vmm_unmap(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
 
-/* Unmaps the 2 MiB page at page (2 MiB-aligned), like vmm_unmap. E_NOENT when no 2 MiB
- * page is mapped there (nothing, or a page table), E_HUGEPAGE inside a 1 GiB page. Context:
- * serialised by the caller; takes no lock (see the top of this file). */
+/**
+ * vmm_unmap_2m() - unmap the 2 MiB page at @page, like vmm_unmap.
+ * @s: the address space.
+ * @page: 2 MiB-aligned virtual address.
+ * @frame_out: the frame it mapped (may be NULL).
+ *
+ * The undo of vmm_map_2m: this kernel's direct map is never unmapped, but a user who maps
+ * 2 MiB pages must be able to take them down.
+ *
+ * Return: E_OK; E_NOENT when no 2 MiB page is mapped there (nothing, or a page table),
+ * E_HUGEPAGE inside a 1 GiB page.
+ * Context: serialised by the caller; takes no lock (see the top of this file).
+ */
 err_t vmm_unmap_2m(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
 
 /* Replaces the flags of the 4 KiB page mapped at page (PRESENT implied; ACCESSED/DIRTY
  * kept) and flushes it when the entry changed. E_NOENT, E_HUGEPAGE as for vmm_unmap. Context:
  * serialised by the caller; takes no lock (see the top of this file). */
 err_t vmm_protect(struct vmm_space *s, vaddr_t page, uint64_t flags);
-
-/* vmm_protect for the 2 MiB page at page. Context: serialised by the caller; takes no lock (see the
- * top of this file). */
-err_t vmm_protect_2m(struct vmm_space *s, vaddr_t page, uint64_t flags);
 
 /*
  * Translates any byte address: *out = physical address of addr (offset included), and

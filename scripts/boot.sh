@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/boot.sh BUILD_DIR [KERNEL OPTION...] - boot BUILD_DIR/mbheap.iso in QEMU.
 #
 # Serial output comes to this terminal; QEMU ends by itself when the kernel is done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/debug.sh BUILD_DIR [KERNEL_CMDLINE] - debug the kernel with GDB.
 #
 # Starts QEMU halted at the first instruction (-S: the firmware's reset vector) with a GDB

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/logged.sh [-a] LOG COMMAND [ARG...] - run COMMAND with its output (stdout and
 # stderr) in LOG (appended to it with -a) instead of on the terminal; when it fails, say so on stderr with LOG's last lines
 # and LOG's path, and exit with COMMAND's status. Used for tools whose output is noise

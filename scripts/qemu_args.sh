@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # scripts/qemu_args.sh - sourced by scripts/boot.sh and scripts/debug.sh: the QEMU command
 # line they share (tests/qemu/run_qemu.py's qemu_command is its twin for the test runners).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/run.sh - the main job: install what is missing, build, boot the demo in QEMU.
 #
 # The serial console comes to this terminal; QEMU ends by itself when the demo is done

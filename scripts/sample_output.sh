@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/sample_output.sh [--check] [BUILD_DIR] - the README's sample boot output, from a
 # real boot of the current kernel.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/setup.sh [PACKAGE...] - installs the Debian packages mbheap needs to build, run,
 # debug and test (and the PACKAGEs given, e.g. debootstrap for tests/install/fresh_debian.sh).
 #
@@ -20,6 +21,7 @@ PACKAGES=(
     qemu-system-x86 ovmf gdb                        # run and debug (BIOS and UEFI)
     libcmocka-dev libclang-rt-14-dev                # host tests, sanitizers, libFuzzer
     python3 valgrind sqlite3                        # test runners, benchmarks, realworld programs
+    clang-format pyflakes3                          # scripts/check_format.sh (.ci/run)
     "$@"
 )
 

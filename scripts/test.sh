@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/test.sh - install what is missing, build, and run every ctest test but the
 # benchmarks and the fresh-install check (labels host, qemu, uefi, gdb, fuzz, realworld;
 # not bench, not install). Exits non-zero on any failure.

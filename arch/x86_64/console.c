@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/console.c - fans console output out to COM1 and, once the boot loader has
  * said there is one, the VGA text screen.

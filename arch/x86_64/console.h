@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arch/x86_64/console.h - the kernel console: COM1 and (when there is one) the VGA text
  * screen together. */
 #ifndef MBHEAP_ARCH_CONSOLE_H

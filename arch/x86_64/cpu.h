@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/cpu.h - every privileged or special instruction the kernel uses.
  *

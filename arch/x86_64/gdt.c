@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/gdt.c - GDT, TSS and the interrupt stack table.
  *

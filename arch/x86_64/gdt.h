@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arch/x86_64/gdt.h - the kernel's GDT and TSS, with IST stacks for fatal exceptions. */
 #ifndef MBHEAP_ARCH_GDT_H
 #define MBHEAP_ARCH_GDT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/idt.c - the interrupt descriptor table and what each exception does.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/irq.c - the kernel's lib/irq.h: the interrupt flag through RFLAGS.IF, and
  * the CPU number (the kernel runs on one CPU: always 0).

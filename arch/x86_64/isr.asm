@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: MIT
 ; arch/x86_64/isr.asm - entry stubs for the 32 CPU exceptions and the 16 PIC IRQs.
 ;
 ; Each stub makes the stack look the same (a dummy error code where the CPU pushes

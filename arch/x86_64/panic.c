@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/panic.c - the kernel's panic(): report, backtrace, tell the harness, halt.
  *

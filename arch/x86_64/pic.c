@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/pic.c - the 8259 PIC pair: remapping, masks, EOI, and the C side of
  * the hardware-IRQ stubs (isr.asm's irq_common calls irq_dispatch).
@@ -11,7 +12,7 @@
 #include "arch/x86_64/pic.h"
 
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/trap_frame.h"
 #include "lib/irq.h"
 #include "lib/panic.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/pic.h - the legacy 8259 PIC pair and the hardware-IRQ dispatcher.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/qemu.c - isa-debug-exit and the fw_cfg legacy I/O interface.
  *

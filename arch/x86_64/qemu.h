@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/qemu.h - talking to QEMU: the isa-debug-exit device and fw_cfg.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arch/x86_64/serial.c - COM1 output: init with a loopback self-test, polled writes. */
 #include "arch/x86_64/serial.h"
 

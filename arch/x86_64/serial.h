@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arch/x86_64/serial.h - COM1, a 16550 UART at 115200 8N1, polled output. */
 #ifndef MBHEAP_ARCH_SERIAL_H
 #define MBHEAP_ARCH_SERIAL_H

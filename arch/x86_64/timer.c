@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/timer.c - the PIT as a periodic interrupt source on IRQ0.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/timer.h - a periodic tick from the PIT (8254 channel 0) on IRQ0.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # arch/x86_64/toolchain.cmake - the freestanding x86_64 kernel toolchain.
 #
 # MBHEAP_KERNEL_COMPILER selects the compiler:

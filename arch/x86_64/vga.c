@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch/x86_64/vga.c - the VGA text buffer at physical 0xb8000, light grey on black.
  *
@@ -10,7 +11,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 #define VGA_COLS 80
 #define VGA_ROWS 25

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arch/x86_64/vga.h - the 80x25 VGA text console (BIOS boots; absent under UEFI). Used
  * through arch/x86_64/console.c, which starts it only when there is a text screen. */
 #ifndef MBHEAP_ARCH_VGA_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """scripts/gdb/mbheap.py - GDB helpers for the mbheap kernel's memory stack.
 
 Load it into a GDB that has the kernel's symbols, from any directory:
@@ -33,11 +34,11 @@ import gdb.printing
 
 U64 = (1 << 64) - 1
 PAGE = 4096
-# mm/kphys.h: DIRECT_MAP_BASE (a macro, so not in DWARF); used only without PhyMemMode.
+# kernel/direct_map.h: DIRECT_MAP_BASE (a macro, so not in DWARF); used only without PhyMemMode.
 DIRECT_MAP = 0xFFFF800000000000
-KERNEL_HEAP = "'mm/kheap.c'::kheap"
-KERNEL_PMM = "'mm/kmem.c'::kpmm"
-KERNEL_MAP = "'mm/kmem.c'::kmap"
+KERNEL_HEAP = "'kernel/kheap.c'::kheap"
+KERNEL_PMM = "'kernel/kmem.c'::kpmm"
+KERNEL_MAP = "'kernel/kmem.c'::kmap"
 # Multiboot2 memory types (spec 3.6.8); anything else is reserved.
 MB2_TYPES = {1: "available", 2: "reserved", 3: "ACPI reclaimable", 4: "ACPI NVS", 5: "bad RAM"}
 
@@ -98,7 +99,7 @@ def parse_addr(arg, what):
 
 
 def human(n):
-    """A byte count like the kernel's memmap_size_str(): binary units, one decimal,
+    """A byte count like the kernel's fmt_size() (lib/fmt_size.c): binary units, one decimal,
     rounded down ("512 B", "636.0 KiB", "125.8 MiB")."""
     units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
     u = 0
@@ -608,7 +609,7 @@ mb-heap check       the checks of heap_check(), from outside: tiling, canaries, 
 mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
 
 --heap=EXPR picks another struct heap (an expression, without spaces, of type struct heap
-or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
+or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
 
     def __init__(self):
         super().__init__("mb-heap", gdb.COMMAND_DATA)
@@ -747,12 +748,25 @@ or a pointer to one); the default is the kernel heap, mm/kheap.c's kheap."""
 # The frame allocator (mm/pmm.c) and the memory map (mm/memmap.c)
 # ---------------------------------------------------------------------------------------
 
+# The printed names of enum memmap_resv, as memmap_resv_name() (mm/memmap.h) has them,
+# by enumerator (GDB names an enum value by its enumerator).
+RESV_NAMES = {
+    "MEMMAP_RESV_LOW_1M": "first 1 MiB (BIOS, real mode)",
+    "MEMMAP_RESV_KERNEL_IMAGE": "kernel image",
+    "MEMMAP_RESV_BOOT_TABLES": "boot page tables",
+    "MEMMAP_RESV_MB2_INFO": "multiboot2 info",
+    "MEMMAP_RESV_BOOT_MODULE": "boot module",
+    "MEMMAP_RESV_PMM_METADATA": "frame allocator metadata",
+}
+
+
 def map_ranges(m):
-    """The ranges of a struct memmap: (start, end, type, reason or None)."""
+    """The ranges of a struct memmap: (start, end, type, reservation name or None)."""
     out = []
     for i in range(int(m["n"])):
         r = m["r"][i]
-        reason = r["reason"].string() if int(r["reason"]) else None
+        resv = r["resv"]
+        reason = None if int(resv) == 0 else RESV_NAMES.get(str(resv), "unknown %d" % int(resv))
         out.append((int(r["start"]), int(r["end"]), int(r["type"]), reason))
     return out
 
@@ -852,7 +866,7 @@ mb-frames PADDR     whether the 4 KiB frame holding PADDR is free, used or reser
 class MbMmap(gdb.Command):
     """Show the normalised physical memory map with reservation reasons: mb-mmap
 
-One line per range of mm/kmem.c's kmap (sorted, non-overlapping): start, end (exclusive),
+One line per range of kernel/kmem.c's kmap (sorted, non-overlapping): start, end (exclusive),
 size, and the multiboot2 type or the reason the kernel reserved it, then the totals."""
 
     def __init__(self):

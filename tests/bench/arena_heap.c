@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/bench/arena_heap.c - the heap core over a benchmark's arena; see arena_heap.h. */
 #include "arena_heap.h"
 

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/bench/arena_heap.h - the heap core over a caller's arena, as the benchmarks run it.
  *
  * One heap, whose struct heap is static (outside the arena, so the arena holds nothing but
  * blocks and a footprint measured from the arena start counts blocks only). It starts with
  * ARENA_HEAP_INIT bytes at the arena start and grows by max(64 KiB, heap / 8) carved from
- * the arena: the growth rule the kernel uses (mm/kheap.c). Shared by heap_bench and the
+ * the arena: the growth rule the kernel uses (kernel/kheap.c). Shared by heap_bench and the
  * allocbench plugin, so both measure the same configuration.
  */
 #ifndef MBHEAP_TESTS_BENCH_ARENA_HEAP_H

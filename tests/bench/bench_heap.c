@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/bench/bench_heap.c - the heap benchmark: mm/heap.c beside glibc malloc.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/bench/bench_pmm_vmm.c - host benchmark of mm/pmm.c and mm/vmm.c.
  *
@@ -178,18 +179,18 @@ static void row(const char *ram, const char *what, double ns, double floor)
 static double run(const char *ram, uint64_t size)
 {
     struct memmap m = {0};
-    m.r[m.n++] = (struct memmap_range){0, 0x100000, MB2_MEM_RESERVED, NULL};
+    m.r[m.n++] = (struct memmap_range){0, 0x100000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE};
     uint64_t low_end = size < 3 * GiB ? size : 3 * GiB;
-    m.r[m.n++] = (struct memmap_range){0x100000, low_end, MB2_MEM_AVAILABLE, NULL};
+    m.r[m.n++] = (struct memmap_range){0x100000, low_end, MB2_MEM_AVAILABLE, MEMMAP_RESV_NONE};
     if (size > 4 * GiB) {
-        m.r[m.n++] = (struct memmap_range){3 * GiB, 4 * GiB, MB2_MEM_RESERVED, NULL};
-        m.r[m.n++] = (struct memmap_range){4 * GiB, size, MB2_MEM_AVAILABLE, NULL};
+        m.r[m.n++] = (struct memmap_range){3 * GiB, 4 * GiB, MB2_MEM_RESERVED, MEMMAP_RESV_NONE};
+        m.r[m.n++] = (struct memmap_range){4 * GiB, size, MB2_MEM_AVAILABLE, MEMMAP_RESV_NONE};
     }
     uint64_t meta = pmm_metadata_size(&m);
     /* Reserve the bitmap at 1 MiB: split the first usable range. */
     memmove(&m.r[2], &m.r[1], (m.n - 1) * sizeof(m.r[0]));
     m.n++;
-    m.r[1] = (struct memmap_range){0x100000, 0x100000 + meta, MB2_MEM_AVAILABLE, "pmm metadata"};
+    m.r[1] = (struct memmap_range){0x100000, 0x100000 + meta, MB2_MEM_AVAILABLE, MEMMAP_RESV_PMM_METADATA};
     m.r[2].start = 0x100000 + meta;
 
     sim_phys_clear();

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/bench/check_ir.py - instructions per operation of the heap on the allocbench traces,
 counted by callgrind, checked against ceilings.
 

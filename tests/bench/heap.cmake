@@ -1,11 +1,12 @@
+# SPDX-License-Identifier: MIT
 # heap benchmark: heap_bench replays the five allocbench workloads (generated in C) against
 # mm/heap.c and glibc, interleaved. `ctest -L bench -R bench.heap` or `make bench_heap`.
+mbheap_part_paths(MBHEAP_BENCH_HEAP_CORE ${MBHEAP_PART_HEAP}) # cmake/parts.cmake
 add_executable(heap_bench ${CMAKE_SOURCE_DIR}/tests/bench/bench_heap.c
                           ${CMAKE_SOURCE_DIR}/tests/common/abtraces.c
                           ${CMAKE_SOURCE_DIR}/tests/bench/arena_heap.c
                           ${CMAKE_SOURCE_DIR}/tests/common/heap_index_mem.c
-                          ${CMAKE_SOURCE_DIR}/tests/common/panic_abort.c ${CMAKE_SOURCE_DIR}/mm/heap.c
-                          ${CMAKE_SOURCE_DIR}/mm/heap_index.c ${CMAKE_SOURCE_DIR}/mm/heap_goodfit.c ${CMAKE_SOURCE_DIR}/mm/heap_check.c
+                          ${CMAKE_SOURCE_DIR}/tests/common/panic_abort.c ${MBHEAP_BENCH_HEAP_CORE}
                           ${CMAKE_SOURCE_DIR}/lib/kprintf.c ${CMAKE_SOURCE_DIR}/lib/error.c)
 target_include_directories(heap_bench PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_options(heap_bench PRIVATE -std=gnu11 -O2 -g -Wall -Wextra -Werror)

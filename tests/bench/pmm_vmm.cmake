@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pmm/vmm host benchmark (label bench): ns per pmm alloc+free and vmm map+unmap beside a
 # plain array push/pop floor, for 128 MiB and 64 GiB of simulated RAM.
 find_path(CMOCKA_INCLUDE_DIR cmocka.h)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/build/check_layout_source.py - the layout constants have one source.
 
 cmake/layout.cmake defines the kernel's virtual base, the size of the boot mapping (and its
@@ -18,7 +19,7 @@ CONSUMERS = {
     "arch/x86_64/linker.ld": [VMA, r"0x800000\b", r"8\s*\*\s*1024\s*\*\s*1024"],
     "boot/boot32.asm": [VMA, r"BOOT_PT_COUNT\s+equ\s+\d"],
     "boot/boot64.asm": [VMA],
-    "mm/kphys.h": [VMA],
+    "kernel/direct_map.h": [VMA],
     "boot/kmain.c": [r"opt/mbheap/cmdline"],
     "tests/qemu/run_qemu.py": [r"opt/mbheap/cmdline"],
     "scripts/qemu_args.sh": [r"opt/mbheap/cmdline"],

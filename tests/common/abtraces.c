@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/common/abtraces.c - allocbench's trace generators; see abtraces.h. */
 #include "tests/common/abtraces.h"
 

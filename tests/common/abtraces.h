@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/common/abtraces.h - allocbench's five trace workloads generated in C: a port of
  * allocbench's abtrace.py, op for op identical to its T*.abt files (same splitmix64

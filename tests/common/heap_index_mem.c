@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/common/heap_index_mem.c - see heap_index_mem.h. */
 #define _GNU_SOURCE
 #include "tests/common/heap_index_mem.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/common/heap_index_mem.h - index memory for heaps built by host programs (unit
  * tests, fuzz target, benchmarks), and the switches that run a test with the index off

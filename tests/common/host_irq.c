@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/common/host_irq.c - lib/irq.h for host programs: each thread stands in for a CPU.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/common/panic_abort.c - panic_at() for the programs that are not cmocka tests: the
  * fuzz targets, the benchmarks and the allocbench plugin. It prints the message and

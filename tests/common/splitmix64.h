@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/common/splitmix64.h - the splitmix64 generator the test programs share (the one
  * allocbench's abtrace.py uses, so that traces generated in C are identical to its own).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_heap.c - libFuzzer target for the heap core (mm/heap.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_multiboot2.c - libFuzzer target for mm/multiboot2.c and mm/memmap.c.
  *
@@ -42,9 +43,7 @@ static void check_shape(const struct memmap *m)
         if (i > 0) {
             const struct memmap_range *p = &m->r[i - 1];
             CHECK(p->end <= r->start);
-            bool same = p->type == r->type &&
-                        (p->reason == r->reason ||
-                         (p->reason && r->reason && strcmp(p->reason, r->reason) == 0));
+            bool same = p->type == r->type && p->resv == r->resv;
             CHECK(!(p->end == r->start && same));
         }
     }
@@ -58,7 +57,7 @@ static bool same_map(const struct memmap *a, const struct memmap *b)
     for (size_t i = 0; i < a->n; i++) {
         const struct memmap_range *x = &a->r[i], *y = &b->r[i];
         if (x->start != y->start || x->end != y->end || x->type != y->type ||
-            x->reason != y->reason)
+            x->resv != y->resv)
             return false;
     }
     return true;
@@ -147,14 +146,14 @@ static void check_against_raw(const struct mb2_info *info, const struct memmap *
         } else if (w == MB2_MEM_AVAILABLE) {
             CHECK(r == NULL || memmap_is_usable(r)); /* usable, or clipped away */
         } else {
-            CHECK(r != NULL && r->type == w && r->reason == NULL);
+            CHECK(r != NULL && r->type == w && r->resv == MEMMAP_RESV_NONE);
         }
     }
 }
 
 /* After a reservation: only usable memory inside [s, e) may have changed. */
 static void check_reserve(const struct memmap *before, const struct memmap *after, uint64_t s,
-                          uint64_t e, const char *reason)
+                          uint64_t e, enum memmap_resv kind)
 {
     uint64_t lo = s & ~PAGE_MASK;
     uint64_t hi = e > UINT64_MAX - PAGE_MASK ? UINT64_MAX : (e + PAGE_MASK) & ~PAGE_MASK;
@@ -164,9 +163,9 @@ static void check_reserve(const struct memmap *before, const struct memmap *afte
         if (b == NULL) {
             CHECK(a == NULL);
         } else if (memmap_is_usable(b) && x >= lo && x < hi) {
-            CHECK(a != NULL && a->type == b->type && a->reason == reason);
+            CHECK(a != NULL && a->type == b->type && a->resv == kind);
         } else {
-            CHECK(a != NULL && a->type == b->type && a->reason == b->reason);
+            CHECK(a != NULL && a->type == b->type && a->resv == b->resv);
         }
     }
 }
@@ -268,7 +267,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(same_map(&before, &m));
 
             /* reservations the kernel makes: the first MiB, the MBI, each module */
-            static const char *const reasons[] = {"first 1 MiB", "multiboot2 info", "module"};
+            static const enum memmap_resv reasons[] = {MEMMAP_RESV_LOW_1M, MEMMAP_RESV_MB2_INFO,
+                                                       MEMMAP_RESV_BOOT_MODULE};
             uint64_t rs[3][2] = {
                 {0, 0x100000}, {0x10000 + info.total_size / 3, 0x10000 + info.total_size}, {0, 0}};
             struct mb2_module mod;
@@ -304,7 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     continue;
                 uint64_t mid = r->start + ((r->end - r->start) / 2 & ~PAGE_MASK);
                 before = m;
-                err_t re = memmap_reserve(&m, mid, mid + 1, "split");
+                err_t re = memmap_reserve(&m, mid, mid + 1, MEMMAP_RESV_BOOT_TABLES);
                 CHECK(re == E_OK || re == E_NOSPC);
                 if (re == E_NOSPC) {
                     CHECK(same_map(&before, &m) && m.n + 2 > MEMMAP_MAX);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/gdb/run_gdb_test.py - a non-interactive GDB session against the kernel in QEMU.
 
 Starts QEMU halted with a GDB stub on a free local port (so tests can run in parallel),

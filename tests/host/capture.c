@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/host/capture.c - capturing kprintf output in host tests; see capture.h. */
 #include "capture.h"
 

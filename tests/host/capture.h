@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/capture.h - capturing kprintf output in host tests, to compare printed
  * tables and messages with the exact expected text.

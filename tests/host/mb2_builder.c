@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/mb2_builder.c - the multiboot2 structure builder; see mb2_builder.h.
  *

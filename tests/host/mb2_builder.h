@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/mb2_builder.h - a builder of multiboot2 information structures (MBIs) for
  * host tests: an 8-byte aligned buffer to which tags are appended one after another.

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/host/sim_phys.c - simulated physical memory and phys_to_virt(); see sim_phys.h. */
 #include "support.h"
 
 #include <sys/mman.h>
 
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "sim_phys.h"
 
 uint8_t *sim_phys;

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/sim_phys.h - simulated physical memory for host tests and benchmarks of the
- * pmm and vmm, and the phys_to_virt() that mm/phys.h asks every build to provide.
+ * pmm and vmm, and the phys_to_virt() that lib/phys.h asks every build to provide.
  *
  * The simulated RAM is one MAP_NORESERVE anonymous mapping: phys_to_virt(p) is
  * sim_phys + p, and a page costs real memory only once touched. phys_to_virt of an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/string_rename.h - forced into the host build of lib/string.c only, so that
  * our mem and str functions can be tested beside libc's without a symbol clash.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/host/support.c - panic_at() for host unit tests; see support.h. */
 #include "support.h"
 

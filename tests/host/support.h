@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/support.h - what host unit tests share: cmocka, and catching panics.
  *

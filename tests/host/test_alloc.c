@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * Host tests for mm/alloc.c: layouts, dispatch and its defaults, the Dummy allocator,
+ * Host tests for lib/alloc.c: layouts, dispatch and its defaults, the Dummy allocator,
  * the alloc-failure handler (default text, set-once), and kmalloc & co.
  *
  * Each test case installs the malloc-backed test allocator (tests/host/test_allocator.h)
@@ -9,7 +10,7 @@
  * free reads valid memory. The teardown fails the test if any block is still live.
  *
  * The set-once handler state cannot be reset (on purpose: no test-only code in
- * mm/alloc.c), so the test that installs a handler runs in its own group, after every
+ * lib/alloc.c), so the test that installs a handler runs in its own group, after every
  * test that expects the default handler's panic text.
  */
 #include "support.h"
@@ -17,8 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/kbox.h"
-#include "mm/alloc.h"
+#include "lib/alloc.h"
+#include "lib/collections/kbox.h"
 #include "test_allocator.h"
 
 #define FILL(p, n, seed)                                                                           \
@@ -155,7 +156,7 @@ static void test_alloc_at_records_caller(void **state)
     void *p = call_kmalloc(40);
     assert_non_null(p);
     assert_int_equal(at_calls, 1);
-    /* The recorded return address lies inside call_kmalloc, not in mm/alloc.c. */
+    /* The recorded return address lies inside call_kmalloc, not in lib/alloc.c. */
     assert_true((uintptr_t)seen_caller > (uintptr_t)call_kmalloc);
     assert_true((uintptr_t)seen_caller < (uintptr_t)call_kmalloc + 256);
     kfree(p);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_allocator.c - the malloc-backed test allocator; see test_allocator.h.
  *

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_allocator.h - the malloc-backed test allocator that host tests of
- * mm/alloc.c and the lib/ collections install as the global allocator.
+ * lib/alloc.c and the lib/ collections install as the global allocator.
  *
  * It checks every dealloc/realloc against the layout the block was allocated with, fills
  * new blocks with junk (so "zeroed" is really tested), can be told to fail after N
@@ -14,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mm/alloc.h"
+#include "lib/alloc.h"
 
 #define TA_MAX_BLOCKS 1024
 

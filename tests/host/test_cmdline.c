@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests for lib/cmdline.c: words, keys, values and numbers. */
 #include "support.h"
 

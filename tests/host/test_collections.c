@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for the collections in lib/: kvec, kstring, krc (kbox is in test_alloc.c).
  *
@@ -13,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/krc.h"
-#include "lib/kstring.h"
-#include "lib/kvec.h"
-#include "mm/alloc.h"
+#include "lib/alloc.h"
+#include "lib/collections/krc.h"
+#include "lib/collections/kstring.h"
+#include "lib/collections/kvec.h"
 #include "test_allocator.h"
 
 /* ---- kvec ---------------------------------------------------------------------------- */

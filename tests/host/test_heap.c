@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_heap.c - unit tests of the heap core (mm/heap.c).
  *
@@ -169,6 +170,11 @@ static void test_many_boxes_long_lived(void **state)
 /* Splitting, merging, alignment                                                      */
 /* ---------------------------------------------------------------------------------- */
 
+/*
+ *   [p0][p1][p2] ... [p299][tail free]   300 blocks of random sizes, carved low to high
+ *   [free][p1][free][p3] ...            every other one freed: no two free neighbours
+ * freeing the rest, in order and then in random order, must leave one free block.
+ */
 static void test_split_merge_free_all(void **state)
 {
     (void)state;
@@ -207,6 +213,12 @@ static void test_split_merge_free_all(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   [a 112][b 112][c 112][d 112][tail free ...]     a and c freed:
+ *   [a free][b    ][c free][d    ][tail free ...]   3 free blocks
+ * freeing b merges it with both neighbours (2 free blocks), freeing d merges a..c, d and the
+ * tail into one.
+ */
 static void test_neighbour_merges(void **state)
 {
     (void)state;

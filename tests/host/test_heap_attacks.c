@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_heap_attacks.c - the two attacks of issue 12, item 7, on the release heap
  * (no HEAP_F_DEBUG), each with the index on and off: both must end in the heap's own panic

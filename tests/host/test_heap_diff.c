@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_heap_diff.c - randomized differential test of the heap core.
  *

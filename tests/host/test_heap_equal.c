@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_heap_equal.c - proof of equality (issue 12, item 3): the heap with its
  * first-fit index, the same heap with the index off, and a reference model written only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for lib/kprintf.c: every conversion, flag, width/precision (also '*'),
  * length modifier, %p, "(null)", the extremes of each integer type, ksnprintf
@@ -10,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "lib/fmt_size.h"
 #include "lib/kprintf.h"
 #include "lib/types.h"
 
@@ -341,6 +343,31 @@ static void test_klog_wraparound(void **state)
     assert_memory_equal(ring, text + len - part, part);
 }
 
+/* lib/fmt_size.c: binary units, one decimal, rounded down; the tables the kernel prints use it. */
+static void test_fmt_size(void **state)
+{
+    (void)state;
+    char b[32];
+    const struct {
+        uint64_t v;
+        const char *s;
+    } cases[] = {
+        {0, "0 B"},
+        {1023, "1023 B"},
+        {1024, "1.0 KiB"},
+        {0x9f000, "636.0 KiB"},
+        {0x7ee0000, "126.8 MiB"},
+        {3 * GiB / 2, "1.5 GiB"},
+        {0x40000000000, "4.0 TiB"},
+        {UINT64_MAX, "15.9 EiB"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        /* the return is the full length, as snprintf's */
+        assert_int_equal(fmt_size(cases[i].v, b, sizeof(b)), (int)strlen(cases[i].s));
+        assert_string_equal(b, cases[i].s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,7 +376,7 @@ int main(void)
         cmocka_unit_test(test_huge_fields),         cmocka_unit_test(test_unknown_conversion),
         cmocka_unit_test(test_snprintf_truncation), cmocka_unit_test(test_kvsnprintf),
         cmocka_unit_test(test_kprintf_sink),        cmocka_unit_test(test_klog_newest),
-        cmocka_unit_test(test_klog_wraparound),
+        cmocka_unit_test(test_klog_wraparound),     cmocka_unit_test(test_fmt_size),
     };
     return cmocka_run_group_tests_name("kprintf", tests, NULL, NULL);
 }

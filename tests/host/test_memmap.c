@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for mm/memmap.c: loading, normalising (order, overlaps, merging, clipping,
  * overflow), reservations, placement, totals and printing. Every test compares the
@@ -16,6 +17,14 @@
 #define NVS MB2_MEM_NVS
 #define BAD MB2_MEM_BADRAM
 #define TOP UINT64_MAX
+/* reservation kinds */
+#define NONE MEMMAP_RESV_NONE
+#define LOW1M MEMMAP_RESV_LOW_1M
+#define KIMG MEMMAP_RESV_KERNEL_IMAGE
+#define TABLES MEMMAP_RESV_BOOT_TABLES
+#define MB2INFO MEMMAP_RESV_MB2_INFO
+#define MODULE MEMMAP_RESV_BOOT_MODULE
+#define PMMMETA MEMMAP_RESV_PMM_METADATA
 
 static void load(struct memmap *m, const struct mbb_ent *e, size_t n)
 {
@@ -25,21 +34,19 @@ static void load(struct memmap *m, const struct mbb_ent *e, size_t n)
 }
 
 /* Compares m (all of it, or only its first n ranges when prefix) with the expected
- * ranges {start, end, type, reason}. */
+ * ranges {start, end, type, resv}. */
 static void expect_map(const struct memmap *m, const struct memmap_range *exp, size_t n,
                        bool prefix)
 {
     for (size_t i = 0; i < m->n && i < n; i++) {
         const struct memmap_range *r = &m->r[i];
         if (r->start != exp[i].start || r->end != exp[i].end || r->type != exp[i].type ||
-            (r->reason == NULL) != (exp[i].reason == NULL) ||
-            (r->reason && strcmp(r->reason, exp[i].reason) != 0))
+            r->resv != exp[i].resv)
             fail_msg("range %zu: got [%#llx, %#llx) type %u %s, expected [%#llx, %#llx) type %u "
                      "%s",
                      i, (unsigned long long)r->start, (unsigned long long)r->end, r->type,
-                     r->reason ? r->reason : "-", (unsigned long long)exp[i].start,
-                     (unsigned long long)exp[i].end, exp[i].type,
-                     exp[i].reason ? exp[i].reason : "-");
+                     memmap_resv_name(r->resv), (unsigned long long)exp[i].start,
+                     (unsigned long long)exp[i].end, exp[i].type, memmap_resv_name(exp[i].resv));
     }
     if (prefix)
         assert_true(m->n >= n);
@@ -77,8 +84,8 @@ static void test_add_clamps_and_drops(void **state)
     assert_int_equal(memmap_add(&m, 0xfffffffffffff000, 0x2000, RS), E_OK);
     assert_int_equal(memmap_add(&m, 0x100000000, TOP, AV), E_OK);
     assert_int_equal(memmap_add(&m, 0x1000, 0x1000, 20), E_OK);
-    EXPECT_MAP(&m, {0xfffffffffffff000, TOP, RS, NULL}, {0x100000000, TOP, AV, NULL},
-               {0x1000, 0x2000, 20, NULL});
+    EXPECT_MAP(&m, {0xfffffffffffff000, TOP, RS, NONE}, {0x100000000, TOP, AV, NONE},
+               {0x1000, 0x2000, 20, NONE});
 }
 
 static void test_add_nospc(void **state)
@@ -101,6 +108,11 @@ static const struct mbb_ent bios_map[] = {
     {0x100000, 0x7ee0000, AV}, {0x7fe0000, 0x20000, RS}, {0xfffc0000, 0x40000, RS},
 };
 
+/*
+ *   0        9fc00 a0000   f0000 100000              7fe0000 8000000      fffc0000  4G
+ *   |RAM     |RS   |       |RS   |RAM                |RS     |     ...    |RS      |
+ * given in another order: sorted, and the RAM's partial last page (9f000-9fc00) clipped off.
+ */
 static void test_normalize_bios_unsorted(void **state)
 {
     (void)state;
@@ -109,12 +121,17 @@ static void test_normalize_bios_unsorted(void **state)
     for (size_t i = ARRAY_SIZE(bios_map); i-- > 0;)
         memmap_add(&m, bios_map[i].base, bios_map[i].len, bios_map[i].type);
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NULL}, /* 0x9fc00 clipped down to a page */
-               {0x9fc00, 0xa0000, RS, NULL}, /* reserved ranges are not clipped */
-               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x7fe0000, AV, NULL},
-               {0x7fe0000, 0x8000000, RS, NULL}, {0xfffc0000, 0x100000000, RS, NULL});
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NONE}, /* 0x9fc00 clipped down to a page */
+               {0x9fc00, 0xa0000, RS, NONE}, /* reserved ranges are not clipped */
+               {0xf0000, 0x100000, RS, NONE}, {0x100000, 0x7fe0000, AV, NONE},
+               {0x7fe0000, 0x8000000, RS, NONE}, {0xfffc0000, 0x100000000, RS, NONE});
 }
 
+/*
+ *   0                                              10000000
+ *   |RAM.........[RS 5000-7000].....................|
+ * a reserved hole inside RAM: three ranges, the hole winning where they overlap.
+ */
 static void test_normalize_reserved_hole_splits_ram(void **state)
 {
     (void)state;
@@ -122,17 +139,23 @@ static void test_normalize_reserved_hole_splits_ram(void **state)
     const struct mbb_ent e[] = {{0x0, 0x10000000, AV}, {0x5000, 0x2000, RS}};
     load(&m, e, 2);
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x0, 0x5000, AV, NULL}, {0x5000, 0x7000, RS, NULL},
-               {0x7000, 0x10000000, AV, NULL});
+    EXPECT_MAP(&m, {0x0, 0x5000, AV, NONE}, {0x5000, 0x7000, RS, NONE},
+               {0x7000, 0x10000000, AV, NONE});
 
     /* an unaligned hole: the RAM around it loses the partial pages */
     const struct mbb_ent f[] = {{0x5800, 0x100, 4}, {0x0, 0x10000, AV}};
     load(&m, f, 2);
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x0, 0x5000, AV, NULL}, {0x5800, 0x5900, NVS, NULL},
-               {0x6000, 0x10000, AV, NULL});
+    EXPECT_MAP(&m, {0x0, 0x5000, AV, NONE}, {0x5800, 0x5900, NVS, NONE},
+               {0x6000, 0x10000, AV, NONE});
 }
 
+/*
+ *   100000            200000
+ *   |RS[AV 150000-160000]RS|
+ *            [AV 180000 .........................380000]
+ * RAM inside or across a reserved range: the reserved range stays whole, RAM keeps the rest.
+ */
 static void test_normalize_available_inside_reserved(void **state)
 {
     (void)state;
@@ -141,7 +164,7 @@ static void test_normalize_available_inside_reserved(void **state)
         {0x150000, 0x10000, AV}, {0x100000, 0x100000, RS}, {0x180000, 0x200000, AV}};
     load(&m, e, 3);
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x100000, 0x200000, RS, NULL}, {0x200000, 0x380000, AV, NULL});
+    EXPECT_MAP(&m, {0x100000, 0x200000, RS, NONE}, {0x200000, 0x380000, AV, NONE});
 }
 
 /* The overlap rule: available < ACPI reclaimable < NVS < reserved/unknown < bad RAM;
@@ -162,12 +185,12 @@ static void test_normalize_overlap_rule(void **state)
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
     EXPECT_MAP(
-        &m, {0x0, 0x10000, AV, NULL}, {0x10000, 0x12000, ACPI, NULL}, {0x12000, 0x16000, NVS, NULL},
-        {0x16000, 0x20000, AV, NULL}, {0x20000, 0x22000, NVS, NULL}, {0x22000, 0x26000, RS, NULL},
-        {0x26000, 0x30000, AV, NULL}, {0x30000, 0x32000, RS, NULL}, {0x32000, 0x36000, 20, NULL},
-        {0x36000, 0x40000, AV, NULL}, {0x40000, 0x44000, 20, NULL}, {0x44000, 0x46000, 7, NULL},
-        {0x46000, 0x50000, AV, NULL}, {0x50000, 0x54000, BAD, NULL}, {0x54000, 0x56000, 99, NULL},
-        {0x56000, 0x60000, AV, NULL}, {0x60000, 0x64000, 0, NULL}, {0x64000, 0x100000, AV, NULL});
+        &m, {0x0, 0x10000, AV, NONE}, {0x10000, 0x12000, ACPI, NONE}, {0x12000, 0x16000, NVS, NONE},
+        {0x16000, 0x20000, AV, NONE}, {0x20000, 0x22000, NVS, NONE}, {0x22000, 0x26000, RS, NONE},
+        {0x26000, 0x30000, AV, NONE}, {0x30000, 0x32000, RS, NONE}, {0x32000, 0x36000, 20, NONE},
+        {0x36000, 0x40000, AV, NONE}, {0x40000, 0x44000, 20, NONE}, {0x44000, 0x46000, 7, NONE},
+        {0x46000, 0x50000, AV, NONE}, {0x50000, 0x54000, BAD, NONE}, {0x54000, 0x56000, 99, NONE},
+        {0x56000, 0x60000, AV, NONE}, {0x60000, 0x64000, 0, NONE}, {0x64000, 0x100000, AV, NONE});
 
     /* the same entries in the opposite order give the same map */
     struct memmap m2;
@@ -190,9 +213,9 @@ static void test_normalize_merges(void **state)
     };
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x1000, 0x4000, AV, NULL}, {0x6000, 0x7000, AV, NULL},
-               {0x10000, 0x11000, RS, NULL}, {0x11000, 0x12000, ACPI, NULL},
-               {0x20000, 0x22000, AV, NULL});
+    EXPECT_MAP(&m, {0x1000, 0x4000, AV, NONE}, {0x6000, 0x7000, AV, NONE},
+               {0x10000, 0x11000, RS, NONE}, {0x11000, 0x12000, ACPI, NONE},
+               {0x20000, 0x22000, AV, NONE});
 }
 
 static void test_normalize_clipping(void **state)
@@ -207,7 +230,7 @@ static void test_normalize_clipping(void **state)
     };
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x11000, 0x13000, AV, NULL}, {0x30001, 0x30008, 20, NULL});
+    EXPECT_MAP(&m, {0x11000, 0x13000, AV, NONE}, {0x30001, 0x30008, 20, NONE});
 }
 
 static void test_normalize_huge_lengths(void **state)
@@ -222,14 +245,14 @@ static void test_normalize_huge_lengths(void **state)
     };
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x0, 0x200000000, AV, NULL}, {0x200000000, 0x200001000, BAD, NULL},
-               {0x200001000, 0xffffffff00000000, AV, NULL}, {0xffffffff00000000, TOP, RS, NULL});
+    EXPECT_MAP(&m, {0x0, 0x200000000, AV, NONE}, {0x200000000, 0x200001000, BAD, NONE},
+               {0x200001000, 0xffffffff00000000, AV, NONE}, {0xffffffff00000000, TOP, RS, NONE});
 
     /* available up to 2^64 - 1: its last partial page is clipped */
     const struct mbb_ent f[] = {{0xfffffffffff00000, TOP, AV}};
     load(&m, f, 1);
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0xfffffffffff00000, 0xfffffffffffff000, AV, NULL});
+    EXPECT_MAP(&m, {0xfffffffffff00000, 0xfffffffffffff000, AV, NONE});
 }
 
 static void test_normalize_idempotent_and_empty(void **state)
@@ -246,7 +269,7 @@ static void test_normalize_idempotent_and_empty(void **state)
                                 {0x180000, 0x1000, 20}};
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
-    assert_int_equal(memmap_reserve(&m, 0x100000, 0x120000, "kernel image"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x120000, KIMG), E_OK);
     struct memmap again = m;
     assert_int_equal(memmap_normalize(&again), E_OK);
     expect_same(&again, &m);
@@ -304,12 +327,12 @@ static void test_from_mb2_uefi(void **state)
     assert_int_equal(memmap_from_mb2(&m, &info), E_OK);
     assert_int_equal(m.n, ARRAY_SIZE(e) - 1); /* the zero-length entry is gone */
     assert_int_equal(memmap_normalize(&m), E_OK);
-    EXPECT_MAP(&m, {0x0, 0xa0000, AV, NULL}, {0x100000, 0x800000, AV, NULL},
-               {0x800000, 0x808000, NVS, NULL}, {0x808000, 0x810000, AV, NULL},
-               {0x810000, 0x900000, NVS, NULL}, {0x900000, 0x7400000, AV, NULL},
-               {0x7400000, 0x7420000, ACPI, NULL}, {0x7420000, 0x7e20000, AV, NULL},
-               {0x7e20000, 0x7e21000, 20, NULL}, {0x7e21000, 0x8000000, RS, NULL},
-               {0xffc00000, 0x100000000, RS, NULL}, {0x100000000, 0x140000000, AV, NULL});
+    EXPECT_MAP(&m, {0x0, 0xa0000, AV, NONE}, {0x100000, 0x800000, AV, NONE},
+               {0x800000, 0x808000, NVS, NONE}, {0x808000, 0x810000, AV, NONE},
+               {0x810000, 0x900000, NVS, NONE}, {0x900000, 0x7400000, AV, NONE},
+               {0x7400000, 0x7420000, ACPI, NONE}, {0x7420000, 0x7e20000, AV, NONE},
+               {0x7e20000, 0x7e21000, 20, NONE}, {0x7e21000, 0x8000000, RS, NONE},
+               {0xffc00000, 0x100000000, RS, NONE}, {0x100000000, 0x140000000, AV, NONE});
 }
 
 static void test_from_mb2_no_mmap(void **state)
@@ -347,8 +370,8 @@ static void test_from_mb2_many_entries(void **state)
     assert_int_equal(memmap_from_mb2(&m, &info), E_OK);
     assert_int_equal(memmap_normalize(&m), E_OK);
     /* NVS at [0x100000 + 150 * 0x1800, +0x1800) = [0x1e1000, 0x1e2800) */
-    EXPECT_MAP(&m, {0x100000, 0x1e1000, AV, NULL}, {0x1e1000, 0x1e2800, NVS, NULL},
-               {0x1e3000, 0x100000 + 300 * 0x1800, AV, NULL});
+    EXPECT_MAP(&m, {0x100000, 0x1e1000, AV, NONE}, {0x1e1000, 0x1e2800, NVS, NONE},
+               {0x1e3000, 0x100000 + 300 * 0x1800, AV, NONE});
 
     for (size_t i = 0; i < 300; i++)
         e[i] = (struct mbb_ent){i * 0x2000, 0x1000, i % 2 ? RS : AV}; /* disjoint */
@@ -365,78 +388,97 @@ static void bios(struct memmap *m)
     assert_int_equal(memmap_normalize(m), E_OK);
 }
 
+/*
+ *   100000   106000     200000 201000                7fdf000 7fe0000
+ *   |KIMG....|RAM.......|MODULE|RAM..................|TABLES|RS ...
+ * reservations at a range's start (rounded outward to pages), in its middle and at its top
+ * edge each split the RAM range they lie in; a whole range reserved keeps the entry count.
+ */
 static void test_reserve_inside_and_edges(void **state)
 {
     (void)state;
     struct memmap m;
     bios(&m);
     /* unaligned both ends: rounded outward */
-    assert_int_equal(memmap_reserve(&m, 0x100010, 0x105123, "kernel image"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x100010, 0x105123, KIMG), E_OK);
     /* at the top edge of a range */
-    assert_int_equal(memmap_reserve(&m, 0x7fdf000, 0x7fe0000, "page tables"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x7fdf000, 0x7fe0000, TABLES), E_OK);
     /* in the middle */
-    assert_int_equal(memmap_reserve(&m, 0x200000, 0x201000, "module: initrd"), E_OK);
-    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NULL}, {0x9fc00, 0xa0000, RS, NULL},
-               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x106000, AV, "kernel image"},
-               {0x106000, 0x200000, AV, NULL}, {0x200000, 0x201000, AV, "module: initrd"},
-               {0x201000, 0x7fdf000, AV, NULL}, {0x7fdf000, 0x7fe0000, AV, "page tables"},
-               {0x7fe0000, 0x8000000, RS, NULL}, {0xfffc0000, 0x100000000, RS, NULL});
+    assert_int_equal(memmap_reserve(&m, 0x200000, 0x201000, MODULE), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NONE}, {0x9fc00, 0xa0000, RS, NONE},
+               {0xf0000, 0x100000, RS, NONE}, {0x100000, 0x106000, AV, KIMG},
+               {0x106000, 0x200000, AV, NONE}, {0x200000, 0x201000, AV, MODULE},
+               {0x201000, 0x7fdf000, AV, NONE}, {0x7fdf000, 0x7fe0000, AV, TABLES},
+               {0x7fe0000, 0x8000000, RS, NONE}, {0xfffc0000, 0x100000000, RS, NONE});
 
     /* a whole range */
     bios(&m);
-    assert_int_equal(memmap_reserve(&m, 0x0, 0x9f000, "low"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x0, 0x9f000, LOW1M), E_OK);
     assert_int_equal(m.r[0].end, 0x9f000);
-    assert_string_equal(m.r[0].reason, "low");
+    assert_int_equal(m.r[0].resv, LOW1M);
     assert_int_equal(m.n, 6);
 }
 
+/*
+ *   0        9f000 9fc00 a0000   f0000  100000 102000
+ *   |LOW1M   |     |RS   |       |RS    |LOW1M |RAM ...
+ * one reservation across RAM, a hole and firmware ranges marks only the RAM in it; reserving
+ * outside RAM or over an earlier reservation changes nothing.
+ */
 static void test_reserve_spanning_and_outside(void **state)
 {
     (void)state;
     struct memmap m;
     bios(&m);
     /* spans RAM, a firmware hole, reserved ranges and the start of the next RAM range */
-    assert_int_equal(memmap_reserve(&m, 0x0, 0x102000, "first 1 MiB+"), E_OK);
-    EXPECT_MAP(&m, {0x0, 0x9f000, AV, "first 1 MiB+"}, {0x9fc00, 0xa0000, RS, NULL},
-               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x102000, AV, "first 1 MiB+"},
-               {0x102000, 0x7fe0000, AV, NULL}, {0x7fe0000, 0x8000000, RS, NULL},
-               {0xfffc0000, 0x100000000, RS, NULL});
+    assert_int_equal(memmap_reserve(&m, 0x0, 0x102000, LOW1M), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, LOW1M}, {0x9fc00, 0xa0000, RS, NONE},
+               {0xf0000, 0x100000, RS, NONE}, {0x100000, 0x102000, AV, LOW1M},
+               {0x102000, 0x7fe0000, AV, NONE}, {0x7fe0000, 0x8000000, RS, NONE},
+               {0xfffc0000, 0x100000000, RS, NONE});
     struct memmap before = m;
 
     /* outside RAM (MMIO, a hole, firmware-reserved): nothing changes */
-    assert_int_equal(memmap_reserve(&m, 0xfee00000, 0xfee01000, "lapic"), E_OK);
-    assert_int_equal(memmap_reserve(&m, 0xfffc0000, 0x100000000, "bios rom"), E_OK);
-    assert_int_equal(memmap_reserve(&m, 0x200000000, TOP, "high"), E_OK);
-    /* already reserved by the kernel: the first reason stays */
-    assert_int_equal(memmap_reserve(&m, 0x100000, 0x101000, "again"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0xfee00000, 0xfee01000, MODULE), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0xfffc0000, 0x100000000, MODULE), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x200000000, TOP, MODULE), E_OK);
+    /* already reserved by the kernel: the first reservation stays */
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x101000, MODULE), E_OK);
     expect_same(&m, &before);
 
     /* the whole address space */
-    assert_int_equal(memmap_reserve(&m, 0, TOP, "all"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0, TOP, PMMMETA), E_OK);
     for (size_t i = 0; i < m.n; i++)
         assert_false(memmap_is_usable(&m.r[i]));
-    assert_string_equal(m.r[4].reason, "all");
+    assert_int_equal(m.r[4].resv, PMMMETA);
 }
 
+/*
+ *   300000        302000   303000
+ *   |TABLES|TABLES|MB2INFO |RAM ...
+ * two adjacent reservations of one kind merge into one range, a different kind does not; bad
+ * arguments change nothing.
+ */
 static void test_reserve_merges_and_args(void **state)
 {
     (void)state;
     struct memmap m;
     bios(&m);
-    static const char a[] = "boot page tables";
+    const enum memmap_resv a = TABLES;
     assert_int_equal(memmap_reserve(&m, 0x300000, 0x301000, a), E_OK);
     assert_int_equal(memmap_reserve(&m, 0x301000, 0x302000, a), E_OK);
-    assert_int_equal(memmap_reserve(&m, 0x302000, 0x303000, "other"), E_OK);
-    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NULL}, {0x9fc00, 0xa0000, RS, NULL},
-               {0xf0000, 0x100000, RS, NULL}, {0x100000, 0x300000, AV, NULL},
-               {0x300000, 0x302000, AV, a}, {0x302000, 0x303000, AV, "other"},
-               {0x303000, 0x7fe0000, AV, NULL}, {0x7fe0000, 0x8000000, RS, NULL},
-               {0xfffc0000, 0x100000000, RS, NULL});
+    assert_int_equal(memmap_reserve(&m, 0x302000, 0x303000, MB2INFO), E_OK);
+    EXPECT_MAP(&m, {0x0, 0x9f000, AV, NONE}, {0x9fc00, 0xa0000, RS, NONE},
+               {0xf0000, 0x100000, RS, NONE}, {0x100000, 0x300000, AV, NONE},
+               {0x300000, 0x302000, AV, a}, {0x302000, 0x303000, AV, MB2INFO},
+               {0x303000, 0x7fe0000, AV, NONE}, {0x7fe0000, 0x8000000, RS, NONE},
+               {0xfffc0000, 0x100000000, RS, NONE});
 
     struct memmap before = m;
-    assert_int_equal(memmap_reserve(&m, 0x2000, 0x1000, "backwards"), E_INVAL);
-    assert_int_equal(memmap_reserve(&m, 0x1000, 0x2000, NULL), E_INVAL);
-    assert_int_equal(memmap_reserve(&m, 0x1000, 0x1000, "empty"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x2000, 0x1000, KIMG), E_INVAL);
+    assert_int_equal(memmap_reserve(&m, 0x1000, 0x2000, NONE), E_INVAL);
+    assert_int_equal(memmap_reserve(&m, 0x1000, 0x2000, MEMMAP_RESV_COUNT), E_INVAL);
+    assert_int_equal(memmap_reserve(&m, 0x1000, 0x1000, KIMG), E_OK);
     expect_same(&m, &before);
 }
 
@@ -451,13 +493,13 @@ static void test_reserve_nospc(void **state)
     assert_int_equal(m.n, MEMMAP_MAX - 1);
     struct memmap before = m;
     /* the middle of a range needs two more entries: refused, nothing changed */
-    assert_int_equal(memmap_reserve(&m, 0x1000, 0x2000, "x"), E_NOSPC);
+    assert_int_equal(memmap_reserve(&m, 0x1000, 0x2000, KIMG), E_NOSPC);
     expect_same(&m, &before);
     /* an edge needs one */
-    assert_int_equal(memmap_reserve(&m, 0x0, 0x1000, "x"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x0, 0x1000, KIMG), E_OK);
     assert_int_equal(m.n, MEMMAP_MAX);
-    EXPECT_PREFIX(&m, {0x0, 0x1000, AV, "x"}, {0x1000, 0x8000, AV, NULL},
-                  {0x10000, 0x18000, RS, NULL}, {0x20000, 0x28000, AV, NULL});
+    EXPECT_PREFIX(&m, {0x0, 0x1000, AV, KIMG}, {0x1000, 0x8000, AV, NONE},
+                  {0x10000, 0x18000, RS, NONE}, {0x20000, 0x28000, AV, NONE});
 }
 
 /* ---- queries --------------------------------------------------------------------- */
@@ -472,7 +514,7 @@ static void test_find_free(void **state)
                                 {0x100000000, 0x40000000, AV}};
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
-    assert_int_equal(memmap_reserve(&m, 0x10000, 0x11000, "k"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x10000, 0x11000, KIMG), E_OK);
     uint64_t a = 0;
     assert_true(memmap_find_free(&m, 0x1000, 0x1000, TOP, &a));
     assert_int_equal(a, 0x1000);
@@ -502,7 +544,7 @@ static void test_totals_and_usable(void **state)
     (void)state;
     struct memmap m;
     bios(&m);
-    assert_int_equal(memmap_reserve(&m, 0x100000, 0x180000, "kernel image"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x180000, KIMG), E_OK);
     struct memmap_totals t;
     memmap_totals(&m, &t);
     assert_int_equal(t.usable, 0x9f000 + (0x7fe0000 - 0x180000));
@@ -514,35 +556,27 @@ static void test_totals_and_usable(void **state)
     memmap_totals(&m, &t);
     assert_int_equal(t.usable + t.kernel_reserved + t.firmware_reserved + t.usable_top, 0);
 
-    struct memmap_range r = {0, 0x1000, AV, NULL};
+    struct memmap_range r = {0, 0x1000, AV, NONE};
     assert_true(memmap_is_usable(&r));
-    r.reason = "x";
+    r.resv = KIMG;
     assert_false(memmap_is_usable(&r));
-    r = (struct memmap_range){0, 0x1000, ACPI, NULL};
+    r = (struct memmap_range){0, 0x1000, ACPI, NONE};
     assert_false(memmap_is_usable(&r));
 }
 
-static void test_size_str(void **state)
+/* Every kind has a printed name; the boot output and pmm's panics use these. */
+static void test_resv_names(void **state)
 {
     (void)state;
-    char b[32];
-    const struct {
-        uint64_t v;
-        const char *s;
-    } cases[] = {
-        {0, "0 B"},
-        {1023, "1023 B"},
-        {1024, "1.0 KiB"},
-        {0x9f000, "636.0 KiB"},
-        {0x7ee0000, "126.8 MiB"},
-        {3 * GiB / 2, "1.5 GiB"},
-        {0x40000000000, "4.0 TiB"},
-        {TOP, "15.9 EiB"},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        memmap_size_str(cases[i].v, b, sizeof(b));
-        assert_string_equal(b, cases[i].s);
-    }
+    assert_string_equal(memmap_resv_name(NONE), "none");
+    assert_string_equal(memmap_resv_name(LOW1M), "first 1 MiB (BIOS, real mode)");
+    assert_string_equal(memmap_resv_name(KIMG), "kernel image");
+    assert_string_equal(memmap_resv_name(TABLES), "boot page tables");
+    assert_string_equal(memmap_resv_name(MB2INFO), "multiboot2 info");
+    assert_string_equal(memmap_resv_name(MODULE), "boot module");
+    assert_string_equal(memmap_resv_name(PMMMETA), "frame allocator metadata");
+    assert_string_equal(memmap_resv_name(MEMMAP_RESV_COUNT), "unknown");
+    assert_string_equal(memmap_resv_name((enum memmap_resv)-1), "unknown");
 }
 
 static void test_print(void **state)
@@ -554,7 +588,7 @@ static void test_print(void **state)
                                 {0x7fe1000, 0x1000, ACPI}, {0x8000000, 0x1000, BAD}};
     load(&m, e, ARRAY_SIZE(e));
     assert_int_equal(memmap_normalize(&m), E_OK);
-    assert_int_equal(memmap_reserve(&m, 0x100000, 0x180000, "kernel image"), E_OK);
+    assert_int_equal(memmap_reserve(&m, 0x100000, 0x180000, KIMG), E_OK);
     capture_begin();
     memmap_print(&m);
     const char *out = capture_end();
@@ -596,7 +630,7 @@ int main(void)
         cmocka_unit_test(test_reserve_nospc),
         cmocka_unit_test(test_find_free),
         cmocka_unit_test(test_totals_and_usable),
-        cmocka_unit_test(test_size_str),
+        cmocka_unit_test(test_resv_names),
         cmocka_unit_test(test_print),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for mm/multiboot2.c: valid BIOS- and UEFI-like structures, and each way the
  * header, the tag framing and each known tag can be broken. Structures are built by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for boot/options.c: what each option does, that an option reported as
  * ignored changes nothing, what a repeated option means, long lines, and that words are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for mm/pmm.c: allocation over maps with holes and reservations, RAM above
  * 4 GiB, exhaustion, LIFO reuse, lazy init, every misuse panic, fault injection, stats.
@@ -11,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "mm/pmm.h"
 #include "sim_phys.h"
 
@@ -25,7 +26,8 @@ static int sim_setup(void **state)
 
 /* ---- building normalised maps by hand (mm/memmap.c is not used here) ---- */
 
-static void add(struct memmap *m, uint64_t start, uint64_t end, uint32_t type, const char *why)
+static void add(struct memmap *m, uint64_t start, uint64_t end, uint32_t type,
+                enum memmap_resv why)
 {
     assert_true(m->n < MEMMAP_MAX);
     m->r[m->n++] = (struct memmap_range){start, end, type, why};
@@ -33,23 +35,23 @@ static void add(struct memmap *m, uint64_t start, uint64_t end, uint32_t type, c
 
 static void usable(struct memmap *m, uint64_t start, uint64_t end)
 {
-    add(m, start, end, MB2_MEM_AVAILABLE, NULL);
+    add(m, start, end, MB2_MEM_AVAILABLE, MEMMAP_RESV_NONE);
 }
 
 /* Carves [start, end) out of the usable range containing it, labelled why. */
-static void reserve(struct memmap *m, uint64_t start, uint64_t end, const char *why)
+static void reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_resv why)
 {
     for (size_t i = 0; i < m->n; i++) {
         struct memmap_range r = m->r[i];
-        if (r.type != MB2_MEM_AVAILABLE || r.reason || start < r.start || end > r.end)
+        if (r.type != MB2_MEM_AVAILABLE || r.resv != MEMMAP_RESV_NONE || start < r.start || end > r.end)
             continue;
         struct memmap_range parts[3];
         size_t k = 0;
         if (r.start < start)
-            parts[k++] = (struct memmap_range){r.start, start, r.type, NULL};
+            parts[k++] = (struct memmap_range){r.start, start, r.type, MEMMAP_RESV_NONE};
         parts[k++] = (struct memmap_range){start, end, r.type, why};
         if (end < r.end)
-            parts[k++] = (struct memmap_range){end, r.end, r.type, NULL};
+            parts[k++] = (struct memmap_range){end, r.end, r.type, MEMMAP_RESV_NONE};
         assert_true(m->n + k - 1 <= MEMMAP_MAX);
         memmove(&m->r[i + k], &m->r[i + 1], (m->n - i - 1) * sizeof(m->r[0]));
         memcpy(&m->r[i], parts, k * sizeof(parts[0]));
@@ -65,7 +67,7 @@ static void init_at(struct pmm *p, struct memmap *m, uint64_t meta)
 {
     uint64_t size = pmm_metadata_size(m);
     assert_true(size > 0 && size % PAGE_SIZE == 0);
-    reserve(m, meta, meta + size, "pmm metadata");
+    reserve(m, meta, meta + size, MEMMAP_RESV_PMM_METADATA);
     assert_true(pmm_metadata_size(m) <= size);
     assert_int_equal(pmm_init(p, m, pa(meta)), E_OK);
 }
@@ -75,7 +77,7 @@ static bool is_usable(const struct memmap *m, uint64_t f)
     for (size_t i = 0; i < m->n; i++) {
         const struct memmap_range *r = &m->r[i];
         if (f >= r->start && f + PAGE_SIZE <= r->end)
-            return r->type == MB2_MEM_AVAILABLE && r->reason == NULL;
+            return r->type == MB2_MEM_AVAILABLE && r->resv == MEMMAP_RESV_NONE;
     }
     return false;
 }
@@ -84,7 +86,7 @@ static uint64_t usable_frames(const struct memmap *m)
 {
     uint64_t n = 0;
     for (size_t i = 0; i < m->n; i++)
-        if (m->r[i].type == MB2_MEM_AVAILABLE && !m->r[i].reason)
+        if (m->r[i].type == MB2_MEM_AVAILABLE && m->r[i].resv == MEMMAP_RESV_NONE)
             n += (m->r[i].end - m->r[i].start) / PAGE_SIZE;
     return n;
 }
@@ -104,17 +106,17 @@ static void check_stats(const struct pmm *p, uint64_t total, uint64_t used, uint
 static void holey_pmm(struct pmm *p, struct memmap *m)
 {
     memset(m, 0, sizeof(*m));
-    add(m, 0x0, 0x9f000, MB2_MEM_AVAILABLE, "first 1 MiB");
-    add(m, 0x9f000, 0x100000, MB2_MEM_RESERVED, NULL);
+    add(m, 0x0, 0x9f000, MB2_MEM_AVAILABLE, MEMMAP_RESV_LOW_1M);
+    add(m, 0x9f000, 0x100000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE);
     usable(m, 0x100000, 0x400000);
-    add(m, 0x400000, 0x410000, MB2_MEM_ACPI_RECLAIMABLE, NULL);
+    add(m, 0x400000, 0x410000, MB2_MEM_ACPI_RECLAIMABLE, MEMMAP_RESV_NONE);
     /* hole [0x410000, 0x500000) */
     usable(m, 0x500000, 0x800000);
-    add(m, 0x800000, 0x801000, MB2_MEM_NVS, NULL);
+    add(m, 0x800000, 0x801000, MB2_MEM_NVS, MEMMAP_RESV_NONE);
     usable(m, 0x801000, 0x900000);
-    add(m, 0x900000, 0x902000, 20, NULL); /* a type the firmware made up */
+    add(m, 0x900000, 0x902000, 20, MEMMAP_RESV_NONE); /* a type the firmware made up */
     usable(m, 0x902000, 0xa00000);
-    reserve(m, 0x100000, 0x140000, "kernel image");
+    reserve(m, 0x100000, 0x140000, MEMMAP_RESV_KERNEL_IMAGE);
     init_at(p, m, 0x500000);
 }
 
@@ -199,9 +201,9 @@ static void test_above_4g(void **state)
 {
     (void)state;
     struct memmap m = {0};
-    add(&m, 0, 0x100000, MB2_MEM_RESERVED, NULL);
+    add(&m, 0, 0x100000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE);
     usable(&m, 0x100000, 0x800000);
-    add(&m, 0xc0000000, 0x100000000, MB2_MEM_RESERVED, NULL); /* PCI hole */
+    add(&m, 0xc0000000, 0x100000000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE); /* PCI hole */
     usable(&m, 0x100000000, 0x100400000);
     usable(&m, 60 * GiB, 60 * GiB + 0x100000);
     struct pmm p;
@@ -252,9 +254,9 @@ static void test_lazy_init_64g(void **state)
 {
     (void)state;
     struct memmap m = {0};
-    add(&m, 0, 0x100000, MB2_MEM_RESERVED, NULL);
+    add(&m, 0, 0x100000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE);
     usable(&m, 0x100000, 0xc0000000);
-    add(&m, 0xc0000000, 0x100000000, MB2_MEM_RESERVED, NULL);
+    add(&m, 0xc0000000, 0x100000000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE);
     usable(&m, 0x100000000, SIM_SIZE);
     struct pmm p;
     uint64_t meta = 0x1000000, size = pmm_metadata_size(&m);
@@ -313,14 +315,14 @@ static void test_misuse_panics(void **state)
     paddr_t a = holey_pmm_one_frame(&p, &m);
 
     EXPECT_PANIC(pmm_free(&p, pa(pa_val(a) + 8)), "pmm_free: 0x140008 is not page-aligned");
-    EXPECT_PANIC(pmm_free(&p, pa(0x1000)), "pmm_free: 0x1000 is reserved (first 1 MiB)");
+    EXPECT_PANIC(pmm_free(&p, pa(0x1000)), "pmm_free: 0x1000 is reserved (first 1 MiB (BIOS, real mode))");
     EXPECT_PANIC(pmm_free(&p, pa(0x100000)), "pmm_free: 0x100000 is reserved (kernel image)");
     EXPECT_PANIC(pmm_free(&p, pa(0xa00000)), "pmm_free: 0xa00000 is outside RAM"); /* above */
     EXPECT_PANIC(pmm_free(&p, pa(0x420000)), "pmm_free: 0x420000 is outside RAM"); /* hole */
     EXPECT_PANIC(pmm_free(&p, pa(0x400000)), "pmm_free: 0x400000 is reserved (ACPI reclaimable)");
     EXPECT_PANIC(pmm_free(&p, pa(0x800000)), "pmm_free: 0x800000 is reserved (ACPI NVS)");
     EXPECT_PANIC(pmm_free(&p, pa(0x901000)), "pmm_free: 0x901000 is reserved (firmware type 20)");
-    EXPECT_PANIC(pmm_free(&p, pa(0x500000)), "pmm_free: 0x500000 is reserved (pmm metadata)");
+    EXPECT_PANIC(pmm_free(&p, pa(0x500000)), "pmm_free: 0x500000 is reserved (frame allocator metadata)");
     EXPECT_PANIC(pmm_free(&p, pa(0x9ff000)), "pmm_free: double free of frame 0x9ff000");
     pmm_free(&p, a);
     EXPECT_PANIC(pmm_free(&p, a), "pmm_free: double free of frame 0x140000");
@@ -347,7 +349,7 @@ static void test_reserved_reason_in_span(void **state)
     /* "kernel image" lies inside the span here: the panic names it. */
     struct memmap m = {0};
     usable(&m, 0x100000, 0x400000);
-    reserve(&m, 0x200000, 0x240000, "kernel image");
+    reserve(&m, 0x200000, 0x240000, MEMMAP_RESV_KERNEL_IMAGE);
     struct pmm p;
     init_at(&p, &m, 0x100000);
     EXPECT_PANIC(pmm_free(&p, pa(0x201000)), "pmm_free: 0x201000 is reserved (kernel image)");
@@ -417,12 +419,12 @@ static void test_release(void **state)
 {
     (void)state;
     struct memmap m = {0};
-    add(&m, 0, 0x100000, MB2_MEM_AVAILABLE, "first 1 MiB");
-    add(&m, 0x100000, 0x110000, MB2_MEM_AVAILABLE, "kernel image");
-    add(&m, 0x110000, 0x113000, MB2_MEM_AVAILABLE, "boot page tables");
-    add(&m, 0x113000, 0x120000, MB2_MEM_AVAILABLE, "kernel image");
+    add(&m, 0, 0x100000, MB2_MEM_AVAILABLE, MEMMAP_RESV_LOW_1M);
+    add(&m, 0x100000, 0x110000, MB2_MEM_AVAILABLE, MEMMAP_RESV_KERNEL_IMAGE);
+    add(&m, 0x110000, 0x113000, MB2_MEM_AVAILABLE, MEMMAP_RESV_BOOT_TABLES);
+    add(&m, 0x113000, 0x120000, MB2_MEM_AVAILABLE, MEMMAP_RESV_KERNEL_IMAGE);
     usable(&m, 0x120000, 0x200000);
-    add(&m, 0x200000, 0x201000, MB2_MEM_NVS, NULL);
+    add(&m, 0x200000, 0x201000, MB2_MEM_NVS, MEMMAP_RESV_NONE);
     usable(&m, 0x300000, 0x400000);
     struct pmm p;
     init_at(&p, &m, 0x120000);
@@ -495,7 +497,7 @@ static void test_init_errors(void **state)
     struct memmap m = {0};
     assert_int_equal(pmm_metadata_size(&m), 0);
     assert_int_equal(pmm_init(&p, &m, pa(0)), E_NOMEM); /* no RAM */
-    add(&m, 0, 0x100000, MB2_MEM_RESERVED, NULL);
+    add(&m, 0, 0x100000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE);
     assert_int_equal(pmm_init(&p, &m, pa(0)), E_NOMEM);
 
     memset(&m, 0, sizeof(m));
@@ -505,7 +507,7 @@ static void test_init_errors(void **state)
 
     memset(&m, 0, sizeof(m));
     usable(&m, 0x100000, 0x300000);
-    add(&m, 0x200000, 0x400000, MB2_MEM_RESERVED, NULL); /* overlapping */
+    add(&m, 0x200000, 0x400000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE); /* overlapping */
     assert_int_equal(pmm_init(&p, &m, pa(0x1000)), E_INVAL);
 
     memset(&m, 0, sizeof(m));
@@ -517,7 +519,7 @@ static void test_init_errors(void **state)
     assert_int_equal(pmm_metadata_size(&m), PAGE_SIZE);
     assert_int_equal(pmm_init(&p, &m, pa(0x100000)), E_INVAL); /* metadata not reserved */
     assert_int_equal(pmm_init(&p, &m, pa(0x2ff000)), E_INVAL);
-    reserve(&m, 0x100000, 0x101000, "pmm metadata");
+    reserve(&m, 0x100000, 0x101000, MEMMAP_RESV_PMM_METADATA);
     assert_int_equal(pmm_init(&p, &m, pa(0x100004)), E_INVAL);           /* misaligned */
     assert_int_equal(pmm_init(&p, &m, pa(UINT64_MAX & ~7ull)), E_INVAL); /* wraps */
     assert_int_equal(pmm_init(&p, &m, pa(0x100000)), E_OK);

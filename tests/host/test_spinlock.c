@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host tests for lib/spinlock.h with threads as CPUs (tests/common/host_irq.c): the lock
  * spins under contention and excludes, saves and restores the interrupt flag, and panics

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/install/apt_sources.py [ROOT] - this machine's Debian archives, from its apt sources.
 
 Reads ROOT/etc/apt/sources.list and ROOT/etc/apt/sources.list.d/*.list (one-line format:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/install/fresh_debian.sh [BUILD_DIR] - the fresh-install check: the README's two
 # commands on a minimal Debian 12, as a new user would run them. Needs root (debootstrap,
 # chroot, mount); ctest runs it under the label `install` (not in the default run), and

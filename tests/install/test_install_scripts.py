@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/install/test_install_scripts.py SRC - checks of the installation helpers that need
 neither root nor the network (ctest install.scripts, label host):
 

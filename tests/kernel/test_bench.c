@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_bench.c - in-kernel benchmarks (ctest label bench, not in the default
  * run): rdtsc cycles for the frame allocator, the page mapper and the heap, printed as
@@ -6,12 +7,12 @@
  * the same run (an empty loop of the same shape, and a memcpy of the same bytes).
  */
 #include "arch/x86_64/cpu.h"
+#include "kernel/kheap.h"
+#include "kernel/kmem.h"
+#include "kernel/ktest.h"
+#include "lib/alloc.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
-#include "mm/alloc.h"
-#include "mm/kheap.h"
-#include "mm/kmem.h"
-#include "tests/kernel/ktest.h"
 
 #define RUNS 7
 #define OPS 2048

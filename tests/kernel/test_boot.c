@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_boot.c - the skeleton's own tests: console output, exceptions,
  * panics and the stack guard. (boot.demo, boot.uefi_demo and boot.no_long_mode are
@@ -5,10 +6,10 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
+#include "kernel/ktest.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
-#include "tests/kernel/ktest.h"
 
 /* Many lines, long lines (wider than the 80-column VGA screen, so it wraps and
  * scrolls), and every conversion the boot output uses. The harness checks the last

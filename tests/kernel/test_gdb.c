@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_gdb.c - kernels for the GDB tests (tests/gdb/CMakeLists.txt).
  *
@@ -11,17 +12,17 @@
  */
 #include <stdint.h>
 
+#include "kernel/kheap.h"
+#include "kernel/kmem.h"
+#include "kernel/ktest.h"
+#include "lib/alloc.h"
+#include "lib/collections/kvec.h"
 #include "lib/kprintf.h"
-#include "lib/kvec.h"
 #include "lib/string.h"
 #include "lib/types.h"
-#include "mm/alloc.h"
 #include "mm/heap.h"
-#include "mm/kheap.h"
-#include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
-#include "tests/kernel/ktest.h"
 
 #define NBLOCKS 48
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_heap.c - the kernel heap in QEMU: blog_os's heap tests through the
  * global allocator and the collections, then what blog_os does not test: the set-once
@@ -19,18 +20,17 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/timer.h"
-#include "lib/kbox.h"
+#include "kernel/kheap.h"
+#include "kernel/kmem.h"
+#include "kernel/ktest.h"
+#include "lib/alloc.h"
+#include "lib/collections/kbox.h"
+#include "lib/collections/krc.h"
+#include "lib/collections/kstring.h"
+#include "lib/collections/kvec.h"
 #include "lib/kprintf.h"
-#include "lib/krc.h"
-#include "lib/kstring.h"
-#include "lib/kvec.h"
 #include "lib/string.h"
-#include "mm/alloc.h"
 #include "mm/heap.h"
-#include "mm/kheap.h"
-#include "mm/kmem.h"
-#include "mm/kphys.h"
-#include "tests/kernel/ktest.h"
 
 #define BLOCK_HDR 16u /* heap.c: every block starts with { size_flags, canary } */
 #define BLOCK_OVERHEAD (BLOCK_HDR + (MBHEAP_DEBUG_BUILD ? 16u : 0u)) /* + debug trailer */
@@ -356,6 +356,13 @@ static void krc_noop(void *obj)
     (void)obj;
 }
 
+/*
+ *   HEAP_START                                      HEAP_START + heap size
+ *   [boxes, vecs, strings, rcs ... in use][free tail]
+ *   [one free block ...........................................]  after freeing them all
+ * every allocation given back leaves one free block of the whole heap: a request of exactly
+ * its usable size gets it without growth, one byte more makes the heap grow.
+ */
 KTEST(heap, free_all_then_whole)
 {
     heap_pristine();
@@ -424,6 +431,12 @@ static struct {
     size_t size, align;
 } grow_blocks[GROW_MAX_BLOCKS];
 
+/*
+ *   HEAP_START        + 100 KiB (mapped at init)          + grown pages ...   heap_max
+ *   [blocks .........][blocks in pages mapped by growth ..................]  |
+ * allocations beyond the initial region make the heap map more pages at its end; every
+ * block keeps its alignment and contents, and the heap keeps what it grew once all are freed.
+ */
 KTEST(heap, grow)
 {
     heap_pristine();

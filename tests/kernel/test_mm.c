@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kernel/test_mm.c - the frame allocator and the page mapper in the running kernel:
  * every frame of RAM, RAM above 4 GiB, mappings written through and read back via the
@@ -7,14 +8,14 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/timer.h"
+#include "kernel/direct_map.h"
+#include "kernel/kheap.h"
+#include "kernel/kmem.h"
+#include "kernel/ktest.h"
+#include "lib/alloc.h"
 #include "lib/irq.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
-#include "mm/alloc.h"
-#include "mm/kheap.h"
-#include "mm/kmem.h"
-#include "mm/kphys.h"
-#include "tests/kernel/ktest.h"
 
 /* What pmm.exhaust writes at the start of every frame it holds: the frames form a list
  * through the direct map, newest first, each tagged with its allocation index. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # In-kernel benchmarks (tests/kernel/test_bench.c): rdtsc tables printed to the serial log,
 # for information (label bench: not in the default run). The ctest names end in .qemu to
 # tell them from the host benchmarks of the same cores; `ctest -L bench -V` shows the tables.

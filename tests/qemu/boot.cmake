@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Boot tests (the skeleton): console, exceptions, panics, the demo under BIOS and UEFI,
 # and the trampoline's CPU check.
 mbheap_ktests(boot.breakpoint boot.should_panic)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/qemu/heap.cmake - the kernel heap's in-kernel tests (tests/kernel/test_heap.c),
 # one QEMU boot each; included by tests/qemu/CMakeLists.txt.
 

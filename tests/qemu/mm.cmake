@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Physical memory and page mapper tests, and the robustness matrix: the demo and the
 # memory tests booted with different RAM sizes, under BIOS and UEFI. --check-ram makes the
 # runner compare the frame allocator's usable RAM (boot output) with QEMU's -m.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/qemu/run_qemu.py - boots the mbheap ISO in QEMU for one ctest test.
 
 The kernel's command line reaches it through QEMU's fw_cfg (file "opt/mbheap/cmdline",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/realworld/fork.c - fork while other threads are inside malloc.
  *

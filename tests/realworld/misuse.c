@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/realworld/misuse.c - one deliberate misuse of the malloc API per run, so that the
  * runner can check that the shim dies with SIGABRT and the heap's own message naming the

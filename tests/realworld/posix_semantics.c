@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/realworld/posix_semantics.c - the C/POSIX/glibc contract of the malloc family, checked
  * value by value. ctest runs it twice: under libmbheap_malloc.so (`--expect mbheap`: the

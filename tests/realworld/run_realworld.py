@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tests/realworld/run_realworld.py - runs real programs on libmbheap_malloc.so and checks them.
 
   run <program>   runs the program twice, on glibc's malloc and with the shim preloaded
@@ -13,6 +14,20 @@
   signal-exit     exit() from a signal handler that interrupts malloc: must not hang.
   bench           every program without the shim, with it, and with it and MBHEAP_CHECK: a
                   wall-time table, the fastest of --repeat runs (outputs are still compared).
+  rlimit          python, sort and awk under RLIMIT_AS = 250000 kB (ulimit -v), on glibc and
+                  on the shim: the same output; and memory.c's fill: the shim's heap gets
+                  at least 90% of what glibc's malloc gets of the limit.
+  enomem          memory.c's huge requests, 60 GiB and more than the machine's RAM + swap:
+                  the same outcome on both (NULL and ENOMEM unless the kernel overcommits
+                  always), and the program goes on; a run whose RSS passes 1 GiB is killed.
+  log             MBHEAP_LOG=path: the report lines of a program, of its 60 forked children
+                  and of exec'd programs land in the file, whole and with their pids, and
+                  stderr stays clean; a path that cannot be opened is said once on stderr.
+  rss             peak and exit RSS (rss_probe.c) of python, gcc, sqlite3, sort, awk and
+                  memory.c's 1 GiB loop on glibc and on the shim, and calloc(1, 1 GiB)'s
+                  VmRSS before it is touched: a table (a printout, never a verdict).
+  calloc-rss      calloc(1, 1 GiB) must leave the shim's VmRSS less than 4 MiB higher before
+                  the program touches the block (glibc's figure shown beside it).
 
 Inputs are generated deterministically (fixed seeds) under --work/<program>/.
 """
@@ -21,16 +36,22 @@ import hashlib
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 FINAL_RE = re.compile(r"^mbheap: final heap_check ok: (\d+) operations, (\d+) live blocks")
 STATS_RE = re.compile(r"^mbheap: stats: .* live (\d+), high water \d+, allocs (\d+), "
                       r"frees (\d+), operations (\d+)$")
 TIMEOUT = 120  # seconds per run (ctest's limit for a test, two runs, is 300)
+GIB = 1 << 30
+LIMIT_AS_KB = 250000  # the RLIMIT_AS of the rlimit test, as `ulimit -v 250000` sets it
+RSS_GUARD_KB = 1 << 20  # enomem: a run whose VmRSS passes 1 GiB is killed
+CALLOC_RSS_MAX_KB = 4096  # calloc-rss: VmRSS growth allowed for an untouched calloc(1, 1 GiB)
 
 
 class Program:
@@ -173,25 +194,69 @@ def clean_env():
     return env
 
 
-def run_once(a, prog, tag, shim, check):
-    """Runs prog once in a fresh --work/<name>/<tag>; returns (result, seconds, out dir)."""
+def child_setup(limit_as_kb, guarded):
+    """What the child does before exec: RLIMIT_AS (soft and hard, as `ulimit -v` sets
+    them); a guarded run also makes itself the OOM killer's first choice."""
+    def setup():
+        if limit_as_kb:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_as_kb * 1024, limit_as_kb * 1024))
+        if guarded:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("1000")
+    return setup
+
+
+def rss_guard(pid, limit_kb, done, tripped):
+    """Kills the process group pid leads when pid's VmRSS passes limit_kb: a malloc that
+    hands out memory the system cannot back must not take the machine down with it."""
+    while not done.is_set():
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                rss = [int(l.split()[1]) for l in f if l.startswith("VmRSS:")]
+        except (OSError, ValueError):
+            rss = []
+        if rss and rss[0] > limit_kb:
+            tripped.append(rss[0])
+            os.killpg(pid, signal.SIGKILL)
+            return
+        done.wait(0.005)
+
+
+def run_once(a, prog, tag, shim, check, env=None, limit_as_kb=None, probe=None, guard_kb=None):
+    """Runs prog once in a fresh --work/<name>/<tag>; returns (result, seconds, out dir).
+    env: more variables; limit_as_kb: RLIMIT_AS; probe: rss_probe.c's output file (the probe
+    is preloaded after the shim, or alone); guard_kb: kill the run above this VmRSS."""
     out = os.path.join(a.work, tag)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    env = clean_env()
-    env.update(prog.env)
+    full_env = clean_env()
+    full_env.update(prog.env)
+    preload = []
     if shim:
-        env["LD_PRELOAD"] = a.shim
-        env["MBHEAP_STATS"] = "1"
+        preload.append(a.shim)
+        full_env["MBHEAP_STATS"] = "1"
         if check:
-            env["MBHEAP_CHECK"] = str(check)
+            full_env["MBHEAP_CHECK"] = str(check)
+    if probe:
+        preload.append(a.probe)
+        full_env["RW_RSS_OUT"] = probe
+    if preload:
+        full_env["LD_PRELOAD"] = ":".join(preload)
+    full_env.update(env or {})
     stdin = prog.stdin() if prog.stdin else subprocess.DEVNULL
     try:
         t0 = time.monotonic()
         # a session of its own: on a timeout the whole process group (gcc's cc1 and as,
         # sort's helpers, fork's children) is killed, nothing is left behind
         p = subprocess.Popen(prog.cmd(out), stdin=stdin, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env, cwd=a.work, start_new_session=True)
+                             stderr=subprocess.PIPE, env=full_env, cwd=a.work,
+                             start_new_session=True,
+                             preexec_fn=(child_setup(limit_as_kb, guard_kb is not None)
+                                         if limit_as_kb or guard_kb is not None else None))
+        done, tripped = threading.Event(), []
+        if guard_kb is not None:
+            guard = threading.Thread(target=rss_guard, args=(p.pid, guard_kb, done, tripped))
+            guard.start()
         try:
             stdout, stderr = p.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -199,10 +264,17 @@ def run_once(a, prog, tag, shim, check):
             p.communicate()
             raise SystemExit("FAIL %s: %s run did not finish in %d s (killed)"
                              % (prog.name, tag, TIMEOUT))
+        finally:
+            done.set()
+            if guard_kb is not None:
+                guard.join()
         dt = time.monotonic() - t0
     finally:
         if prog.stdin:
             stdin.close()
+    if tripped:
+        raise SystemExit("FAIL %s: %s run killed: VmRSS %d kB passed %d kB"
+                         % (prog.name, tag, tripped[0], guard_kb))
     return subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr), dt, out
 
 
@@ -214,8 +286,9 @@ def first_difference(x, y):
     return "%d vs %d lines" % (len(xl), len(yl))
 
 
-def compare(a, prog, base, shim, shim_check):
-    """Returns a list of problems of the shim run (r, out dir) against the baseline."""
+def compare(a, prog, base, shim, shim_check, same_stdout=True):
+    """Returns a list of problems of the shim run (r, out dir) against the baseline
+    (same_stdout=False: stdout holds measurements, which may differ)."""
     (br, bout), (sr, sout) = base, shim
     problems = []
     if br.returncode != 0:
@@ -223,7 +296,7 @@ def compare(a, prog, base, shim, shim_check):
                                                                  br.stderr.decode(errors="replace")[-3000:]))
     if sr.returncode != br.returncode:
         problems.append("exit status %d with the shim, %d without" % (sr.returncode, br.returncode))
-    if sr.stdout != br.stdout:
+    if same_stdout and sr.stdout != br.stdout:
         problems.append("stdout differs: " + first_difference(br.stdout.decode(errors="replace"),
                                                               sr.stdout.decode(errors="replace")))
     for f in prog.files:
@@ -379,6 +452,326 @@ def cmd_bench(a):
     return 1 if failed else 0
 
 
+# ---------------------------------------------------------------------------------------
+# The host's limits: RLIMIT_AS, requests larger than the machine, MBHEAP_LOG, RSS
+# ---------------------------------------------------------------------------------------
+
+LIMIT_PYTHON = r"""
+import hashlib
+words = ["%x-%d" % (i * 2654435761 % 2**32, i) for i in range(300000)]
+table = {w: [len(w), w.upper()] for w in words}
+order = sorted(table, key=lambda w: (table[w][0], w[::-1]))
+blob = ",".join(order)
+print(len(table), len(blob), hashlib.sha256(blob.encode()).hexdigest()[:16])
+"""
+
+
+def limit_programs(a):
+    """The programs run under RLIMIT_AS: python with every object on malloc (about 150 MB
+    of the 244 MiB on glibc), sort choosing its buffer from the limit (about 128 MB, no -S)
+    with two threads, awk."""
+    def lines(): return os.path.join(a.work, "input", "lines.txt")
+    return [
+        Program("python", lambda out: [a.python, "-c", LIMIT_PYTHON], 1000000,
+                env={"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0"},
+                what="python: a 300000-entry dict of lists, sorted and joined"),
+        Program("sort", lambda out: ["sort", "-t", "\t", "-k2,2n", "-k1,1", "--parallel=2",
+                                     "-T", out, lines()], 10, env={"LC_ALL": "C"},
+                what="sort 300k lines, buffer size chosen from the limit, 2 threads"),
+        Program("awk", lambda out: ["awk", AWK_PROGRAM, lines()], 100, env={"LC_ALL": "C"},
+                what="awk over 300k lines"),
+    ]
+
+
+def memory_prog(a, *args, what=""):
+    return Program("memory " + " ".join(args),
+                   lambda out: [os.path.join(a.bin, "rw_memory")] + list(args), 0, what=what)
+
+
+def shim_lines(r):
+    return [l for l in r.stderr.decode(errors="replace").splitlines() if l.startswith("mbheap: ")]
+
+
+def cmd_rlimit(a):
+    a.work = os.path.join(a.work_root, "rlimit")
+    os.makedirs(os.path.join(a.work, "input"), exist_ok=True)
+    gen_lines(os.path.join(a.work, "input", "lines.txt"))
+    print("RLIMIT_AS = %d kB (ulimit -v %d) for every run" % (LIMIT_AS_KB, LIMIT_AS_KB))
+    problems = []
+    for prog in limit_programs(a):
+        br, bt, bout = run_once(a, prog, "without", False, 0, limit_as_kb=LIMIT_AS_KB)
+        sr, st, sout = run_once(a, prog, "with", True, prog.check, limit_as_kb=LIMIT_AS_KB)
+        p = compare(a, prog, (br, bout), (sr, sout), prog.check)[0]
+        problems += ["%s: %s" % (prog.name, x) for x in p]
+        print("%-7s %s: exit %d and %d, stdout %d bytes, %s; %s"
+              % (prog.name, prog.what, br.returncode, sr.returncode, len(br.stdout),
+                 "identical" if br.stdout == sr.stdout else "DIFFERENT",
+                 ([l for l in shim_lines(sr) if STATS_RE.match(l)] or ["no stats line"])[0]))
+    # how much of the limit each malloc can have: 1 MiB blocks until NULL
+    fill = memory_prog(a, "fill")
+    got = {}
+    for tag, shim in (("without", False), ("with", True)):
+        r = run_once(a, fill, "fill-" + tag, shim, 0, limit_as_kb=LIMIT_AS_KB)[0]
+        out = r.stdout.decode(errors="replace")
+        print("%s: %s" % ("mbheap" if shim else "glibc ", out.replace("\n", " | ")))
+        m = re.search(r"^fill: (\d+) blocks of 1 MiB under RLIMIT_AS \d+ kB, then ENOMEM$", out, re.M)
+        if r.returncode != 0 or not m or "after freeing them all, malloc(1 MiB) works" not in out:
+            problems.append("fill %s: exit %d, stdout %r, stderr %r"
+                            % (tag, r.returncode, out, r.stderr.decode(errors="replace")[-500:]))
+        elif shim and [l for l in shim_lines(r) if not STATS_RE.match(l)]:
+            problems.append("fill: the shim reported %s" % shim_lines(r))
+        else:
+            got[tag] = int(m.group(1))
+    if len(got) == 2 and got["with"] < 0.9 * got["without"]:
+        problems.append("fill: the shim's heap got %d MiB of the limit, glibc's malloc %d MiB "
+                        "(at least 90%% of it expected)" % (got["with"], got["without"]))
+    if problems:
+        print("FAIL:\n- " + "\n- ".join(problems))
+        return 1
+    print("PASS: under RLIMIT_AS %d kB python, sort and awk give glibc's output on the shim; "
+          "its heap got %d MiB in 1 MiB blocks, glibc's malloc %d MiB"
+          % (LIMIT_AS_KB, got["with"], got["without"]))
+    return 0
+
+
+def machine_memory():
+    """RAM + swap in bytes, from /proc/meminfo, and the kernel's overcommit mode."""
+    kb = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            k, v = line.split(":", 1)
+            kb[k] = int(v.split()[0])
+    with open("/proc/sys/vm/overcommit_memory") as f:
+        mode = int(f.read())
+    return (kb["MemTotal"] + kb.get("SwapTotal", 0)) * 1024, mode
+
+
+def cmd_enomem(a):
+    a.work = os.path.join(a.work_root, "enomem")
+    os.makedirs(a.work, exist_ok=True)
+    total, mode = machine_memory()
+    print("this machine: RAM + swap %.1f GiB, vm.overcommit_memory = %d (%s)"
+          % (total / GIB, mode, {0: "heuristic: one request above RAM + swap is refused",
+                                 1: "always: nothing is refused", 2: "strict accounting"}[mode]))
+    sizes = sorted({60 * GIB, (total // GIB + 2) * GIB})
+    problems = []
+    for n in sizes:
+        prog = memory_prog(a, "huge", str(n))
+        refused = mode != 1 and n > total
+        br, _, bout = run_once(a, prog, "without-%d" % n, False, 0, guard_kb=RSS_GUARD_KB)
+        sr, _, sout = run_once(a, prog, "with-%d" % n, True, 0, guard_kb=RSS_GUARD_KB)
+        p = compare(a, prog, (br, bout), (sr, sout), 0)[0]
+        calls = [l for l in sr.stdout.decode(errors="replace").splitlines() if not l.startswith("then")]
+        print("%d bytes (%.1f GiB), on the shim:\n  %s" % (n, n / GIB, "\n  ".join(calls)))
+        if refused and (len(calls) != 5 or not all(l.endswith("NULL, errno ENOMEM") or
+                                                   l.endswith(": ENOMEM") for l in calls)):
+            p.append("more than RAM + swap: every call must fail with ENOMEM")
+        problems += ["%d bytes: %s" % (n, x) for x in p]
+    if problems:
+        print("FAIL:\n- " + "\n- ".join(problems))
+        return 1
+    print("PASS: the same outcome on glibc and on the shim for %s; the program went on working"
+          % " and ".join("%.1f GiB" % (n / GIB) for n in sizes))
+    return 0
+
+
+LOG_RE = re.compile(r"^mbheap\[(\d+)\]: (final heap_check ok: \d+ operations, \d+ live blocks"
+                    r".*|stats: .* operations \d+)$")
+
+
+def log_lines(path):
+    """(pid, kind) of every line in an MBHEAP_LOG file, and the lines that are not ours."""
+    got, bad = [], []
+    if not os.path.exists(path):
+        return got, ["(no file %s)" % path]
+    with open(path, errors="replace") as f:
+        for line in f.read().splitlines():
+            m = LOG_RE.match(line)
+            if m:
+                got.append((int(m.group(1)), "final" if m.group(2).startswith("final") else "stats"))
+            else:
+                bad.append(line)
+    return got, bad
+
+
+def cmd_log(a):
+    a.work = os.path.join(a.work_root, "log")
+    os.makedirs(a.work, exist_ok=True)
+    problems = []
+
+    def run_logged(prog, tag, path, check=0):
+        if os.path.exists(path):
+            os.remove(path)
+        return run_once(a, prog, tag, True, check, env={"MBHEAP_LOG": path})[0]
+
+    # a program and its 60 forked children: 61 pids, each with one final check and one stats line
+    fork = programs(a)["fork"]
+    base = run_once(a, fork, "fork-glibc", False, 0)[0]
+    path = os.path.join(a.work, "fork.log")
+    r = run_logged(fork, "fork", path, check=1000)
+    got, bad = log_lines(path)
+    pids = {p for p, _ in got}
+    print("fork: stdout %s, stderr %d bytes; %s: %d lines from %d processes"
+          % ("as on glibc" if r.stdout == base.stdout else "DIFFERENT", len(r.stderr), path,
+             len(got), len(pids)))
+    if r.returncode != 0 or r.stdout != base.stdout or r.stderr:
+        problems.append("fork: exit %d, stdout %r, stderr %r" % (r.returncode, r.stdout[-200:],
+                                                                   r.stderr[-500:]))
+    if bad or len(pids) != fork.procs or sorted(got) != sorted(
+            [(p, k) for p in pids for k in ("final", "stats")]):
+        problems.append("fork: the log must hold one final check and one stats line from each "
+                        "of %d processes; it has %d lines from %d, not ours: %r"
+                        % (fork.procs, len(got), len(pids), bad[:5]))
+
+    # exec'd programs: gcc's driver runs cc1 and as; python's sys.implementation.name as a
+    # configure step reads it (stdout and stderr together) must be exactly "cpython"
+    gcc = programs(a)["gcc"]
+    path = os.path.join(a.work, "gcc.log")
+    r = run_logged(gcc, "gcc", path)
+    got, bad = log_lines(path)
+    print("gcc: stderr %d bytes; %d stats lines from %d processes"
+          % (len(r.stderr), len(got), len({p for p, _ in got})))
+    if r.returncode != 0 or r.stderr or bad or len({p for p, k in got if k == "stats"}) != gcc.procs:
+        problems.append("gcc: exit %d, stderr %r, log %r" % (r.returncode, r.stderr[-500:], got + bad))
+    impl = Program("impl", lambda out: ["sh", "-c", a.python + " -c 'import sys; "
+                                        "print(sys.implementation.name)' 2>&1"], 0)
+    path = os.path.join(a.work, "impl.log")
+    r = run_logged(impl, "impl", path)
+    got, bad = log_lines(path)
+    print("sh -c 'python3 -c \"print(sys.implementation.name)\" 2>&1': %r; log: %d stats line(s)"
+          % (r.stdout, len(got)))
+    if r.stdout != b"cpython\n" or r.stderr or bad or [k for _, k in got] != ["stats"]:
+        problems.append("implementation name: stdout %r, stderr %r, log %r"
+                        % (r.stdout, r.stderr, got + bad))
+
+    # a program that closes every descriptor it did not open: the path is opened again
+    closer = Program("closer", lambda out: [a.python, "-c", "import os; os.closerange(3, 65536); "
+                                            "print('closed')"], 0)
+    path = os.path.join(a.work, "closer.log")
+    r = run_logged(closer, "closer", path)
+    got, bad = log_lines(path)
+    print("python closing fds 3 and up: stdout %r, stderr %d bytes, log: %d stats line(s)"
+          % (r.stdout, len(r.stderr), len(got)))
+    if r.stdout != b"closed\n" or r.stderr or bad or [k for _, k in got] != ["stats"]:
+        problems.append("closerange: stdout %r, stderr %r, log %r" % (r.stdout, r.stderr, got + bad))
+
+    # a path that cannot be opened: said once on stderr, the lines go there instead
+    path = os.path.join(a.work, "no-such-dir", "x.log")
+    r = run_logged(fork, "fork-nolog", path, check=1000)
+    err = r.stderr.decode(errors="replace").splitlines()
+    said = [l for l in err if l == "mbheap: cannot open MBHEAP_LOG=%s (ENOENT): reporting on "
+            "stderr" % path]
+    finals = [l for l in err if FINAL_RE.match(l)]
+    stats = [l for l in err if STATS_RE.match(l)]
+    print("MBHEAP_LOG=%s: %d 'cannot open' line(s), %d final checks and %d stats lines on stderr"
+          % (path, len(said), len(finals), len(stats)))
+    if r.returncode != 0 or len(said) != 1 or len(finals) != fork.procs or \
+            len(stats) != fork.procs or len(err) != 1 + 2 * fork.procs:
+        problems.append("unopenable path: exit %d, stderr %r" % (r.returncode, err[:5]))
+    if problems:
+        print("FAIL:\n- " + "\n- ".join(problems))
+        return 1
+    print("PASS: MBHEAP_LOG keeps stderr clean; forked and exec'd processes append whole lines "
+          "with their pids; an unopenable path is said once and stderr used")
+    return 0
+
+
+def probe_rows(path):
+    """rss_probe.c's lines: [(pid, VmHWM kB, VmRSS kB, comm)]."""
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                w = line.split(None, 4)
+                if len(w) == 5 and w[0] == "rss":
+                    rows.append((int(w[1]), int(w[2]), int(w[3]), w[4].strip()))
+    return rows
+
+
+CALLOC_RE = re.compile(r"^calloc\(1, 1 GiB\): VmRSS ([+-]\d+) kB before the program touches it",
+                       re.M)
+
+
+def calloc_rss(a):
+    """memory.c calloc on glibc and on the shim: (glibc kB, shim kB, problems)."""
+    prog = memory_prog(a, "calloc")
+    got, problems = {}, []
+    for tag, shim in (("glibc", False), ("mbheap", True)):
+        r = run_once(a, prog, "calloc-" + tag, shim, 0)[0]
+        m = CALLOC_RE.search(r.stdout.decode(errors="replace"))
+        if r.returncode != 0 or not m:
+            problems.append("%s: exit %d, stdout %r, stderr %r" % (tag, r.returncode, r.stdout,
+                                                                   r.stderr[-500:]))
+        else:
+            got[tag] = int(m.group(1))
+    return got.get("glibc"), got.get("mbheap"), problems
+
+
+def cmd_calloc_rss(a):
+    a.work = os.path.join(a.work_root, "calloc-rss")
+    os.makedirs(a.work, exist_ok=True)
+    g, m, problems = calloc_rss(a)
+    if not problems:
+        print("calloc(1, 1 GiB), untouched: VmRSS %+d kB on glibc, %+d kB on the shim (at most "
+              "%d kB allowed)" % (g, m, CALLOC_RSS_MAX_KB))
+        if m > CALLOC_RSS_MAX_KB:
+            problems.append("the shim's calloc made %d kB resident (glibc: %d kB)" % (m, g))
+    if problems:
+        print("FAIL:\n- " + "\n- ".join(problems))
+        return 1
+    print("PASS")
+    return 0
+
+
+def cmd_rss(a):
+    a.work_root = os.path.join(a.work_root, "bench")  # apart from the tests: ctest may run both
+    rows, failed = [], False
+    for name in ("python", "gcc", "sqlite3", "sort", "awk", "loop"):
+        prepare_inputs(a, name)  # programs(a) reads a.work: inputs first
+        prog = programs(a)[name] if name != "loop" else memory_prog(
+            a, "loop", "4", what="4 times malloc(1 GiB), every page written, free")
+        prog.name = name
+        measured = []
+        runs = []
+        for tag, shim in (("without", False), ("with", True)):
+            out = os.path.join(a.work, "rss-%s.txt" % tag)
+            if os.path.exists(out):
+                os.remove(out)
+            r, _, d = run_once(a, prog, tag, shim, 0, probe=out)
+            runs.append((r, d))
+            procs = probe_rows(out)
+            measured.append(max(procs, key=lambda p: p[1]) if procs else None)
+            measured.append(len(procs))
+        p = compare(a, prog, runs[0], runs[1], 0, same_stdout=name != "loop")[0]
+        if p or None in measured:
+            failed = True
+            print("FAIL %s:\n- %s" % (prog.name, "\n- ".join(p or ["no measurement"])))
+            continue
+        rows.append((prog.name,) + tuple(measured))
+        print("%-13s done" % prog.name, flush=True)
+    a.work = os.path.join(a.work_root, "calloc")
+    os.makedirs(a.work, exist_ok=True)
+    g, m, p = calloc_rss(a)
+    if p:
+        failed = True
+        print("FAIL calloc:\n- " + "\n- ".join(p))
+    mib = lambda kb: kb / 1024.0
+    print("\nRSS in MiB: peak (VmHWM) and at exit (VmRSS after the program's atexit handlers and "
+          "destructors) of each\nprogram's largest process (by peak; procs: the processes "
+          "measured, glibc/mbheap), by rss_probe.c")
+    print("%-14s %-10s %6s %11s %11s %6s %11s %11s" % (
+        "program", "largest", "procs", "glibc peak", "mbheap peak", "ratio", "glibc exit",
+        "mbheap exit"))
+    for name, gl, gn, mb, mn in rows:
+        print("%-14s %-10s %6s %11.1f %11.1f %6.2f %11.1f %11.1f" % (
+            name, gl[3][:10], "%d/%d" % (gn, mn), mib(gl[1]), mib(mb[1]), mb[1] / gl[1],
+            mib(gl[2]), mib(mb[2])))
+    if not p:
+        print("calloc(1, 1 GiB), before the program touches it: VmRSS %+.1f MiB on glibc, "
+              "%+.1f MiB on the shim" % (mib(g), mib(m)))
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shim", required=True, help="libmbheap_malloc.so")
@@ -388,11 +781,14 @@ def main():
     ap.add_argument("--python", default="/usr/bin/python3")
     ap.add_argument("--sqlite3", default="sqlite3")
     ap.add_argument("--cc", default="gcc")
+    ap.add_argument("--probe", help="librw_rss_probe.so (rss)")
     ap.add_argument("--repeat", type=int, default=3, help="bench: runs of each configuration")
-    ap.add_argument("action", choices=["run", "misuse", "signal-exit", "bench"])
+    ap.add_argument("action", choices=["run", "misuse", "signal-exit", "bench", "rlimit",
+                                       "enomem", "log", "rss", "calloc-rss"])
     ap.add_argument("name", nargs="?")
     a = ap.parse_args()
     a.shim, a.work_root = os.path.abspath(a.shim), os.path.abspath(a.work)
+    a.probe = a.probe and os.path.abspath(a.probe)
     a.work = a.work_root
     if a.action == "run":
         return cmd_run(a, a.name)
@@ -401,9 +797,10 @@ def main():
             print("unknown misuse %s (have: %s)" % (a.name, ", ".join(MISUSE)))
             return 2
         return cmd_misuse(a, a.name)
-    if a.action == "signal-exit":
-        return cmd_signal_exit(a)
-    return cmd_bench(a)
+    actions = {"signal-exit": cmd_signal_exit, "bench": cmd_bench, "rlimit": cmd_rlimit,
+               "enomem": cmd_enomem, "log": cmd_log, "rss": cmd_rss,
+               "calloc-rss": cmd_calloc_rss}
+    return actions[a.action](a)
 
 
 if __name__ == "__main__":

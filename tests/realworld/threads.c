@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/realworld/threads.c - a multithreaded malloc workload whose every byte is checked.
  *

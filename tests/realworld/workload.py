@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tests/realworld/workload.py - a Python workload for the malloc shim (run with
 PYTHONMALLOC=malloc so that every object goes through malloc): large dicts, lists and
 strings built and sorted, a JSON round trip of a few MB, the re module, many small

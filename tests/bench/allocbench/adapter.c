@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/bench/allocbench/adapter.c - the mm/heap.c core as an allocbench plugin.
  *

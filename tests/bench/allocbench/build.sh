@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/bench/allocbench/build.sh OUT.so [extra cc args, e.g. -DHEAP_HARDENED=0 or
 #                                        -DARENA_HEAP_GROW_DIV=4]
 #

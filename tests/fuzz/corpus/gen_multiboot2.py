@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the seed corpus for fuzz.multiboot2 into tests/fuzz/corpus/multiboot2/.
 
 Valid structures shaped like what GRUB 2 builds on BIOS (i386-pc) and UEFI (x86_64-efi,

@@ -1,22 +1,22 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * mm/kheap.c - the kernel heap region and the linked-list heap as an allocator.
+ * kernel/kheap.c - the kernel heap region and the linked-list heap as an allocator.
  *
  * Every call into the heap core takes kheap_lock, which disables interrupts first (an
  * interrupt handler may allocate). The core never calls out with the lock held except
- * through the grow hook below, which maps pages through mm/kmem.h (whose frame allocator
+ * through the grow hook below, which maps pages through kernel/kmem.h (whose frame allocator
  * and page mapper have IRQ-saving locks of their own, taken after this one). The
  * alloc-failure handler is never run here: a failing alloc returns NULL after unlocking,
- * and the infallible callers (mm/alloc.c's alloc_or_die) run handle_alloc_error outside
+ * and the infallible callers (lib/alloc.c's alloc_or_die) run handle_alloc_error outside
  * the lock.
  */
-#include "mm/kheap.h"
+#include "kernel/kheap.h"
 
+#include "kernel/kmem.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
-#include "mm/kmem.h"
-#include "mm/kphys.h"
 
 static struct heap kheap;
 static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");

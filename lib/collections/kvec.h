@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * lib/kvec.h - a growable array of fixed-size elements over the global allocator
+ * lib/collections/kvec.h - a growable array of fixed-size elements over the global allocator
  * (Rust's Vec<T>, with T described at run time by its size and alignment).
  *
  * Elements are plain bytes: they are copied in and out with memcpy and nothing runs
@@ -15,8 +16,8 @@
  *
  * Not thread-safe: a vec has one owner.
  */
-#ifndef MBHEAP_LIB_KVEC_H
-#define MBHEAP_LIB_KVEC_H
+#ifndef MBHEAP_LIB_COLLECTIONS_KVEC_H
+#define MBHEAP_LIB_COLLECTIONS_KVEC_H
 
 #include <stdbool.h>
 #include <stddef.h>

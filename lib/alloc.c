@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * mm/alloc.c - layouts, allocator dispatch, the global allocator, the alloc-failure
+ * lib/alloc.c - layouts, allocator dispatch, the global allocator, the alloc-failure
  * handler and kmalloc.
  *
  * Dispatch: allocator_*() check the layout (misuse panics), then call the op, or build
@@ -17,7 +18,7 @@
  * single-CPU and installs both during boot, before interrupts are enabled, so they are
  * plain variables. Nothing here touches arch/ or libc.
  */
-#include "mm/alloc.h"
+#include "lib/alloc.h"
 
 #include "lib/panic.h"
 #include "lib/string.h"

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * lib/kstring.c - the growable string (see kstring.h).
+ * lib/collections/kstring.c - the growable string (see kstring.h).
  *
  * The bytes live in a kvec of char whose length is 0 (nothing allocated: c_str
  * returns a static "") or strlen + 1 (the contents and their NUL). Every append first
@@ -8,7 +9,7 @@
  * string as it was. appendf formats twice: once to measure, once into the reserved
  * room.
  */
-#include "lib/kstring.h"
+#include "lib/collections/kstring.h"
 
 #include <stdbool.h>
 #include <stdint.h>

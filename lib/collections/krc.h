@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * lib/krc.h - a reference-counted box over the global allocator (Rust's Rc<T>).
+ * lib/collections/krc.h - a reference-counted box over the global allocator (Rust's Rc<T>).
  *
  * krc_new() allocates one object with a hidden header holding the count (1) and a
  * drop callback; krc_clone() adds a reference, krc_drop() removes one and, when it
@@ -8,8 +9,8 @@
  * atomic. Misuse panics: dropping or cloning an rc whose count is already 0 (a
  * use-after-free, detected while the freed header is still intact), count overflow.
  */
-#ifndef MBHEAP_LIB_KRC_H
-#define MBHEAP_LIB_KRC_H
+#ifndef MBHEAP_LIB_COLLECTIONS_KRC_H
+#define MBHEAP_LIB_COLLECTIONS_KRC_H
 
 #include <stddef.h>
 

@@ -1,18 +1,22 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * mm/kheap.h - the kernel heap: the heap core (mm/heap.c) in a mapped region, behind an
+ * kernel/kheap.h - the kernel heap: the heap core (mm/heap.c) in a mapped region, behind an
  * IRQ-saving spinlock, as the global allocator.
  *
  * The region starts at HEAP_START (0x0000_4444_4444_0000) with HEAP_SIZE (100 KiB) mapped
  * PRESENT | WRITABLE | NX at init, and grows on demand (more pages mapped at its end) up
  * to heap_max. Kernel glue: uses the kernel's frame allocator and page tables.
  */
-#ifndef MBHEAP_MM_KHEAP_H
-#define MBHEAP_MM_KHEAP_H
+#ifndef MBHEAP_KERNEL_KHEAP_H
+#define MBHEAP_KERNEL_KHEAP_H
 
+#include "lib/alloc.h"
 #include "lib/error.h"
-#include "mm/alloc.h"
 #include "mm/heap.h"
 
+/* The heap region's start and the bytes mapped there at init (DESIGN.md, memory layout). */
+#define HEAP_START 0x0000444444440000ull
+#define HEAP_SIZE (100 * 1024ull)
 #define KHEAP_MAX_DEFAULT (64 * 1024 * 1024ull) /* heap_max when the command line says none */
 
 /*

@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * tests/kernel/ktest.c - runs one in-kernel test and reports its verdict to QEMU.
+ * kernel/ktest.c - runs one in-kernel test and reports its verdict to QEMU.
  *
  * The verdict goes out twice: as a line on the console ("ktest: PASS boot.println" /
  * "ktest: FAIL ...") that the harness requires in the serial log, and as the exit code
  * through isa-debug-exit. A should-panic test installs a panic hook that compares the
  * panic message with the expected text before the panic path exits QEMU.
  */
-#include "tests/kernel/ktest.h"
+#include "kernel/ktest.h"
 
 #include <stdarg.h>
 

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * tests/kernel/ktest.h - the in-kernel test registry and assertions.
+ * kernel/ktest.h - the in-kernel test registry and assertions.
  *
  * A test is a function registered with KTEST(suite, name); the linker collects the
  * descriptors in the `ktests` section (arch/x86_64/linker.ld). `test=suite.name` on the
@@ -12,8 +13,8 @@
  *
  * Assertions print the expression, file:line and the values, then fail the test.
  */
-#ifndef MBHEAP_TESTS_KERNEL_KTEST_H
-#define MBHEAP_TESTS_KERNEL_KTEST_H
+#ifndef MBHEAP_KERNEL_KTEST_H
+#define MBHEAP_KERNEL_KTEST_H
 
 #include <stdbool.h>
 #include <stdint.h>

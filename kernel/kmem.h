@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * mm/kmem.h - the kernel's physical and virtual memory, set up once at boot.
+ * kernel/kmem.h - the kernel's physical and virtual memory, set up once at boot.
  *
  * kmem_init() turns the multiboot2 memory map into the normalised map with the kernel's
  * reservations, starts the frame allocator, builds the kernel's own page tables (direct
@@ -7,8 +8,8 @@
  * CR3 to them and gives the boot page tables back to the frame allocator.
  * Kernel glue: uses arch/ (CR3, invlpg) and the mm/ cores.
  */
-#ifndef MBHEAP_MM_KMEM_H
-#define MBHEAP_MM_KMEM_H
+#ifndef MBHEAP_KERNEL_KMEM_H
+#define MBHEAP_KERNEL_KMEM_H
 
 #include "mm/memmap.h"
 #include "mm/multiboot2.h"

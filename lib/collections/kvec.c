@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * lib/kvec.c - the growable array (see kvec.h).
+ * lib/collections/kvec.c - the growable array (see kvec.h).
  *
  * The buffer holds cap elements with layout { cap * elem_size, elem_align } and is
  * allocated only while cap > 0: the first growth uses galloc, later ones grealloc, a
@@ -12,14 +13,14 @@
  *   new_cap = max(min_non_zero_cap, max(2 * cap, len + additional))
  * with min_non_zero_cap 8 for 1-byte elements, 4 up to 1024 bytes, else 1.
  */
-#include "lib/kvec.h"
+#include "lib/collections/kvec.h"
 
 #include <stdint.h>
 
+#include "lib/alloc.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/types.h"
-#include "mm/alloc.h"
 
 void kvec_init(struct kvec *v, size_t elem_size, size_t elem_align)
 {

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * lib/krc.c - the reference-counted box (see krc.h).
+ * lib/collections/krc.c - the reference-counted box (see krc.h).
  *
  * Block layout, allocated with align max(align, alignof(header)):
  *
@@ -12,15 +13,15 @@
  * node at the start of a freed block (the linked-list heap does) leaves it readable,
  * so a krc_drop after the last one sees 0 and panics instead of freeing twice.
  */
-#include "lib/krc.h"
+#include "lib/collections/krc.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/alloc.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/types.h"
-#include "mm/alloc.h"
 
 struct krc_hdr {
     size_t size;

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * lib/kbox.h - one heap object with a single owner over the global allocator (Rust's
- * Box<T>). Header-only: each function is a few lines over mm/alloc.h.
+ * lib/collections/kbox.h - one heap object with a single owner over the global allocator (Rust's
+ * Box<T>). Header-only: each function is a few lines over lib/alloc.h.
  *
  * A box is a plain pointer; its owner frees it with kbox_drop() and the same size and
  * alignment (KBOX_DROP(p) computes them from p's type). Nothing runs on drop: an
@@ -10,16 +11,16 @@
  *   int *n = KBOX_NEW(int, 42);
  *   KBOX_DROP(p);
  */
-#ifndef MBHEAP_LIB_KBOX_H
-#define MBHEAP_LIB_KBOX_H
+#ifndef MBHEAP_LIB_COLLECTIONS_KBOX_H
+#define MBHEAP_LIB_COLLECTIONS_KBOX_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/alloc.h"
 #include "lib/error.h"
 #include "lib/panic.h"
 #include "lib/string.h"
-#include "mm/alloc.h"
 
 /* Allocates size bytes aligned to align and copies size bytes from init into them
  * (zero-fills when init is NULL). E_INVAL for size 0 or align not a power of two,

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * lib/kstring.h - a growable NUL-terminated string over the global allocator (Rust's
+ * lib/collections/kstring.h - a growable NUL-terminated string over the global allocator (Rust's
  * String, kept C-friendly: kstring_c_str() is always a valid C string).
  *
  * Built on a kvec of bytes, so it grows like a Vec<u8> (capacity 8, 16, 32 ...). Each
@@ -7,13 +8,13 @@
  * string unchanged; the plain one calls handle_alloc_error() on allocation failure.
  * An empty string owns no memory. Not thread-safe.
  */
-#ifndef MBHEAP_LIB_KSTRING_H
-#define MBHEAP_LIB_KSTRING_H
+#ifndef MBHEAP_LIB_COLLECTIONS_KSTRING_H
+#define MBHEAP_LIB_COLLECTIONS_KSTRING_H
 
 #include <stddef.h>
 
+#include "lib/collections/kvec.h"
 #include "lib/error.h"
-#include "lib/kvec.h"
 
 struct kstring {
     /* Either empty (nothing allocated) or len + 1 bytes, the last one '\0'. */

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * mm/kmem.c - boot-time memory setup: memory map, frame allocator, kernel page tables.
+ * kernel/kmem.c - boot-time memory setup: memory map, frame allocator, kernel page tables.
  *
  * 1. The firmware map (multiboot2 tag) is normalised (mm/memmap.c), then the kernel
  *    reserves what must never be handed out: the first 1 MiB, the kernel image, the boot
@@ -17,22 +18,18 @@
  *    Every leaf is checked for W^X before CR3 is switched.
  * 4. The boot page tables are given back to the frame allocator.
  */
-#include "mm/kmem.h"
+#include "kernel/kmem.h"
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/direct_map.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/spinlock.h"
-#include "lib/string.h"
-#include "mm/kphys.h"
 
 /* ELF section header flags. */
 #define SHF_WRITE 0x1u
 #define SHF_ALLOC 0x2u
 #define SHF_EXECINSTR 0x4u
-
-#define PMM_METADATA_REASON "frame allocator metadata"
-#define BOOT_TABLES_REASON "boot page tables"
 
 extern char kernel_phys_start[], kernel_phys_end[];
 extern char boot_tables_start[], boot_tables_end[];
@@ -170,12 +167,12 @@ static uint64_t image_phys(const void *sym)
     return a >= KERNEL_VMA ? a - KERNEL_VMA : a;
 }
 
-static void reserve(uint64_t start, uint64_t end, const char *reason)
+static void reserve(uint64_t start, uint64_t end, enum memmap_resv kind)
 {
-    err_t e = memmap_reserve(&kmap, start, end, reason);
+    err_t e = memmap_reserve(&kmap, start, end, kind);
     if (e != E_OK)
-        panic("kmem_init: cannot reserve [0x%lx, 0x%lx) for %s: %s", start, end, reason,
-              err_name(e));
+        panic("kmem_init: cannot reserve [0x%lx, 0x%lx) for %s: %s", start, end,
+              memmap_resv_name(kind), err_name(e));
 }
 
 /* Builds kmap with the kernel's reservations; returns where the pmm metadata goes. */
@@ -187,14 +184,14 @@ static paddr_t memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
     if (e != E_OK)
         panic("kmem_init: unusable memory map from the boot loader: %s", err_name(e));
 
-    reserve(0, 1 * MiB, "first 1 MiB (BIOS, real mode)");
-    reserve(image_phys(kernel_phys_start), image_phys(boot_tables_start), "kernel image");
-    reserve(image_phys(boot_tables_start), image_phys(boot_tables_end), BOOT_TABLES_REASON);
-    reserve(image_phys(boot_tables_end), image_phys(kernel_phys_end), "kernel image");
-    reserve(mbi_pa, (uint64_t)mbi_pa + mb2->total_size, "multiboot2 info");
+    reserve(0, 1 * MiB, MEMMAP_RESV_LOW_1M);
+    reserve(image_phys(kernel_phys_start), image_phys(boot_tables_start), MEMMAP_RESV_KERNEL_IMAGE);
+    reserve(image_phys(boot_tables_start), image_phys(boot_tables_end), MEMMAP_RESV_BOOT_TABLES);
+    reserve(image_phys(boot_tables_end), image_phys(kernel_phys_end), MEMMAP_RESV_KERNEL_IMAGE);
+    reserve(mbi_pa, (uint64_t)mbi_pa + mb2->total_size, MEMMAP_RESV_MB2_INFO);
     struct mb2_module mod;
     for (size_t i = 0; mb2_module(mb2, i, &mod); i++)
-        reserve(mod.start, mod.end, "boot module");
+        reserve(mod.start, mod.end, MEMMAP_RESV_BOOT_MODULE);
 
     uint64_t meta = pmm_metadata_size(&kmap), at;
     if (meta == 0)
@@ -202,7 +199,7 @@ static paddr_t memmap_setup(const struct mb2_info *mb2, uint32_t mbi_pa)
     if (!memmap_find_free(&kmap, meta, PAGE_SIZE, 4 * GiB, &at))
         panic("kmem_init: no room below 4 GiB for the frame allocator's %lu bytes of metadata",
               meta);
-    reserve(at, at + meta, PMM_METADATA_REASON);
+    reserve(at, at + meta, MEMMAP_RESV_PMM_METADATA);
     return pa(at);
 }
 
@@ -344,8 +341,8 @@ static uint64_t release_boot_tables(void)
          a += PAGE_SIZE, n++)
         pmm_release(&kpmm, pa(a));
     for (size_t i = 0; i < kmap.n; i++) {
-        if (kmap.r[i].reason && strcmp(kmap.r[i].reason, BOOT_TABLES_REASON) == 0)
-            kmap.r[i].reason = NULL;
+        if (kmap.r[i].resv == MEMMAP_RESV_BOOT_TABLES)
+            kmap.r[i].resv = MEMMAP_RESV_NONE;
     }
     err_t e = memmap_normalize(&kmap); /* merges with usable neighbours, if any */
     if (e != E_OK)

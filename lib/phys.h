@@ -1,13 +1,14 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * mm/phys.h - how the mm/ cores reach physical memory.
+ * lib/phys.h - how the mm/ cores reach physical memory.
  *
  * Page tables and free frames are touched only through phys_to_virt(). The function is
- * provided at link time: by the kernel (mm/kphys.c: the direct map at
+ * provided at link time: by the kernel (kernel/direct_map.c: the direct map at
  * 0xffff_8000_0000_0000) and by each host test (a simulated physical memory array).
  * That is what lets the same core files build for the kernel and for host tests.
  */
-#ifndef MBHEAP_MM_PHYS_H
-#define MBHEAP_MM_PHYS_H
+#ifndef MBHEAP_LIB_PHYS_H
+#define MBHEAP_LIB_PHYS_H
 
 #include "lib/types.h"
 

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * mm/alloc.h - the allocator interface: the C analogue of Rust's GlobalAlloc and
+ * lib/alloc.h - the allocator interface: the C analogue of Rust's GlobalAlloc and
  * alloc::alloc, plus kmalloc/kfree with C conventions on top.
  *
  * Four layers, each built on the one above it:
@@ -20,11 +21,11 @@
  *
  * Context lines: "allocating" means it may run anywhere, interrupt handlers included, and
  * takes the locks of the allocator it reaches: the kernel heap takes "kheap", and when it
- * grows, "vmm" then "pmm" (mm/kheap.h, mm/kmem.h); the Dummy takes none. It must not be
+ * grows, "vmm" then "pmm" (kernel/kheap.h, kernel/kmem.h); the Dummy takes none. It must not be
  * called with one of those locks held.
  */
-#ifndef MBHEAP_MM_ALLOC_H
-#define MBHEAP_MM_ALLOC_H
+#ifndef MBHEAP_LIB_ALLOC_H
+#define MBHEAP_LIB_ALLOC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -200,9 +201,17 @@ void *krealloc(void *p, size_t new_size);
  * (best effort: a corrupted or already freed header is usually caught). Context:
  * allocating (see the top of this file). */
 void kfree(void *p);
-/* The bytes usable at p: at least the size it was allocated (or last krealloc'ed) with
- * -- the allocator's usable size when it tells it, else exactly that size. Context:
- * allocating (see the top of this file). */
+/**
+ * kmalloc_size() - the bytes usable at @p, as malloc_usable_size() says for C's malloc.
+ * @p: a pointer kmalloc/kzalloc/kcalloc/krealloc returned, not yet freed.
+ *
+ * Kept for users of kmalloc: a caller growing a buffer can use the slack before calling
+ * krealloc.
+ *
+ * Return: at least the size @p was allocated (or last krealloc'ed) with: the allocator's
+ * usable size when it tells it (the heap does), else exactly that size.
+ * Context: allocating (see the top of this file).
+ */
 size_t kmalloc_size(const void *p);
 
 #endif
