@@ -295,21 +295,38 @@ static blk_t *walk_fit(const struct heap *h, size_t need, size_t align, size_t *
 
 /* The same block as walk_fit, through the index: the lowest segment whose largest block
  * is large enough, then its blocks in order; for an aligned request that finds nothing
- * there, the next such segment; the tail last. */
+ * there, the next such segment (the list's next block when it starts one: no search of
+ * the tree); the tail last. */
 static blk_t *index_fit(const struct heap *h, size_t need, size_t align, size_t *gap, bool dbg)
 {
-    for (size_t s = ix_find(&h->index, need); s != IX_NONE;
-         s = ix_find_from(&h->index, s + 1, need)) {
+    const struct heap_index *ix = &h->index;
+    size_t s = ix_find(ix, need);
+    blk_t *x = s != IX_NONE ? ix_first(h, s) : NULL;
+    while (s != IX_NONE) {
         uintptr_t start = ix_seg_start(h, s), span = ix_span(h, s);
-        for (blk_t *x = ix_first(h, s); A(x) - start < span; x = step(h, x, "heap_alloc")) {
+        for (; A(x) - start < span; x = step(h, x, "heap_alloc")) {
             if (UNLIKELY(dbg))
                 walk_verify(h, x);
-            size_t g = fit_gap(x, bsize(x), need, align);
+            size_t bs = bsize(x);
+            if (bs < need) /* too small whatever the gap */
+                continue;
+            size_t g = fit_gap(x, bs, need, align);
             if (g != SIZE_MAX) {
                 *gap = g;
                 return x;
             }
         }
+        /* x is the first free block past segment s's: the first of its own segment t */
+        if (x == list_end(h))
+            break;
+        size_t t = ix_seg(h, A(x));
+        if (t != s && ix->level[0][t] >= need) {
+            s = t;
+            continue;
+        }
+        s = ix_find_from(ix, t + 1, need);
+        if (s != IX_NONE)
+            x = ix_first(h, s);
     }
     blk_t *t = tail_block(h);
     if (t) {
@@ -343,8 +360,8 @@ static ALWAYS_INLINE void ix_carved(struct heap *h, const blk_t *o, size_t os, b
 
 /* Free block b (now bs bytes, not the tail) took the list place of indexed block n (ns
  * bytes) that it swallowed; b lies below n and nothing free lies between them. */
-static ALWAYS_INLINE void ix_merged_down(struct heap *h, blk_t *b, size_t bs, const blk_t *n,
-                                         size_t ns)
+static __attribute__((noinline)) void ix_merged_down(struct heap *h, blk_t *b, size_t bs,
+                                                     const blk_t *n, size_t ns)
 {
     size_t s = ix_seg(h, A(b));
     if (LIKELY(ix_seg(h, A(n)) == s)) {

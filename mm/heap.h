@@ -111,6 +111,7 @@ struct heap_block {
 
 /* The index's state (mm/heap_index.h). Levels: 0 = one entry per segment. */
 #define HEAP_INDEX_LEVELS 16
+#define HEAP_INDEX_BM_LEVELS 6
 struct heap_index {
     size_t *level[HEAP_INDEX_LEVELS]; /* each entry: the largest free block below it */
     struct heap_block **first;        /* per segment: its first free block */
@@ -120,6 +121,10 @@ struct heap_index {
     unsigned top;                     /* level holding the root for nseg segments */
     heap_commit_fn commit;
     void *commit_ctx;
+    /* bit s of level 0: segment s holds an indexed block; each level above: a bit per
+     * word below; level bm_top is a single word */
+    uint64_t *nonempty[HEAP_INDEX_BM_LEVELS];
+    unsigned bm_top;
 };
 
 /* The good-fit policy's state (mm/heap_goodfit.h): a free list per size class, and a

@@ -26,6 +26,23 @@ static unsigned top_for(size_t n)
     return k;
 }
 
+/* Words of the nonempty bitmap's level k for n segments (level k has a bit per 64^k
+ * segments), plus one spare word of zeros (the upward search may read one past the last). */
+static size_t bm_words(size_t n, unsigned k)
+{
+    unsigned sh = 6 * (k + 1);
+    return ((n + ((size_t)1 << sh) - 1) >> sh) + 1;
+}
+
+/* The bitmap level made of a single word for n segments. */
+static unsigned bm_top_for(size_t n)
+{
+    unsigned k = 0;
+    while (((size_t)1 << (6 * (k + 1))) < n)
+        k++;
+    return k;
+}
+
 static size_t segments_for(size_t bytes)
 {
     return (bytes + IX_SEG - 1) >> SEG_SHIFT;
@@ -42,6 +59,8 @@ size_t heap_index_bytes(size_t max_size)
     size_t bytes = level_entries(cap, 0) * sizeof(blk_t *);
     for (unsigned k = 0; k <= top_for(cap); k++)
         bytes += level_entries(cap, k) * sizeof(size_t);
+    for (unsigned k = 0; k <= bm_top_for(cap); k++)
+        bytes += bm_words(cap, k) * sizeof(uint64_t);
     return bytes;
 }
 
@@ -53,13 +72,16 @@ static bool commit_to(struct heap_index *x, size_t n)
     struct {
         void *at;
         size_t from, to;
-    } r[HEAP_INDEX_LEVELS + 1];
+    } r[HEAP_INDEX_LEVELS + 1 + HEAP_INDEX_BM_LEVELS];
     unsigned nr = 0, top = top_for(x->cap);
     r[nr++] = (typeof(r[0])){x->first, old ? level_entries(old, 0) * sizeof(blk_t *) : 0,
                              level_entries(n, 0) * sizeof(blk_t *)};
     for (unsigned k = 0; k <= top; k++)
         r[nr++] = (typeof(r[0])){x->level[k], old ? level_entries(old, k) * sizeof(size_t) : 0,
                                  level_entries(n, k) * sizeof(size_t)};
+    for (unsigned k = 0; k <= x->bm_top; k++)
+        r[nr++] = (typeof(r[0])){x->nonempty[k], old ? bm_words(old, k) * sizeof(uint64_t) : 0,
+                                 bm_words(n, k) * sizeof(uint64_t)};
     for (unsigned i = 0; i < nr; i++)
         if (r[i].to > r[i].from && x->commit &&
             !x->commit(x->commit_ctx, (char *)r[i].at + r[i].from, r[i].to - r[i].from))
@@ -86,6 +108,11 @@ err_t ix_init(struct heap *h, const struct heap_index_mem *m)
     for (unsigned k = 0; k <= top_for(x->cap); k++) {
         x->level[k] = (size_t *)at;
         at += level_entries(x->cap, k) * sizeof(size_t);
+    }
+    x->bm_top = bm_top_for(x->cap);
+    for (unsigned k = 0; k <= x->bm_top; k++) {
+        x->nonempty[k] = (uint64_t *)at;
+        at += bm_words(x->cap, k) * sizeof(uint64_t);
     }
     return ix_cover(h, h->end) ? E_OK : E_NOMEM;
 }
@@ -118,10 +145,34 @@ bool ix_cover(struct heap *h, uintptr_t end)
     return true;
 }
 
+/* The lowest segment >= s that holds an indexed block (s < nseg), from the bitmap: up
+ * while the words hold no bit at or after the position, then down by the lowest bit. */
+static size_t next_nonempty(const struct heap_index *x, size_t s)
+{
+    unsigned k = 0;
+    size_t i = s;
+    for (;;) {
+        uint64_t w = x->nonempty[k][i >> 6] & (~(uint64_t)0 << (i & 63));
+        if (w) {
+            i = (i & ~(size_t)63) | (size_t)__builtin_ctzll(w);
+            break;
+        }
+        if (k == x->bm_top)
+            return IX_NONE;
+        i = (i >> 6) + 1;
+        k++;
+    }
+    while (k--)
+        i = (i << 6) | (size_t)__builtin_ctzll(x->nonempty[k][i]);
+    return i < x->nseg ? i : IX_NONE;
+}
+
 size_t ix_find_from(const struct heap_index *x, size_t s, size_t v)
 {
     if (s >= x->nseg)
         return IX_NONE;
+    if (v <= MIN_BLOCK) /* any indexed block will do */
+        return next_nonempty(x, s);
     unsigned k = 0;
     size_t i = s;
     for (;;) {
@@ -178,6 +229,17 @@ void ix_check(const struct heap *h)
                 panic("heap_check: index node %zu of level %u is %zu, its children's largest "
                       "%zu",
                       i, k, x->level[k][i], m);
+        }
+    }
+    /* the nonempty bitmap: a bit per segment with a non-zero entry, a bit per non-zero word */
+    for (unsigned k = 0; k <= x->bm_top; k++) {
+        size_t bits = k == 0 ? level_entries(x->nseg, 0) : (bm_words(x->nseg, k - 1) - 1);
+        for (size_t i = 0; i < bm_words(x->nseg, k) * 64; i++) {
+            bool want = i < bits && (k == 0 ? x->level[0][i] != 0 : x->nonempty[k - 1][i] != 0);
+            if (((x->nonempty[k][i >> 6] >> (i & 63)) & 1) != want)
+                panic("heap_check: bit %zu of the index's nonempty bitmap level %u is %d, "
+                      "should be %d",
+                      i, k, !want, want);
         }
     }
     if (x->nseg != segments_for(h->end - h->base) || x->top != top_for(x->nseg))

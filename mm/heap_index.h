@@ -34,14 +34,23 @@
  * from the next segment (ix_find_from), so it is bounded by the number of segments whose
  * largest block is big enough but misplaced for the alignment.
  *
+ * The place of a freed block with no free neighbour is in front of the next free block
+ * above it: in its own segment (a walk from first[]), or the first block of the next
+ * segment that holds any. That segment comes from a bitmap beside the tree (nonempty:
+ * a bit per segment whose level[0] is non-zero, and above it a bit per non-zero word, up
+ * to a single word): up while the word has no bit past the position, down by the lowest
+ * bit, a few instructions per level of 64 instead of a walk up and down the max tree.
+ *
  * Updates: a block that appears or grows raises its segment's value and the ancestors
  * below the new value (stops at the first ancestor already as large); a block that
  * disappears or shrinks and was its segment's largest makes the segment rescan its blocks
  * (at most 42) and the ancestors recompute from their 8 children while the value changes.
+ * A segment's level[0] going from 0 to non-zero or back sets or clears its bitmap bit.
  *
- * Memory: per segment 8 bytes (first) + 8 bytes (level 0) + 8/7 bytes above: about 17
- * bytes per 4 KiB, 0.42% of max_size, laid out as first[], level[0], level[1], ... (each
- * padded to 8 entries, plus 8 spare zero entries for the upward search), touched only as
+ * Memory: per segment 8 bytes (first) + 8 bytes (level 0) + 8/7 bytes above + 1/8 byte
+ * of bitmap: about 17 bytes per 4 KiB, 0.42% of max_size, laid out as first[], level[0],
+ * level[1], ... (each padded to 8 entries, plus 8 spare zero entries for the upward
+ * search), then the bitmap's levels (each with a spare zero word), touched only as
  * far as the current heap size needs. (Full-width entries cost memory but no shifts,
  * clamps or offset arithmetic on every update: tests/bench/RESULTS.md.)
  */
@@ -151,12 +160,42 @@ static ALWAYS_INLINE void ix_rescan(struct heap *h, size_t s, size_t old)
     }
 }
 
+/* Segment s got its first indexed block: set its bit in the nonempty bitmap, and the bits
+ * above while the word was empty. */
+static inline void ix_mark(struct heap_index *x, size_t s)
+{
+    for (unsigned k = 0;; k++) {
+        uint64_t *w = &x->nonempty[k][s >> 6], old = *w;
+        *w = old | (uint64_t)1 << (s & 63);
+        if (old || k == x->bm_top)
+            return;
+        s >>= 6;
+    }
+}
+
+/* Segment s lost its last indexed block: clear its bit, and the bits above while the word
+ * becomes empty. */
+static inline void ix_unmark(struct heap_index *x, size_t s)
+{
+    for (unsigned k = 0;; k++) {
+        uint64_t *w = &x->nonempty[k][s >> 6], now = *w & ~((uint64_t)1 << (s & 63));
+        *w = now;
+        if (now || k == x->bm_top)
+            return;
+        s >>= 6;
+    }
+}
+
 /* Free block b (bs bytes, not the tail) joins the index. */
 static ALWAYS_INLINE void ix_add(struct heap *h, blk_t *b, size_t bs)
 {
     size_t s = ix_seg(h, A(b));
-    if (h->index.level[0][s] == 0 || A(b) < A(ix_first(h, s)))
+    if (h->index.level[0][s] == 0) {
         ix_set_first(h, s, b);
+        ix_mark(&h->index, s);
+    } else if (A(b) < A(ix_first(h, s))) {
+        ix_set_first(h, s, b);
+    }
     ix_raise(&h->index, s, bs);
 }
 
@@ -172,6 +211,7 @@ static ALWAYS_INLINE void ix_del(struct heap *h, const blk_t *b, size_t bs, blk_
     if (ix_first(h, s) == b) {
         if (A(nx) - ix_seg_start(h, s) >= ix_span(h, s)) {
             x->level[0][s] = 0; /* b was the segment's only block */
+            ix_unmark(x, s);
             ix_lowered(x, s, old);
             return;
         }
@@ -203,11 +243,34 @@ static ALWAYS_INLINE unsigned ix_first_child(const size_t *c, size_t v)
                        : 7;
 }
 
-/* Down from node i of level k (whose value is >= v) to the leftmost segment >= v. */
+/* One step down: from node i of level k + 1 to its first child >= v, on level k. */
+static ALWAYS_INLINE size_t ix_step_down(const struct heap_index *x, unsigned k, size_t i, size_t v)
+{
+    return (i << FAN_SHIFT) + ix_first_child(&x->level[k][i << FAN_SHIFT], v);
+}
+
+/* Down from node i of level k (whose value is >= v) to the leftmost segment >= v; the
+ * common heights unrolled (the level arrays then come from fixed offsets). */
 static ALWAYS_INLINE size_t ix_descend(const struct heap_index *x, unsigned k, size_t i, size_t v)
 {
+    switch (k) {
+    case 5:
+        i = ix_step_down(x, 4, i, v);
+        /* fallthrough */
+    case 4:
+        i = ix_step_down(x, 3, i, v);
+        /* fallthrough */
+    case 3:
+        i = ix_step_down(x, 2, i, v);
+        /* fallthrough */
+    case 2:
+        i = ix_step_down(x, 1, i, v);
+        /* fallthrough */
+    case 1: return ix_step_down(x, 0, i, v);
+    case 0: return i;
+    }
     while (k--)
-        i = (i << FAN_SHIFT) + ix_first_child(&x->level[k][i << FAN_SHIFT], v);
+        i = ix_step_down(x, k, i, v);
     return i;
 }
 

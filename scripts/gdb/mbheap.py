@@ -381,6 +381,8 @@ class Index:
         self.fan = 1 << hv.FAN_SHIFT
         self.entry = x["level"][0].type.target().sizeof
         self.first_entry = x["first"].type.target().sizeof
+        self.bm_top = int(x["bm_top"])
+        self.bm_addr = [int(x["nonempty"][k]) for k in range(self.bm_top + 1)]
 
     def entries(self, k):
         """Entries of level k (and, for k = 0, of first[]) in use for nseg segments."""
@@ -460,6 +462,27 @@ class Index:
                     raise HeapError("index node %d of level %d is %d, its children's largest %d"
                                     % (n, k, v, m))
             below = lk
+        self.check_bitmap(l0)
+
+    def bm_words(self, k):
+        """Words of the nonempty bitmap's level k for nseg segments, with its spare word
+        (mm/heap_index.c's bm_words())."""
+        sh = 6 * (k + 1)
+        return ((self.nseg + (1 << sh) - 1) >> sh) + 1
+
+    def check_bitmap(self, l0):
+        """The nonempty bitmap: a bit per segment with a non-zero level[0] entry, above it a
+        bit per non-zero word of the level below (mm/heap_index.c's ix_check)."""
+        below = l0
+        for k in range(self.bm_top + 1):
+            words = self.words(self.bm_addr[k], self.bm_words(k), 8)
+            bits = len(l0) if k == 0 else self.bm_words(k - 1) - 1
+            for i in range(len(words) * 64):
+                want = 1 if i < bits and below[i] != 0 else 0
+                if (words[i >> 6] >> (i & 63)) & 1 != want:
+                    raise HeapError("bit %d of the index's nonempty bitmap level %d is %d, "
+                                    "should be %d" % (i, k, 1 - want, want))
+            below = words
 
     def describe(self):
         return ("%d segments of %d bytes (%d committed, cap %d), top level %d"
@@ -600,11 +623,11 @@ mb-heap free        first fit: the free list, in address order from list.next ar
 mb-heap check       the checks of heap_check(), from outside: tiling, canaries, PREV_FREE
                     bits, merging, footers; first fit: the list in address order with its
                     back links, the index against the list (each segment's level[0] entry
-                    and first[] entry, every tree node the largest of its children); good
-                    fit: the bitmap (gf.map, gf.top) against the lists, every entry a free
-                    block of its class with its back link, the lists holding exactly the
-                    free blocks; then the statistics, and poison in debug mode (every free
-                    byte is read: slow on a large heap);
+                    and first[] entry, every tree node the largest of its children, the
+                    non-empty bitmap); good fit: the bitmap (gf.map, gf.top) against the
+                    lists, every entry a free block of its class with its back link, the
+                    lists holding exactly the free blocks; then the statistics, and poison
+                    in debug mode (every free byte is read: slow on a large heap);
                     it names the first broken block, index entry or class
 mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
 
