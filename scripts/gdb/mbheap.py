@@ -17,11 +17,14 @@ with `help <command>`:
 and pretty-printers for paddr_t, vaddr_t and struct heap_block (the heap's block header
 and free-list links). Structures are read by name from the kernel's debug information:
 field offsets, array lengths and the heap's layout constants (enum heap_layout in
-mm/heap_internal.h: header and minimum block size, flag bits, the index's segment and
-fan-out shifts) come from DWARF, so the helpers follow the C code when it changes. What is
-copied here is the algorithm of a few pure functions that the C code documents (the
-heap's canary, the debug trailer's layout, the index's array lengths from
-mm/heap_index.c's level_entries()) and the x86_64 page-table format. The helpers only
+mm/heap_internal.h: header and minimum block size, flag bits, the good-fit policy's flag,
+the index's segment and fan-out shifts; enum heap_gf_policy in mm/heap_goodfit.h: the
+good-fit size classes) come from DWARF, so the helpers follow the C code when it changes.
+The heap's placement policy (first fit, the default, or good fit: heap_policy=good_fit)
+is read from its flags at every command. What is copied here is the algorithm of a few
+pure functions that the C code documents (the heap's canary, the debug trailer's layout,
+the index's array lengths from mm/heap_index.c's level_entries(), good fit's size class
+of a block from mm/heap_goodfit.h's gf_class_of()) and the x86_64 page-table format. The helpers only
 read memory: they work whenever the CPU is stopped, after a panic too. Page tables are
 read through QEMU's physical memory view (the gdbstub's PhyMemMode), or through the
 kernel's direct map on a stub without it.
@@ -170,6 +173,9 @@ class HeapView:
         self.base, self.end = int(h["base"]), int(h["end"])
         self.secret, self.flags = int(h["secret"]) & U64, int(h["flags"])
         self.debug = bool(self.flags & L["FLAG_DEBUG"])
+        # a kernel from before good fit has no FLAG_GOOD_FIT: it is first fit
+        self.good_fit = bool(self.flags & L.get("FLAG_GOOD_FIT", 0))
+        self.policy = "good fit" if self.good_fit else "first fit"
         self.indexed = bool(h["indexed"])
         self.head = int(h["list"].address)  # the list's head node (not a block of the region)
         self.sentinel = self.end - self.HDR
@@ -211,7 +217,15 @@ class HeapView:
 
     def link_ok(self, x):
         """x could be a list entry: a 16-aligned address in [base, sentinel), or the head."""
-        return x == self.head or (self.base <= x < self.sentinel and not x % 16)
+        return x == self.head or self.in_region(x)
+
+    def in_region(self, x):
+        """x could be a block of the region: a 16-aligned address in [base, sentinel)."""
+        return self.base <= x < self.sentinel and not x % 16
+
+    def most_entries(self):
+        """More list entries than this cannot be: more than blocks fit in the region."""
+        return (self.end - self.base) // self.MIN_BLOCK
 
     def blocks(self, lenient=False):
         """The blocks in address order; raises HeapError at the first one that breaks the
@@ -240,7 +254,7 @@ class HeapView:
         """The free list from list.next around to the head node, as Blocks; raises
         HeapError at the first link that cannot be an entry, that does not point back, or
         that goes down in address (the list is in address order)."""
-        most = (self.end - self.base) // self.MIN_BLOCK  # more entries than blocks can fit
+        most = self.most_entries()
         prev, e, seen = self.head, int(self.h["list"]["next"]), 0
         while e != self.head:
             if not self.link_ok(e):
@@ -262,9 +276,9 @@ class HeapView:
 
     def check(self):
         """heap_check() from outside, in its order: the tiling walk meets the list entry by
-        entry, then the sentinel, the list's end, the index, the statistics. Returns
-        (used blocks, free blocks, Index or None); raises HeapError naming the first
-        broken thing."""
+        entry (first fit), then the sentinel, the list's end, the index (first fit) or the
+        size-class lists (good fit), the statistics. Returns (used blocks, free blocks,
+        Index, GoodFit or None); raises HeapError naming the first broken thing."""
         used = freeb = nfree = nused = 0
         prev_free = False
         le_, lp = int(self.h["list"]["next"]), self.head  # the list entry due next, and before
@@ -278,16 +292,18 @@ class HeapView:
                 if foot != b.size:
                     raise HeapError("bad footer at block 0x%x (footer %d, size %d)"
                                     % (b.addr, foot, b.size))
-                if le_ != b.addr:
-                    raise HeapError("free block not on the list in address order at block 0x%x "
-                                    "(size %d; the list has 0x%x there)" % (b.addr, b.size, le_))
-                if b.prv != lp:
-                    raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
-                                    % (b.addr, b.prv, lp))
-                if not self.link_ok(b.nxt):
-                    raise HeapError("list link outside the heap at block 0x%x (next 0x%x)"
-                                    % (b.addr, b.nxt))
-                lp, le_ = b.addr, b.nxt
+                if not self.good_fit:  # good fit's lists are checked after the walk
+                    if le_ != b.addr:
+                        raise HeapError("free block not on the list in address order at block "
+                                        "0x%x (size %d; the list has 0x%x there)"
+                                        % (b.addr, b.size, le_))
+                    if b.prv != lp:
+                        raise HeapError("broken back link at block 0x%x (prev 0x%x, expected "
+                                        "0x%x)" % (b.addr, b.prv, lp))
+                    if not self.link_ok(b.nxt):
+                        raise HeapError("list link outside the heap at block 0x%x (next 0x%x)"
+                                        % (b.addr, b.nxt))
+                    lp, le_ = b.addr, b.nxt
                 if self.debug:  # poison between the links and the footer
                     lo, hi = b.addr + self.links_end, b.addr + b.size - 8
                     body = self.mem.read(lo, hi - lo)
@@ -310,7 +326,11 @@ class HeapView:
         s = self.block(self.sentinel)
         if not s.canary_ok or s.size != 0 or s.free or s.prev_free != prev_free:
             raise HeapError("bad end sentinel at 0x%x (size_flags 0x%x)" % (self.sentinel, s.sf))
-        if le_ != self.head or int(self.h["list"]["prev"]) != lp:
+        gf = None
+        if self.good_fit:
+            gf = GoodFit(self)
+            gf.check(frees)
+        elif le_ != self.head or int(self.h["list"]["prev"]) != lp:
             raise HeapError("the list does not end after the last free block at 0x%x (next 0x%x, "
                             "list end's prev 0x%x)" % (lp, le_, int(self.h["list"]["prev"])))
         ix = None
@@ -324,7 +344,7 @@ class HeapView:
                             "water %d, size %d)" % (used, self.stat("bytes_used"), nfree,
                                                     self.stat("free_blocks"), nused, live,
                                                     self.stat("high_water"), self.end - self.base))
-        return nused, nfree, ix
+        return nused, nfree, ix, gf
 
     def find(self, addr):
         if not self.base <= addr < self.end:
@@ -469,24 +489,146 @@ class Index:
                 % (self.nseg, 1 << self.hv.SEG_SHIFT, self.ncommitted, self.cap, self.top))
 
 
+class GoodFit:
+    """The good-fit policy's free lists (struct heap_goodfit in struct heap's `gf`,
+    mm/heap_goodfit.h): lists[c] is the first free block of size class c (NULL-terminated
+    lists through the blocks' next/prev links, the first entry's prev NULL), map[] has bit
+    c set when lists[c] is not empty, top bit w when map[w] is not 0. The classes follow
+    gf_class_of(): size / 16 below GF_SMALL_LIMIT, then 2^GF_SL_BITS per power of two."""
+
+    def __init__(self, hv):
+        self.hv = hv
+        P = enum_values("enum heap_gf_policy")
+        self.small, self.sl_bits = P["GF_SMALL_LIMIT"], P["GF_SL_BITS"]
+        g = hv.h["gf"]
+        self.nclasses, self.nwords = array_len(g["lists"]), array_len(g["map"])
+        off, ptr = offsets("struct heap_goodfit"), g["lists"][0].type.sizeof
+        word = g["map"][0].type.sizeof
+        data = read(int(g.address), g.type.sizeof)  # one read: top, map[], lists[]
+        self.top = le(data, off["top"], word)
+        self.map = [le(data, off["map"] + word * w, word) for w in range(self.nwords)]
+        self.heads = [le(data, off["lists"] + ptr * c, ptr) for c in range(self.nclasses)]
+
+    def class_of(self, size):
+        """mm/heap_goodfit.h's gf_class_of(size) (16 <= size < 2^40)."""
+        if size < self.small:
+            return size >> 4
+        fl = size.bit_length() - 1
+        # the classes of 2^fl start at 2^GF_SL_BITS * (fl - log2(GF_SMALL_LIMIT) + 1)
+        return (size >> (fl - self.sl_bits)) + ((fl - self.small.bit_length() + 2) << self.sl_bits)
+
+    def bit(self, c):
+        return bool(self.map[c >> 6] >> (c & 63) & 1)
+
+    def nonempty(self):
+        return sum(1 for x in self.heads if x)
+
+    def entry(self, c, prev, e):
+        """The Block at e, an entry of class c's list reached from prev (0: e is the head);
+        raises HeapError when e cannot be a block of the region."""
+        if not self.hv.in_region(e):
+            if prev:
+                raise HeapError("list link outside the heap at block 0x%x (next 0x%x)" % (prev, e))
+            raise HeapError("good-fit class %d's head lies outside the heap (0x%x)" % (c, e))
+        return self.hv.block(e)
+
+    def walk(self):
+        """(class, Block) for every entry of the lists, class by class, each list from its
+        head; raises HeapError at the first link that cannot be an entry or does not point
+        back, or at a list that does not end."""
+        most, seen = self.hv.most_entries(), 0
+        for c, e in enumerate(self.heads):
+            prev = 0
+            while e:
+                b = self.entry(c, prev, e)
+                if b.prv != prev:
+                    raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
+                                    % (e, b.prv, prev))
+                yield c, b
+                seen += 1
+                if seen > most:
+                    raise HeapError("good-fit class %d's list does not end (%d entries, more "
+                                    "than blocks fit)" % (c, seen))
+                prev, e = e, b.nxt
+
+    def check(self, frees):
+        """mm/heap_goodfit.c's gf_check, in its order: for each class the bitmap bit (and,
+        at each word, the top bit) against the list, then each entry of the list: inside
+        the heap, a sound free block (canary, flags, size, footer) of that class, its back
+        link; at most as many entries as the tiling has free blocks (a cycle otherwise).
+        Then the lists must hold exactly the tiling's free blocks (frees: (address, size)
+        in address order): else the first free block they lost is named."""
+        hv, nfree = self.hv, len(frees)
+        n = nbytes = 0
+        listed = set()
+        for c in range(self.nclasses):
+            bit, head = self.bit(c), self.heads[c]
+            if bit != bool(head):
+                raise HeapError("good-fit bitmap says class %d is %s, its list is %s"
+                                % (c, "not empty" if bit else "empty",
+                                   "not empty" if head else "empty"))
+            w = c >> 6
+            if c & 63 == 0 and bool(self.top >> w & 1) != bool(self.map[w]):
+                raise HeapError("good-fit top bitmap wrong for word %d (top 0x%x, word 0x%x)"
+                                % (w, self.top, self.map[w]))
+            prev, e, limit, left = 0, head, nfree + 1 - n, nfree + 1 - n
+            while e:
+                if left == 0:
+                    raise HeapError("good-fit class %d's list holds more entries than there are "
+                                    "free blocks (%d): a cycle" % (c, limit))
+                left -= 1
+                b = self.entry(c, prev, e)
+                if (not b.canary_ok or b.sf & hv.F_MASK != hv.F_FREE or b.size < hv.MIN_BLOCK
+                        or b.size > hv.sentinel - e or hv.mem.u64(e + b.size - 8) != b.size):
+                    raise HeapError("good-fit class %d holds 0x%x, which is not a free block "
+                                    "(size_flags 0x%x)" % (c, e, b.sf))
+                if self.class_of(b.size) != c:
+                    raise HeapError("free block 0x%x (size %d) is in good-fit class %d, not %d"
+                                    % (e, b.size, c, self.class_of(b.size)))
+                if b.prv != prev:
+                    raise HeapError("broken back link at block 0x%x (prev 0x%x, expected 0x%x)"
+                                    % (e, b.prv, prev))
+                n, nbytes = n + 1, nbytes + b.size
+                listed.add(e)
+                prev, e = e, b.nxt
+        free_bytes = sum(size for _, size in frees)
+        if n == nfree and nbytes == free_bytes:
+            return
+        for addr, size in frees:
+            if addr not in listed:
+                raise HeapError("free block not on its good-fit list at block 0x%x (size %d, "
+                                "class %d)" % (addr, size, self.class_of(size)))
+        raise HeapError("the good-fit lists hold %d blocks of %d bytes, the heap has %d of %d"
+                        % (n, nbytes, nfree, free_bytes))
+
+    def describe(self):
+        return "%d of %d size classes not empty" % (self.nonempty(), self.nclasses)
+
+
 class MbHeap(gdb.Command):
     """Show the heap core's state: mb-heap [--heap=EXPR] [blocks | free | check | find ADDR]
 
-mb-heap             the region, the totals of a walk over the blocks (used and free
-                    bytes, block counts, largest free block), the heap's own counters,
-                    and whether the first-fit index is on (its segments and levels)
+mb-heap             the region, the placement policy (first fit or good fit), the totals
+                    of a walk over the blocks (used and free bytes, block counts, largest
+                    free block), the heap's own counters, and whether the first-fit index
+                    is on (its segments and levels) or, under good fit, how many size
+                    classes hold free blocks
 mb-heap blocks      every block in address order: header address, payload address, size,
                     used/free, and whether its canary is intact
-mb-heap free        the free list, in address order from list.next around to the head
-                    node: each block with its size and the index segment it starts in;
-                    the tail (the block before the end sentinel) is marked: the index
-                    does not hold it
+mb-heap free        first fit: the free list, in address order from list.next around to
+                    the head node: each block with its size and the index segment it
+                    starts in; the tail (the block before the end sentinel) is marked: the
+                    index does not hold it. Good fit: each size class's list from its
+                    head (gf.lists[c]), class by class: each block with its size and class
 mb-heap check       the checks of heap_check(), from outside: tiling, canaries, PREV_FREE
-                    bits, merging, footers, the list in address order with its back
-                    links, the index against the list (each segment's level[0] entry and
-                    first[] entry, every tree node the largest of its children, the
-                    non-empty bitmap), the statistics, and poison in debug mode (every free byte is read: slow
-                    on a large heap); it names the first broken block or index entry
+                    bits, merging, footers; first fit: the list in address order with its
+                    back links, the index against the list (each segment's level[0] entry
+                    and first[] entry, every tree node the largest of its children, the
+                    non-empty bitmap); good fit: the bitmap (gf.map, gf.top) against the
+                    lists, every entry a free block of its class with its back link, the
+                    lists holding exactly the free blocks; then the statistics, and poison
+                    in debug mode (every free byte is read: slow on a large heap);
+                    it names the first broken block, index entry or class
 mb-heap find ADDR   which block holds ADDR (header or payload, offset into the payload)
 
 --heap=EXPR picks another struct heap (an expression, without spaces, of type struct heap
@@ -515,13 +657,17 @@ or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
             elif sub == "free":
                 self.show_free(h)
             elif sub == "check":
-                nused, nfree, ix = h.check()
-                gdb.write("mb-heap check: ok: %d blocks (%d used, %d free), the address-ordered "
-                          "list%s\n" % (nused + nfree, nused, nfree,
-                                        ", the index (%d segments, top level %d) and the "
-                                        "statistics agree" % (ix.nseg, ix.top) if ix else
-                                        " and the statistics agree (the index is off: first "
-                                        "fits walk the list)"))
+                nused, nfree, ix, gf = h.check()
+                if gf:
+                    what = "the good-fit lists (%s) and the statistics agree" % gf.describe()
+                elif ix:
+                    what = ("the address-ordered list, the index (%d segments, top level %d) and "
+                            "the statistics agree" % (ix.nseg, ix.top))
+                else:
+                    what = ("the address-ordered list and the statistics agree (the index is "
+                            "off: first fits walk the list)")
+                gdb.write("mb-heap check: ok: %d blocks (%d used, %d free), %s\n"
+                          % (nused + nfree, nused, nfree, what))
             elif sub == "find" and operand:
                 gdb.write(h.find(parse_addr(operand, "mb-heap find")) + "\n")
             else:
@@ -533,9 +679,9 @@ or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
 
     @staticmethod
     def summary(h):
-        gdb.write("heap %s: [0x%x, 0x%x) %d bytes, cap %d%s, grew %d times\n"
+        gdb.write("heap %s: [0x%x, 0x%x) %d bytes, cap %d%s, %s, grew %d times\n"
                   % (h.expr, h.base, h.end, h.end - h.base, h.stat("max_size"),
-                     ", debug mode" if h.debug else "", h.stat("grow_events")))
+                     ", debug mode" if h.debug else "", h.policy, h.stat("grow_events")))
         used = free = nused = nfree = largest = 0
         for b in h.blocks():
             if b.free:
@@ -547,7 +693,10 @@ or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
         gdb.write("counters: %d allocs, %d frees, %d live, high water %d bytes\n"
                   % (h.stat("total_allocs"), h.stat("total_frees"),
                      h.stat("total_allocs") - h.stat("total_frees"), h.stat("high_water")))
-        if h.indexed:
+        if h.good_fit:
+            gdb.write("good fit: %s (lists at 0x%x); no first-fit index\n"
+                      % (GoodFit(h).describe(), int(h.h["gf"]["lists"].address)))
+        elif h.indexed:
             ix = Index(h)
             root = int(h.h["index"]["level"][ix.top][0])
             gdb.write("index: on, %s, first[] at 0x%x; largest indexed block %d bytes\n"
@@ -570,6 +719,9 @@ or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
 
     @staticmethod
     def show_free(h):
+        if h.good_fit:
+            MbHeap.show_gf_free(h)
+            return
         gdb.write("free list of %s in address order (index %s; segments of %d bytes)\n"
                   % (h.expr, "on" if h.indexed else "off", 1 << h.SEG_SHIFT))
         gdb.write("%-18s %-18s %10s  %7s\n" % ("block", "payload", "size", "segment"))
@@ -589,6 +741,30 @@ or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
         gdb.write("%d free blocks on the list, %d bytes%s\n"
                   % (n, total, "; %d in the index, the tail is not" % (n - 1)
                      if h.indexed and tail else ""))
+
+    @staticmethod
+    def show_gf_free(h):
+        gf = GoodFit(h)
+        gdb.write("free lists of %s by good-fit size class (%s), each from its head\n"
+                  % (h.expr, gf.describe()))
+        gdb.write("%-18s %-18s %10s  %5s\n" % ("block", "payload", "size", "class"))
+        n = total = 0
+        classes = set()
+        for c, b in gf.walk():
+            notes = [] if b.canary_ok else ["BAD canary"]
+            if not b.free:
+                notes.append("NOT FREE (size_flags 0x%x)" % b.sf)
+            elif gf.class_of(b.size) != c:
+                notes.append("WRONG CLASS (its size is class %d's)" % gf.class_of(b.size))
+            if h.is_tail(b.addr, b.size):
+                notes.append("tail")
+            gdb.write("0x%-16x 0x%-16x %10d  %5d%s\n"
+                      % (b.addr, b.addr + h.HDR, b.size, c,
+                         "  " + ", ".join(notes) if notes else ""))
+            n, total = n + 1, total + b.size
+            classes.add(c)
+        gdb.write("%d free blocks on the lists, %d bytes, in %d classes\n"
+                  % (n, total, len(classes)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -939,8 +1115,10 @@ class AddrPrinter:
 class BlockPrinter:
     """struct heap_block: the size, the flags and whether the canary matches the kernel
     heap's secret; a free block also shows its list links (naming the list's head node,
-    struct heap's `list`, where a link is it). The head node itself shows as
-    {list head, next <lowest free block>, prev <highest>}."""
+    struct heap's `list`, where a link is it; under good fit, where a link is NULL: the
+    end of its class's list, or its first entry). The head node itself shows as
+    {list head, next <lowest free block>, prev <highest>}, or, under good fit, which does
+    not use it, as {list head, unused: good fit keeps size-class lists}."""
 
     def __init__(self, val):
         self.val = val
@@ -953,10 +1131,16 @@ class BlockPrinter:
         addr = int(self.val.address) if self.val.address is not None else None
         nxt, prv = int(self.val["next"]) & U64, int(self.val["prev"]) & U64
 
-        def link(x):
+        gf = h is not None and h.good_fit
+
+        def link(x, null_means=""):
+            if gf:
+                return "0x%x%s" % (x, " (%s)" % null_means if x == 0 else "")
             return "0x%x%s" % (x, " (list head)" if h is not None and x == h.head else "")
 
         if h is not None and addr == h.head:
+            if gf:
+                return "{list head, unused: good fit keeps size-class lists}"
             return "{list head, next %s, prev %s}" % (link(nxt), link(prv))
         sf = int(self.val["sf"]) & U64
         L = enum_values("enum heap_layout")
@@ -970,7 +1154,8 @@ class BlockPrinter:
             ok = int(self.val["canary"]) & U64 == h.canary_of(addr, sf)
             parts.append("canary ok" if ok else "canary BAD")
         if free:
-            parts.append("next %s, prev %s" % (link(nxt), link(prv)))
+            parts.append("next %s, prev %s" % (link(nxt, "end of its class's list"),
+                                               link(prv, "first of its class")))
         return "{%s}" % ", ".join(parts)
 
 

@@ -2,19 +2,30 @@
 /*
  * tests/fuzz/fuzz_heap.c - libFuzzer target for the heap core (mm/heap.c).
  *
- * The input is an operation sequence run on two heaps side by side, each over its own
+ * The input is an operation sequence run on three heaps side by side, each over its own
  * 1 MiB arena (starting with 8 KiB and growing through a callback, up to a cap taken
  * from the first byte): one with the first-fit index, one with the index off
- * (HEAP_F_NO_INDEX, or no index memory: bit 0 of the first byte). Each op is one command
- * byte followed by its operands: alloc (size, align), free slot k, realloc slot k (new
- * size); debug mode is bit 6 of the first byte. Both heaps must make the same decision
- * every time: the same offset from their base (or both fail), the same usable size, the
- * same in-place/move choice for realloc, the same grow calls, and the same free list
- * (offsets and sizes) after every operation. Every live block carries a pattern derived
- * from its slot and generation, verified before free and realloc; heap_check() runs on
- * both after every operation, and at the end everything is freed and each heap must be
- * one free block again. panic_at() aborts, and so does a difference, so any panic (a heap
- * bug: the input never misuses the API) or divergence is a crash libFuzzer reports.
+ * (HEAP_F_NO_INDEX, or no index memory: bit 0 of the first byte), and one under the
+ * good-fit policy (HEAP_F_GOOD_FIT). Each op is one command byte followed by its
+ * operands: alloc (size, align), free slot k, realloc slot k (new size); debug mode (all
+ * three heaps) is bit 6 of the first byte.
+ *
+ * The two first-fit heaps must make the same decision every time: the same offset from
+ * their base (or both fail), the same usable size, the same in-place/move choice for
+ * realloc, the same grow calls, and the same free list (offsets and sizes) after every
+ * operation. Good fit places blocks elsewhere, so its heap is not compared by address:
+ * it keeps its own slots (an allocation may succeed there and fail in first fit, or the
+ * other way round), and it must return blocks aligned as asked with a usable size of at
+ * least the request, keep every block's contents through realloc, and refuse exactly the
+ * requests that are invalid (an alignment above HEAP_MAX_ALIGN, a size above
+ * HEAP_MAX_REQUEST: first fit must refuse them too; a request larger than the cap fails
+ * in all three).
+ *
+ * Every live block carries a pattern derived from its slot and generation, verified
+ * before free and realloc; heap_check() runs on all three after every operation, and at
+ * the end everything is freed and each heap must be one free block again. panic_at()
+ * aborts, and so does a difference, so any panic (a heap bug: the input never misuses
+ * the API) or divergence is a crash libFuzzer reports.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -33,20 +44,23 @@
 #define ARENA (1u << 20) /* each heap's cap */
 #define SLOTS 64
 
-/* [0]: the indexed heap, [1]: the heap without index. The arenas start 2 MiB-aligned
- * (HEAP_MAX_ALIGN), so that an offset from the base decides alignment alike in both. */
-static unsigned char *arena[2];
-static struct heap heaps[2];
+/* [0]: the indexed heap, [1]: the heap without index, [2] (GF): the good-fit heap. The
+ * arenas start 2 MiB-aligned (HEAP_MAX_ALIGN), so that an offset from the base decides
+ * alignment alike in the first two. */
+enum { GF = 2, NHEAPS = 3 };
+static unsigned char *arena[NHEAPS];
+static struct heap heaps[NHEAPS];
 
 static void map_arenas(void)
 {
     const size_t big = HEAP_MAX_ALIGN;
     unsigned char *m =
-        mmap(NULL, 3 * big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        mmap(NULL, (NHEAPS + 1) * big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         abort();
     arena[0] = (unsigned char *)(((uintptr_t)m + big - 1) & ~(uintptr_t)(big - 1));
-    arena[1] = arena[0] + big;
+    for (int k = 1; k < NHEAPS; k++)
+        arena[k] = arena[k - 1] + big;
 }
 
 /* Each heap's grow calls since the last comparison (the end as an offset). */
@@ -54,7 +68,7 @@ static struct grow_log {
     uintptr_t base;
     size_t n;
     size_t end[8], bytes[8];
-} glog[2];
+} glog[NHEAPS];
 
 static noreturn void diverged(const char *what, size_t a, size_t b)
 {
@@ -74,18 +88,19 @@ static size_t grow(void *ctx, uintptr_t end, size_t min_bytes)
     return end + min_bytes <= g->base + ARENA ? min_bytes : 0;
 }
 
-/* Both heaps made the same grow calls and have the same free list; heap_check both. */
-/* Both heaps give memory back (madvise: a released page reads as zero when touched); their
- * release calls, as offsets from their arenas, must be the same. */
-static size_t trim_sum[2];
+/* Every heap gives memory back (madvise: a released page reads as zero when touched); the
+ * two first-fit heaps' release calls, as offsets from their arenas, must be the same. */
+static size_t trim_sum[3];
 static void trim_release(void *ctx, uintptr_t start, size_t bytes)
 {
-    int k = ctx == &trim_sum[1];
+    size_t k = (size_t)((size_t *)ctx - trim_sum);
     trim_sum[k] = trim_sum[k] * 31 + (start - (uintptr_t)arena[k]) + bytes;
     if (madvise((void *)start, bytes, MADV_DONTNEED) != 0)
         abort();
 }
 
+/* Both first-fit heaps made the same grow calls and have the same free list; heap_check
+ * all three. */
 static void compare_heaps(void)
 {
     if (trim_sum[0] != trim_sum[1])
@@ -98,7 +113,7 @@ static void compare_heaps(void)
         if (glog[0].bytes[i] != glog[1].bytes[i])
             diverged("grow call: bytes", glog[0].bytes[i], glog[1].bytes[i]);
     }
-    glog[0].n = glog[1].n = 0;
+    glog[0].n = glog[1].n = glog[GF].n = 0;
     const struct heap_block *x = heaps[0].list.next, *y = heaps[1].list.next;
     for (; x != &heaps[0].list && y != &heaps[1].list; x = x->next, y = y->next) {
         if ((uintptr_t)x - heaps[0].base != (uintptr_t)y - heaps[1].base)
@@ -111,8 +126,8 @@ static void compare_heaps(void)
         diverged("free list length (one ends first)", x == &heaps[0].list, y == &heaps[1].list);
     if (heaps[0].end - heaps[0].base != heaps[1].end - heaps[1].base)
         diverged("heap size", heaps[0].end - heaps[0].base, heaps[1].end - heaps[1].base);
-    heap_check(&heaps[0]);
-    heap_check(&heaps[1]);
+    for (int k = 0; k < NHEAPS; k++)
+        heap_check(&heaps[k]);
 }
 
 /* Both heaps answered alike: both NULL, or the same offset and usable size. */
@@ -130,8 +145,16 @@ static void compare_results(unsigned char *const p[2])
                  heap_usable_size(&heaps[1], p[1]));
 }
 
+/* A slot of the first-fit pair (p[0], p[1]: the same block in both heaps). */
 struct slot {
     unsigned char *p[2];
+    size_t size, align;
+    uint8_t tag;
+};
+
+/* The good-fit heap's slot k: its own block, which may exist when the pair's does not. */
+struct gf_slot {
+    unsigned char *p;
     size_t size, align;
     uint8_t tag;
 };
@@ -141,22 +164,104 @@ static unsigned char pat(uint8_t tag, size_t i)
     return (unsigned char)(tag * 17u + i * 13u);
 }
 
+static void fill_block(unsigned char *p, uint8_t tag, size_t from, size_t size)
+{
+    for (size_t i = from; i < size; i++)
+        p[i] = pat(tag, i);
+}
+
+static void verify_block(const unsigned char *p, uint8_t tag, size_t n, size_t size)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != pat(tag, i)) {
+            fprintf(stderr, "fuzz_heap: block %p (size %zu) corrupted at %zu\n", (const void *)p,
+                    size, i);
+            abort();
+        }
+}
+
 static void fill(struct slot *s, size_t from)
 {
     for (int k = 0; k < 2; k++)
-        for (size_t i = from; i < s->size; i++)
-            s->p[k][i] = pat(s->tag, i);
+        fill_block(s->p[k], s->tag, from, s->size);
 }
 
 static void verify(const struct slot *s, size_t n)
 {
     for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < n; i++)
-            if (s->p[k][i] != pat(s->tag, i)) {
-                fprintf(stderr, "fuzz_heap: block %p (size %zu) corrupted at %zu\n",
-                        (void *)s->p[k], s->size, i);
-                abort();
-            }
+        verify_block(s->p[k], s->tag, n, s->size);
+}
+
+/* What every heap must refuse (heap.h's contract), whatever its policy and state. */
+static bool invalid_request(size_t size, size_t align)
+{
+    return align > HEAP_MAX_ALIGN || size > HEAP_MAX_REQUEST;
+}
+
+static noreturn void wrong(const char *heap, const char *what, size_t size, size_t align)
+{
+    fprintf(stderr, "fuzz_heap: %s: %s (size %zu, align %zu)\n", heap, what, size, align);
+    abort();
+}
+
+/* An invalid request, or one larger than the cap, must fail: p must be NULL. The same
+ * rule for every heap, so that first fit and good fit refuse the same requests. */
+static void refusal_ok(const char *heap, const void *p, size_t size, size_t align, size_t cap)
+{
+    if (p && (invalid_request(size, align) || size >= cap))
+        wrong(heap, "an invalid or impossible request succeeded", size, align);
+}
+
+/* A block p of the good-fit heap answering a request of size bytes aligned to align. */
+static void gf_result_ok(const unsigned char *p, size_t size, size_t align)
+{
+    size_t a = align > HEAP_ALIGN ? align : HEAP_ALIGN;
+    if ((uintptr_t)p & (a - 1))
+        wrong("good fit", "misaligned block", size, align);
+    if (heap_usable_size(&heaps[GF], p) < size)
+        wrong("good fit", "usable size below the request", size, align);
+}
+
+/* Good fit's side of an alloc into its empty slot g. */
+static void gf_alloc(struct gf_slot *g, uint8_t tag, size_t size, size_t align, size_t cap)
+{
+    unsigned char *p = heap_alloc(&heaps[GF], size, align);
+    refusal_ok("good fit", p, size, align, cap);
+    if (!p)
+        return;
+    gf_result_ok(p, size, align);
+    *g = (struct gf_slot){p, size, align, tag};
+    fill_block(p, tag, 0, size);
+}
+
+/* Good fit's side of a free (of its own block in slot g, if any). */
+static void gf_free(struct gf_slot *g)
+{
+    if (!g->p)
+        return;
+    verify_block(g->p, g->tag, g->size, g->size);
+    heap_free(&heaps[GF], g->p);
+    g->p = NULL;
+}
+
+/* Good fit's side of a realloc of slot g's block (if any) to ns bytes. */
+static void gf_realloc(struct gf_slot *g, size_t ns, size_t cap)
+{
+    if (!g->p)
+        return;
+    verify_block(g->p, g->tag, g->size, g->size);
+    unsigned char *q = heap_realloc(&heaps[GF], g->p, ns, g->align);
+    refusal_ok("good fit", q, ns, g->align, cap);
+    if (!q) {
+        verify_block(g->p, g->tag, g->size, g->size); /* a failed realloc leaves p alone */
+        return;
+    }
+    size_t keep = ns < g->size ? ns : g->size;
+    verify_block(q, g->tag, keep, ns);
+    gf_result_ok(q, ns, g->align);
+    g->p = q;
+    g->size = ns;
+    fill_block(q, g->tag, keep, ns);
 }
 
 struct reader {
@@ -196,6 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct reader r = {data, size, 0};
     static struct slot slots[SLOTS];
+    static struct gf_slot gslots[SLOTS];
     unsigned first = rd8(&r);
     size_t cap = first & 0x80 ? ARENA : ((size_t)(first & 0x3f) + 3) * 4096;
     unsigned flags = (first & 0x40) ? HEAP_F_DEBUG : 0;
@@ -214,24 +320,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (heap_set_trim(&heaps[k], &t) != E_OK)
             abort();
     }
-    if (!heaps[0].indexed || heaps[1].indexed)
+    glog[GF] = (struct grow_log){.base = (uintptr_t)arena[GF]};
+    if (heap_init(&heaps[GF], arena[GF], 8192, grow, &glog[GF], cap, flags | HEAP_F_GOOD_FIT,
+                  NULL) != E_OK)
+        abort();
+    trim_sum[GF] = 0;
+    struct heap_trim gt = {trim_release, NULL, &trim_sum[GF], false};
+    if (heap_set_trim(&heaps[GF], &gt) != E_OK)
+        abort();
+    if (!heaps[0].indexed || heaps[1].indexed || heaps[GF].indexed)
         abort();
     memset(slots, 0, sizeof(slots));
-    uint8_t gen = 0;
+    memset(gslots, 0, sizeof(gslots));
+    uint8_t gen = 0, gf_gen = 0;
     while (r.i < r.n) {
         unsigned cmd = rd8(&r);
         struct slot *s = &slots[(cmd >> 2) % SLOTS];
+        struct gf_slot *g = &gslots[(cmd >> 2) % SLOTS];
         switch (cmd & 3) {
         case 0:
         case 1: { /* alloc (into an empty slot) */
             size_t sz = rd_size(&r);
             size_t align = (size_t)1 << (rd8(&r) % 23); /* up to 4 MiB: > 2 MiB must fail */
+            if (!g->p)
+                gf_alloc(g, ++gf_gen, sz, align, cap);
             if (s->p[0])
                 break;
             unsigned char *p[2];
             for (int k = 0; k < 2; k++)
                 p[k] = heap_alloc(&heaps[k], sz, align);
             compare_results(p);
+            refusal_ok("first fit", p[0], sz, align, cap);
             if (!p[0])
                 break;
             if (((uintptr_t)p[0] & (align - 1)) || heap_usable_size(&heaps[0], p[0]) < sz)
@@ -241,6 +360,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 2: /* free */
+            gf_free(g);
             if (s->p[0]) {
                 verify(s, s->size);
                 for (int k = 0; k < 2; k++)
@@ -250,6 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 3: { /* realloc */
             size_t ns = rd_size(&r);
+            gf_realloc(g, ns, cap);
             if (!s->p[0])
                 break;
             verify(s, s->size);
@@ -257,6 +378,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int k = 0; k < 2; k++)
                 q[k] = heap_realloc(&heaps[k], s->p[k], ns, s->align);
             compare_results(q);
+            refusal_ok("first fit", q[0], ns, s->align, cap);
             if ((q[0] == s->p[0]) != (q[1] == s->p[1]))
                 diverged("realloc in place", q[0] == s->p[0], q[1] == s->p[1]);
             if (!q[0]) {
@@ -276,14 +398,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         compare_heaps();
     }
-    for (int i = 0; i < SLOTS; i++)
+    for (int i = 0; i < SLOTS; i++) {
         if (slots[i].p[0]) {
             verify(&slots[i], slots[i].size);
             for (int k = 0; k < 2; k++)
                 heap_free(&heaps[k], slots[i].p[k]);
         }
+        gf_free(&gslots[i]);
+    }
     compare_heaps();
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < NHEAPS; k++) {
         struct heap_stats st;
         heap_get_stats(&heaps[k], &st);
         if (st.free_blocks != 1 || st.live_allocs != 0 || st.heap_size > cap)
