@@ -123,9 +123,9 @@ static void heap_setup(void)
     if (opts.heap_no_index && opts.heap_good_fit)
         kprintf("options: ignoring heap_index=off (the first-fit index does not exist under "
                 "heap_policy=good_fit)\n");
-    err_t e = kheap_init(opts.heap_max, (debug ? HEAP_F_DEBUG : 0) |
-                                            (no_index ? HEAP_F_NO_INDEX : 0) |
-                                            (opts.heap_good_fit ? HEAP_F_GOOD_FIT : 0));
+    err_t e =
+        kheap_init(opts.heap_max, (debug ? HEAP_F_DEBUG : 0) | (no_index ? HEAP_F_NO_INDEX : 0) |
+                                      (opts.heap_good_fit ? HEAP_F_GOOD_FIT : 0));
     if (e != E_OK) {
         /* kheap_init promises to undo its work: every frame it took must be back. */
         kmem_frame_stats(&after);

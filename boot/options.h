@@ -52,9 +52,9 @@ struct boot_options {
     uint64_t heap_max;                /* 0 = default */
     bool dummy_allocator;
     bool heap_debug;
-    bool heap_no_index; /* heap_index=off */
-    bool heap_good_fit; /* heap_policy=good_fit */
-    bool heap_no_trim;  /* heap_trim=off */
+    bool heap_no_index;      /* heap_index=off */
+    bool heap_good_fit;      /* heap_policy=good_fit */
+    bool heap_no_trim;       /* heap_trim=off */
     uint64_t pmm_fail_after; /* UINT64_MAX = never */
     /* The word that set each option (key NULL: not given), to name it when it repeats;
      * it points into the command line, which must outlive *o. */

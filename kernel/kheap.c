@@ -132,7 +132,8 @@ err_t kheap_init(uint64_t heap_max, unsigned flags)
     if (e != E_OK)
         return e;
     kheap_cap_end = HEAP_START + heap_max;
-    kheap_index = (struct heap_index_mem){(void *)(kheap_cap_end + PAGE_SIZE), kheap_commit, NULL};
+    kheap_index =
+        (struct heap_index_mem){(void *)(kheap_cap_end + PAGE_SIZE), kheap_commit, NULL, false};
     e = heap_init(&kheap, (void *)HEAP_START, HEAP_SIZE, kheap_grow, NULL, heap_max, flags,
                   &kheap_index);
     if (e != E_OK) {

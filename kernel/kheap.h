@@ -24,8 +24,8 @@
  * index's memory in its own range after the heap's cap (mapped as the index grows).
  * heap_max (0: the default) caps growth; it is rounded up to pages and at least
  * HEAP_SIZE. flags: HEAP_F_DEBUG (poisoning, caller tracking), HEAP_F_NO_INDEX (first
- * fits by walking the list), HEAP_F_GOOD_FIT (the good-fit policy). On failure everything mapped so far is
- * unmapped and its frames given back, and the error is returned: E_NOMEM (no frame),
+ * fits by walking the list), HEAP_F_GOOD_FIT (the good-fit policy). On failure everything mapped so
+ * far is unmapped and its frames given back, and the error is returned: E_NOMEM (no frame),
  * E_EXISTS (a page of the region was already mapped), E_HUGEPAGE, E_INVAL (flags
  * heap_init refuses, e.g. HEAP_F_NO_INDEX with HEAP_F_GOOD_FIT).
  * Context: boot (kmain), once, interrupts off; takes no lock (nothing else runs yet).

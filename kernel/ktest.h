@@ -22,15 +22,16 @@
 #include "lib/kprintf.h"
 
 struct ktest {
-    const char *name;         /* "suite.name" */
+    const char *name; /* "suite.name" */
     void (*fn)(void);
     const char *should_panic; /* NULL, or the text the panic message must contain */
 };
 
 #define KTEST_REGISTER(suite, name, panic_text)                                                    \
     static void ktest_fn_##suite##_##name(void);                                                   \
-    __attribute__((used, section("ktests"), aligned(8))) static const struct ktest                 \
-        ktest_desc_##suite##_##name = {#suite "." #name, ktest_fn_##suite##_##name, panic_text};   \
+    __attribute__((used, section("ktests"),                                                        \
+                   aligned(8))) static const struct ktest ktest_desc_##suite##_##name = {          \
+        #suite "." #name, ktest_fn_##suite##_##name, panic_text};                                  \
     static void ktest_fn_##suite##_##name(void)
 
 #define KTEST(suite, name) KTEST_REGISTER(suite, name, NULL)
@@ -57,9 +58,10 @@ _Noreturn void ktest_fail(const char *file, int line, const char *fmt, ...)
     do {                                                                                           \
         uint64_t ka_ = (uint64_t)(a), kb_ = (uint64_t)(b);                                         \
         if (!(ka_ op kb_))                                                                         \
-            ktest_fail(__FILE__, __LINE__,                                                         \
-                       "assertion failed: %s %s %s\n    left:  0x%lx (%lu)\n    right: 0x%lx (%lu)", \
-                       #a, #op, #b, ka_, ka_, kb_, kb_);                                           \
+            ktest_fail(                                                                            \
+                __FILE__, __LINE__,                                                                \
+                "assertion failed: %s %s %s\n    left:  0x%lx (%lu)\n    right: 0x%lx (%lu)", #a,  \
+                #op, #b, ka_, ka_, kb_, kb_);                                                      \
     } while (0)
 #define KT_ASSERT_EQ(a, b) KT_ASSERT_OP(a, ==, b)
 #define KT_ASSERT_NE(a, b) KT_ASSERT_OP(a, !=, b)

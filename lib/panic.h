@@ -29,7 +29,7 @@ void panic_set_hook(panic_hook_fn hook);
 #define KASSERT(cond)                                                                              \
     do {                                                                                           \
         if (__builtin_expect(!(cond), 0))                                                          \
-            panic("%s: assertion failed: %s", __func__, #cond);                                   \
+            panic("%s: assertion failed: %s", __func__, #cond);                                    \
     } while (0)
 
 #endif

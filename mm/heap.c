@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap.c - the heap core: an address-ordered first-fit linked-list allocator with
  * boundary tags, as in blog_os's LinkedListAllocator, plus an index that finds the same
@@ -184,8 +185,8 @@ static ALWAYS_INLINE void links_check(const struct heap *h, const blk_t *b, cons
 
 /* b (bs bytes) is a sound entry of the policy's free lists (gf: good fit's, else the
  * address-ordered list). */
-static ALWAYS_INLINE void free_links_check(const struct heap *h, const blk_t *b, size_t bs,
-                                           bool gf, const char *fn)
+static ALWAYS_INLINE void free_links_check(const struct heap *h, const blk_t *b, size_t bs, bool gf,
+                                           const char *fn)
 {
     if (gf)
         gf_links_check(h, b, gf_class_of(bs), fn);
@@ -422,8 +423,8 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
     uintptr_t b = (uintptr_t)base;
     if (!h || !base || (b & 15) || (size & 15) || size < HEAP_MIN_SIZE || max_size < size ||
         (flags & ~(HEAP_F_DEBUG | HEAP_F_NO_INDEX | HEAP_F_GOOD_FIT)) ||
-        (flags & HEAP_F_GOOD_FIT && flags & HEAP_F_NO_INDEX) || size > HEAP_MAX_SIZE || b + size < b ||
-        (index && !index->mem))
+        (flags & HEAP_F_GOOD_FIT && flags & HEAP_F_NO_INDEX) || size > HEAP_MAX_SIZE ||
+        b + size < b || (index && !index->mem))
         return E_INVAL;
     /* the secret also mixes in what the region held before: headers a previous heap left
      * there must not pass for this heap's */
@@ -702,7 +703,8 @@ static __attribute__((noinline)) void *alloc_gf(struct heap *h, size_t size, con
     unsigned c;
     blk_t *b = gf_fit_fast(h, need, &c);
     if (LIKELY(b != NULL))
-        return take(h, checked_block(h, b), bsize(b), c, need, 0, false, NULL, 0, false, true, false);
+        return take(h, checked_block(h, b), bsize(b), c, need, 0, false, NULL, 0, false, true,
+                    false);
     return alloc_slow(h, size, 16, caller);
 }
 
@@ -802,8 +804,8 @@ static ALWAYS_INLINE void absorb(blk_t *n, uintptr_t keep_to, bool dbg)
 
 /* The predecessor a footer leads to is the free block it claims to be: exactly a free
  * header of that size, a valid canary, and list links that point back at it. */
-static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, const void *p,
-                                         bool gf, const char *fn)
+static ALWAYS_INLINE blk_t *checked_prev(const struct heap *h, uintptr_t a, const void *p, bool gf,
+                                         const char *fn)
 {
     size_t ps = *(size_t *)(a - 8);
     blk_t *pb = B(a - ps);
@@ -1122,9 +1124,8 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             if (UNLIKELY((nsf & F_RELEASED) || w_hi > h->fresh) && !trim_take(h, n, A(n), 0, w_hi))
                 return NULL;
             if (dbg)
-                heap_poison_verify_free(n, ns, A(n),
-                                   a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0),
-                                   "heap_realloc");
+                heap_poison_verify_free(
+                    n, ns, A(n), a + need + (rem >= MIN_BLOCK ? sizeof(blk_t) : 0), "heap_realloc");
             /* n's header now lies inside b, where an overflow's forged footer could
              * lead free() to it: absorb() it (after its links were read) so that it
              * never passes for a free block's header again */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap.h - the heap core: an address-ordered first-fit linked-list allocator over a
  * caller-provided region, with an index that finds the same first fit in O(log n).
@@ -105,6 +106,8 @@ struct heap_index_mem {
     void *mem;             /* heap_index_bytes(max_size) bytes of address space, 8-aligned */
     heap_commit_fn commit; /* NULL: all of it is usable already */
     void *ctx;
+    bool zeroed; /* it reads as zero (fresh anonymous memory): the core need not clear it,
+                  * so that its pages stay untouched until the index writes them */
 };
 
 /* Bytes of index memory a heap capped at max_size needs (about 0.4% of max_size). Only
@@ -112,16 +115,16 @@ struct heap_index_mem {
 size_t heap_index_bytes(size_t max_size);
 
 struct heap_stats {
-    size_t heap_size;    /* bytes managed: [base, end), including the 16-byte end sentinel */
-    size_t bytes_used;   /* sum of allocated block sizes (headers and padding included) */
-    size_t bytes_free;   /* sum of free block sizes */
-    size_t largest_free; /* largest free block (bytes, header included; 0 if none) */
-    size_t free_blocks;  /* number of free blocks */
-    size_t live_allocs;  /* allocated blocks */
-    size_t high_water;   /* maximum bytes_used ever */
-    size_t grow_events;  /* successful calls of the grow callback */
-    size_t total_allocs; /* blocks handed out (a moving realloc counts one alloc + one free) */
-    size_t total_frees;  /* blocks taken back */
+    size_t heap_size;      /* bytes managed: [base, end), including the 16-byte end sentinel */
+    size_t bytes_used;     /* sum of allocated block sizes (headers and padding included) */
+    size_t bytes_free;     /* sum of free block sizes */
+    size_t largest_free;   /* largest free block (bytes, header included; 0 if none) */
+    size_t free_blocks;    /* number of free blocks */
+    size_t live_allocs;    /* allocated blocks */
+    size_t high_water;     /* maximum bytes_used ever */
+    size_t grow_events;    /* successful calls of the grow callback */
+    size_t total_allocs;   /* blocks handed out (a moving realloc counts one alloc + one free) */
+    size_t total_frees;    /* blocks taken back */
     size_t bytes_released; /* free bytes given back through the release hook (not resident) */
     size_t release_events; /* calls of the release hook */
     size_t reuse_events;   /* released ranges taken back into use (calls of reuse, if set) */
@@ -150,6 +153,7 @@ struct heap_index {
     unsigned top;                     /* level holding the root for nseg segments */
     heap_commit_fn commit;
     void *commit_ctx;
+    bool zeroed; /* the memory reads as zero already (struct heap_index_mem) */
     /* bit s of level 0: segment s holds an indexed block; each level above: a bit per
      * word below; level bm_top is a single word */
     uint64_t *nonempty[HEAP_INDEX_BM_LEVELS];
@@ -160,8 +164,8 @@ struct heap_index {
  * two-level bitmap of the classes whose list is not empty. */
 #define HEAP_GF_CLASSES 1024
 struct heap_goodfit {
-    uint64_t top;                             /* bit w: map[w] != 0 */
-    uint64_t map[HEAP_GF_CLASSES / 64];       /* bit c: lists[c] is not empty */
+    uint64_t top;                              /* bit w: map[w] != 0 */
+    uint64_t map[HEAP_GF_CLASSES / 64];        /* bit c: lists[c] is not empty */
     struct heap_block *lists[HEAP_GF_CLASSES]; /* NULL-terminated; the first's prev is NULL */
 };
 
@@ -192,7 +196,7 @@ struct heap {
     uintptr_t fresh;    /* [fresh, sentinel - 8) reads as zero (UINTPTR_MAX: nothing known) */
     uintptr_t zlo, zhi; /* the last allocation's bytes known to be zero ([zlo, zhi)) */
     uintptr_t take_lo, take_hi; /* the released range of the block being taken */
-    bool zeroed;        /* struct heap_trim's zeroed, and not debug mode */
+    bool zeroed;                /* struct heap_trim's zeroed, and not debug mode */
 };
 
 /*
@@ -283,8 +287,9 @@ void heap_dump(const struct heap *h);
  * mode). Return: the number of live blocks. Context: as heap_dump. */
 size_t heap_leak_report(const struct heap *h);
 
-/* True if p lies inside the heap's current region (says nothing about block starts). Context: any;
- * reads two words. */
+/* Whether p lies inside the heap's current region (says nothing about block starts): for a
+ * host that runs several heaps and must hand a pointer back to the one it came from.
+ * Return: true if base <= p < end. Context: any; reads two words. */
 bool heap_contains(const struct heap *h, const void *p);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap_check.c - the heap core's integrity checks and diagnostics: heap_check, the
  * statistics, the dump and the leak report, and the messages for misuse and corruption
@@ -169,8 +170,8 @@ static size_t check_released(const struct heap *h, const blk_t *b, size_t size)
     uintptr_t top = (A(b) + size - 8) & ~(uintptr_t)(HEAP_PAGE - 1);
     if (!h->release || (r->lo | r->hi) & (HEAP_PAGE - 1) || r->lo < A(b) + REL_WORDS ||
         r->hi <= r->lo || r->hi > top)
-        panic("heap_check: bad released range at %p (size %zu, released [%p, %p))", (void *)b,
-              size, (void *)r->lo, (void *)r->hi);
+        panic("heap_check: bad released range at %p (size %zu, released [%p, %p))", (void *)b, size,
+              (void *)r->lo, (void *)r->hi);
     return r->hi - r->lo;
 }
 

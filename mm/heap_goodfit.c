@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap_goodfit.c - the good-fit policy's slow search, its part of heap_check and its
  * statistics (the theory and the fast operations: mm/heap_goodfit.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap_goodfit.h - the good-fit placement policy (HEAP_F_GOOD_FIT): the heap's second
  * way of organising its free blocks, kept beside first fit so that the two can be

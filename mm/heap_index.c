@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap_index.c - the first-fit index's cold parts: layout of its memory, covering
  * new segments as the heap grows, the upward search, and the consistency check.
@@ -86,7 +87,7 @@ static bool commit_to(struct heap_index *x, size_t n)
         if (r[i].to > r[i].from && x->commit &&
             !x->commit(x->commit_ctx, (char *)r[i].at + r[i].from, r[i].to - r[i].from))
             return false;
-    for (unsigned i = 0; i < nr; i++)
+    for (unsigned i = 0; i < nr && !x->zeroed; i++)
         if (r[i].to > r[i].from)
             memset((char *)r[i].at + r[i].from, 0, r[i].to - r[i].from);
     x->ncommitted = n;
@@ -102,6 +103,7 @@ err_t ix_init(struct heap *h, const struct heap_index_mem *m)
     x->cap = segments_for(h->max_size);
     x->commit = m->commit;
     x->commit_ctx = m->ctx;
+    x->zeroed = m->zeroed;
     char *at = m->mem;
     x->first = (blk_t **)at;
     at += level_entries(x->cap, 0) * sizeof(blk_t *);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap_index.h - the first-fit index: finds the lowest-addressed free block that holds
  * a request without walking the free list, and the place in the list of a freed block.

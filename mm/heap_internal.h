@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap_internal.h - what the heap core's files share and nobody else may use: the
  * block layout constants, header and footer accessors, and the canary.
@@ -35,7 +36,7 @@ enum heap_layout {
     DEBUG_TRAILER = 16, /* debug mode: { caller, requested size } at an allocated block's end */
     SEG_SHIFT = 12,     /* index: the region is cut into segments of 2^SEG_SHIFT bytes */
     FAN_SHIFT = 3,      /* index: each node above the segments covers 2^FAN_SHIFT below */
-    FLAG_DEBUG = HEAP_F_DEBUG, /* struct heap's flags: debug mode */
+    FLAG_DEBUG = HEAP_F_DEBUG,       /* struct heap's flags: debug mode */
     FLAG_GOOD_FIT = HEAP_F_GOOD_FIT, /* struct heap's flags: the good-fit policy */
 };
 #define POISON64 0xddddddddddddddddull

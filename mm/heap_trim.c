@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm/heap_trim.c - the heap core gives memory back: the release policy, the bookkeeping of
  * released pages, and the zero-once bookkeeping behind heap_alloc_zeroed (the theory: the

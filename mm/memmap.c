@@ -73,7 +73,8 @@ err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type
         return E_OK; /* zero length, or nothing left below 2^64 - 1 after clamping */
     if (m->n >= MEMMAP_MAX)
         return E_NOSPC;
-    m->r[m->n++] = (struct memmap_range){.start = base, .end = end, .type = type, .resv = MEMMAP_RESV_NONE};
+    m->r[m->n++] =
+        (struct memmap_range){.start = base, .end = end, .type = type, .resv = MEMMAP_RESV_NONE};
     return E_OK;
 }
 

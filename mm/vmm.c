@@ -306,7 +306,6 @@ err_t vmm_protect(struct vmm_space *s, vaddr_t page, uint64_t flags)
     return protect_leaf(s, va_val(page), 1, flags);
 }
 
-
 err_t vmm_translate(const struct vmm_space *s, vaddr_t addr, paddr_t *out, uint64_t *flags_out)
 {
     uint64_t v = va_val(addr);

@@ -13,9 +13,18 @@
 
 #include "lib/types.h"
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
@@ -53,7 +62,10 @@ static inline uint64_t read_cr3(void)
     __asm__ volatile("mov %%cr3, %0" : "=r"(v));
     return v;
 }
-static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+static inline void write_cr3(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
 static inline uint64_t read_cr4(void)
 {
     uint64_t v;
@@ -79,11 +91,26 @@ static inline void invlpg(vaddr_t page)
     __asm__ volatile("invlpg (%0)" ::"r"(va_val(page)) : "memory");
 }
 
-static inline void cpu_halt(void) { __asm__ volatile("hlt"); }
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void cpu_breakpoint(void) { __asm__ volatile("int3"); }
-static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+static inline void cpu_halt(void)
+{
+    __asm__ volatile("hlt");
+}
+static inline void irq_disable(void)
+{
+    __asm__ volatile("cli" ::: "memory");
+}
+static inline void irq_enable(void)
+{
+    __asm__ volatile("sti" ::: "memory");
+}
+static inline void cpu_breakpoint(void)
+{
+    __asm__ volatile("int3");
+}
+static inline void cpu_pause(void)
+{
+    __asm__ volatile("pause");
+}
 
 static inline uint64_t read_rflags(void)
 {

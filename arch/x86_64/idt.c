@@ -46,15 +46,38 @@ extern const uint64_t isr_stub_table[32];
 extern const uint64_t irq_stub_table[PIC_NUM_IRQS];
 extern char kernel_stack_guard[];
 
-static const char *const exception_names[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
-    "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
-    "invalid TSS", "segment not present", "stack-segment fault", "general protection fault",
-    "page fault", "reserved (15)", "x87 floating-point error", "alignment check",
-    "machine check", "SIMD floating-point error", "virtualization exception",
-    "control protection exception", "reserved (22)", "reserved (23)", "reserved (24)",
-    "reserved (25)", "reserved (26)", "reserved (27)", "hypervisor injection",
-    "VMM communication", "security exception", "reserved (31)"};
+static const char *const exception_names[32] = {"divide error",
+                                                "debug",
+                                                "NMI",
+                                                "breakpoint",
+                                                "overflow",
+                                                "bound range exceeded",
+                                                "invalid opcode",
+                                                "device not available",
+                                                "double fault",
+                                                "coprocessor segment overrun",
+                                                "invalid TSS",
+                                                "segment not present",
+                                                "stack-segment fault",
+                                                "general protection fault",
+                                                "page fault",
+                                                "reserved (15)",
+                                                "x87 floating-point error",
+                                                "alignment check",
+                                                "machine check",
+                                                "SIMD floating-point error",
+                                                "virtualization exception",
+                                                "control protection exception",
+                                                "reserved (22)",
+                                                "reserved (23)",
+                                                "reserved (24)",
+                                                "reserved (25)",
+                                                "reserved (26)",
+                                                "reserved (27)",
+                                                "hypervisor injection",
+                                                "VMM communication",
+                                                "security exception",
+                                                "reserved (31)"};
 
 static void idt_set(int vector, uint64_t handler, uint8_t ist)
 {
@@ -82,7 +105,10 @@ void idt_init(void)
     pic_init();
 }
 
-uint64_t idt_breakpoint_count(void) { return breakpoints; }
+uint64_t idt_breakpoint_count(void)
+{
+    return breakpoints;
+}
 
 static bool in_stack_guard(uint64_t addr)
 {
@@ -99,11 +125,13 @@ static _Noreturn void page_fault(const struct trap_frame *f)
         what = "NULL pointer dereference, ";
     else if (in_stack_guard(cr2))
         what = "kernel stack overflow (guard page), ";
-    panic("page fault: %saddress 0x%016lx (%s, %s%s, %s%s) error 0x%lx RIP 0x%016lx",
-          what, cr2, (e & 1) ? "protection violation" : "page not present",
-          (e & 16) ? "instruction fetch" : (e & 2) ? "write" : "read",
-          (e & 16) ? " (NX)" : "", (e & 4) ? "user" : "kernel",
-          (e & 8) ? ", reserved bit set" : "", e, f->rip);
+    panic("page fault: %saddress 0x%016lx (%s, %s%s, %s%s) error 0x%lx RIP 0x%016lx", what, cr2,
+          (e & 1) ? "protection violation" : "page not present",
+          (e & 16)  ? "instruction fetch"
+          : (e & 2) ? "write"
+                    : "read",
+          (e & 16) ? " (NX)" : "", (e & 4) ? "user" : "kernel", (e & 8) ? ", reserved bit set" : "",
+          e, f->rip);
 }
 
 static _Noreturn void double_fault(const struct trap_frame *f)
@@ -129,13 +157,11 @@ void exception_dispatch(struct trap_frame *f)
         breakpoints++;
         kprintf("breakpoint: int3 at RIP 0x%016lx, returning\n", f->rip - 1);
         return;
-    case 8:
-        double_fault(f);
+    case 8: double_fault(f);
     case 13:
         panic("general protection fault: error 0x%lx%s RIP 0x%016lx RSP 0x%016lx", f->error_code,
               f->error_code ? " (segment selector)" : "", f->rip, f->rsp);
-    case 14:
-        page_fault(f);
+    case 14: page_fault(f);
     default:
         panic("exception %lu (%s): error 0x%lx RIP 0x%016lx RSP 0x%016lx", f->vector,
               f->vector < 32 ? exception_names[f->vector] : "?", f->error_code, f->rip, f->rsp);

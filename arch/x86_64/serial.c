@@ -21,9 +21,9 @@ bool serial_init(void)
     outb(COM1 + UART_LCR, 0x80);  /* DLAB: divisor follows */
     outb(COM1 + UART_DATA, 0x01); /* 115200 / 1 */
     outb(COM1 + UART_IER, 0x00);
-    outb(COM1 + UART_LCR, 0x03);  /* 8 bits, no parity, one stop bit */
-    outb(COM1 + UART_FCR, 0xc7);  /* FIFO on, cleared, 14-byte threshold */
-    outb(COM1 + UART_MCR, 0x1e);  /* loopback mode for the self-test */
+    outb(COM1 + UART_LCR, 0x03); /* 8 bits, no parity, one stop bit */
+    outb(COM1 + UART_FCR, 0xc7); /* FIFO on, cleared, 14-byte threshold */
+    outb(COM1 + UART_MCR, 0x1e); /* loopback mode for the self-test */
     outb(COM1 + UART_DATA, 0xae);
     if (inb(COM1 + UART_DATA) != 0xae)
         return false;

@@ -353,6 +353,26 @@ static uintptr_t page_up(uintptr_t x, size_t align)
     return (x + align - 1) & ~(uintptr_t)(align - 1);
 }
 
+/*
+ * The heap's release hook (called with shim_lock held): [start, start + bytes) holds
+ * nothing the heap needs; its whole pages go back to the system (MADV_DONTNEED). They stay
+ * mapped read-write and read as zeros when next touched, so handing them out again needs
+ * no call and cannot fail. The commit charge stays (it matters only under
+ * vm.overcommit_memory=2). Pages the kernel will not drop (mlock'ed: EINVAL) stay
+ * resident, still valid. Keeps errno.
+ */
+static void shim_release(void *ctx, uintptr_t start, size_t bytes)
+{
+    (void)ctx;
+    uintptr_t lo = page_up(start, SHIM_PAGE);
+    uintptr_t hi = (start + bytes) & ~(uintptr_t)(SHIM_PAGE - 1);
+    if (hi <= lo)
+        return;
+    int saved = errno;
+    madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    errno = saved;
+}
+
 /* A stretch of address space no mapping uses: [lo, hi). */
 struct gap {
     uintptr_t lo, hi;
@@ -538,7 +558,8 @@ static bool ensure_heap_locked(void)
     }
     if (!failed && !map_fresh(base, SHIM_INIT_SIZE))
         failed = "cannot map the heap's first MiB";
-    struct heap_index_mem index = {ix, shim_index_commit, NULL};
+    /* fresh anonymous memory: the core need not clear it (its pages stay untouched) */
+    struct heap_index_mem index = {ix, shim_index_commit, NULL, true};
     if (!failed && heap_init(&heap, (void *)base, SHIM_INIT_SIZE, shim_grow, NULL, cap,
                              (debug_mode ? HEAP_F_DEBUG : 0) | (good_fit ? HEAP_F_GOOD_FIT : 0),
                              &index) != E_OK) {
@@ -556,6 +577,11 @@ static bool ensure_heap_locked(void)
         return false;
     }
     region_end = base + cap;
+    /* whole free pages go back to the system; grown memory is fresh anonymous memory, and
+     * a released page reads as zero when next touched: calloc clears neither */
+    struct heap_trim trim = {shim_release, NULL, NULL, true};
+    if (heap_set_trim(&heap, &trim) != E_OK)
+        say("cannot give memory back (heap_set_trim refused): the heap keeps its pages\n");
     heap_ready = true;
     errno = saved;
     return true;
@@ -577,19 +603,26 @@ static inline void count_op_locked(void)
 /* ---------------------------------------------------------------------------------- */
 
 /* Allocates size bytes aligned to align (a power of two <= HEAP_MAX_ALIGN, or anything
- * else, which fails); NULL with errno ENOMEM on failure. */
-static void *shim_alloc(size_t size, size_t align, const void *caller)
+ * else, which fails), zeroed if asked (only the bytes the heap does not know to be zero
+ * are cleared); NULL with errno ENOMEM on failure. */
+static void *shim_alloc_z(size_t size, size_t align, const void *caller, bool zero)
 {
     void *p = NULL;
     shim_lock_take();
     if (ensure_heap_locked()) {
-        p = heap_alloc_from(&heap, size, align, caller);
+        p = zero ? heap_alloc_zeroed(&heap, size, align, caller)
+                 : heap_alloc_from(&heap, size, align, caller);
         count_op_locked();
     }
     shim_lock_drop();
     if (!p)
         errno = ENOMEM;
     return p;
+}
+
+static void *shim_alloc(size_t size, size_t align, const void *caller)
+{
+    return shim_alloc_z(size, align, caller, false);
 }
 
 /* memalign's alignment rule, as glibc 2.36 applies it to memalign, aligned_alloc, valloc
@@ -641,10 +674,9 @@ EXPORT void *calloc(size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    void *p = shim_alloc(total, HEAP_ALIGN, __builtin_return_address(0));
-    if (p)
-        memset(p, 0, total); /* a reused block holds old data */
-    return p;
+    /* fresh memory (never touched, or released and given back) is not cleared again: a
+     * large calloc stays unresident until the program writes to it */
+    return shim_alloc_z(total, HEAP_ALIGN, __builtin_return_address(0), true);
 }
 
 EXPORT void *realloc(void *p, size_t size)

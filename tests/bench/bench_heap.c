@@ -140,8 +140,8 @@ struct allocator {
  * the index's reason to be), good fit (the second policy), glibc */
 static const struct allocator A_FF = {
     "first-fit", ff_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
-static const struct allocator A_LIST = {
-    "list-walk", list_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
+static const struct allocator A_LIST = {"list-walk",     list_init,          arena_heap_alloc,
+                                        arena_heap_free, arena_heap_realloc, true};
 static const struct allocator A_GF = {
     "good-fit", gf_init, arena_heap_alloc, arena_heap_free, arena_heap_realloc, true};
 static const struct allocator A_GLIBC = {"glibc", g_init, g_alloc, g_free, g_realloc, false};
@@ -337,7 +337,9 @@ int main(int argc, char **argv)
     }
     const struct allocator *cg = cg_alloc ? allocator_named(cg_alloc) : NULL;
     if (cg_alloc && (!cg || !only)) {
-        fprintf(stderr, "heap_bench: --callgrind needs first-fit, list-walk, good-fit or glibc, and --only\n");
+        fprintf(
+            stderr,
+            "heap_bench: --callgrind needs first-fit, list-walk, good-fit or glibc, and --only\n");
         return 2;
     }
     size_t arena_size = 256 * MiB;

@@ -190,7 +190,8 @@ static double run(const char *ram, uint64_t size)
     /* Reserve the bitmap at 1 MiB: split the first usable range. */
     memmove(&m.r[2], &m.r[1], (m.n - 1) * sizeof(m.r[0]));
     m.n++;
-    m.r[1] = (struct memmap_range){0x100000, 0x100000 + meta, MB2_MEM_AVAILABLE, MEMMAP_RESV_PMM_METADATA};
+    m.r[1] = (struct memmap_range){0x100000, 0x100000 + meta, MB2_MEM_AVAILABLE,
+                                   MEMMAP_RESV_PMM_METADATA};
     m.r[2].start = 0x100000 + meta;
 
     sim_phys_clear();

@@ -56,8 +56,7 @@ static bool same_map(const struct memmap *a, const struct memmap *b)
         return false;
     for (size_t i = 0; i < a->n; i++) {
         const struct memmap_range *x = &a->r[i], *y = &b->r[i];
-        if (x->start != y->start || x->end != y->end || x->type != y->type ||
-            x->resv != y->resv)
+        if (x->start != y->start || x->end != y->end || x->type != y->type || x->resv != y->resv)
             return false;
     }
     return true;

@@ -98,9 +98,10 @@ static void *ta_realloc(void *self, void *p, struct layout old, size_t new_size)
     return q;
 }
 
-const struct allocator ta_basic = {"test-basic", ta_alloc, ta_dealloc, NULL, NULL, NULL, NULL, NULL};
+const struct allocator ta_basic = {"test-basic", ta_alloc, ta_dealloc, NULL,
+                                   NULL,         NULL,     NULL,       NULL};
 const struct allocator ta_full = {"test-full", ta_alloc, ta_dealloc, ta_alloc_zeroed,
-                                  ta_realloc,  NULL,     NULL,          NULL};
+                                  ta_realloc,  NULL,     NULL,       NULL};
 
 static int ta_setup(const struct allocator *global)
 {

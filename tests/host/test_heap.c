@@ -41,7 +41,8 @@ static struct heap H;
 
 static void init_plain(size_t size)
 {
-    assert_int_equal(test_heap_init(&H, arena, size, NULL, NULL, size, 0, test_heap_index(size)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, size, NULL, NULL, size, 0, test_heap_index(size)),
+                     E_OK);
 }
 
 static struct heap_stats stats(void)
@@ -145,7 +146,9 @@ static void test_many_boxes_long_lived(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&H, arena, BLOGOS_HEAP, grow_cb, &g, ARENA_SIZE, 0, test_heap_index(ARENA_SIZE)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, BLOGOS_HEAP, grow_cb, &g, ARENA_SIZE, 0,
+                                    test_heap_index(ARENA_SIZE)),
+                     E_OK);
     int *ll = heap_alloc(&H, sizeof(int), _Alignof(int));
     assert_non_null(ll);
     *ll = 1;
@@ -402,7 +405,8 @@ static void test_growth(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(
+        test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     void *a = heap_alloc(&H, 3000, 16);
     assert_non_null(a);
     assert_int_equal(g.calls, 0);
@@ -440,7 +444,8 @@ static void test_growth_refused(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + 8192}; /* callback refuses beyond */
-    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(
+        test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     assert_null(heap_alloc(&H, 20000, 16));
     assert_true(g.calls >= 1);
     heap_check(&H);
@@ -454,7 +459,8 @@ static void test_growth_aligned(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 4u << 20, 0, test_heap_index(4u << 20)), E_OK);
+    assert_int_equal(
+        test_heap_init(&H, arena, 4096, grow_cb, &g, 4u << 20, 0, test_heap_index(4u << 20)), E_OK);
     void *p[20];
     for (int i = 0; i < 20; i++) {
         p[i] = heap_alloc(&H, 3000, 4096);
@@ -492,7 +498,8 @@ static void test_corrupted_footer(void **state)
 
     /* The free tail block in front of the end sentinel, when the heap grows. */
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(
+        test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, 0, test_heap_index(1u << 20)), E_OK);
     char *t = heap_alloc(&H, 1000, 16);
     assert_non_null(t);
     size_t *tail_foot = (size_t *)(H.end - 16 - 8);
@@ -696,7 +703,8 @@ static void test_dealloc_layout(void **state)
 static void test_dealloc_layout_debug(void **state)
 {
     (void)state;
-    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                                    test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 32, 16);
     size_t usable = heap_usable_size(&H, a);
@@ -775,7 +783,8 @@ static void test_canary_overwrite_one_bit(void **state)
 static void test_debug_poison(void **state)
 {
     (void)state;
-    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                                    test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 200, 16);
     char *b = heap_alloc(&H, 200, 16);
@@ -796,7 +805,8 @@ static void test_debug_poison(void **state)
 static void test_debug_double_free(void **state)
 {
     (void)state;
-    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                                    test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 100, 16);
     char *b = heap_alloc(&H, 100, 16);
@@ -821,7 +831,7 @@ static void test_debug_overflow_and_split(void **state)
 {
     (void)state;
     assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
-                               test_heap_index(64u * 1024u)),
+                                    test_heap_index(64u * 1024u)),
                      E_OK);
     unsigned char *a = heap_alloc(&H, 100, 16); /* block 16 + 112 + 16 = 144: 12 bytes slack */
     assert_non_null(heap_alloc(&H, 16, 16));
@@ -830,7 +840,7 @@ static void test_debug_overflow_and_split(void **state)
     EXPECT_PANIC(heap_check(&H), "heap_check: buffer overflow detected in block");
     EXPECT_PANIC(heap_free(&H, a), "heap_free: buffer overflow detected in block");
     EXPECT_PANIC(heap_realloc(&H, a, 50, 16), "heap_realloc: buffer overflow detected");
-    a[100] = 0xdd; /* the slack's poison back */
+    a[100] = 0xdd;                         /* the slack's poison back */
     size_t *req = (size_t *)(a + 112 + 8); /* the trailer's requested size */
     *req = 4096;
     EXPECT_PANIC(heap_free(&H, a), "heap_free: debug trailer overwritten in block");
@@ -853,7 +863,7 @@ static void test_debug_uaf_under_split(void **state)
 {
     (void)state;
     assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
-                               test_heap_index(64u * 1024u)),
+                                    test_heap_index(64u * 1024u)),
                      E_OK);
     unsigned char *c = heap_alloc(&H, 384, 16); /* block 16 + 384 + 16 = 416 */
     assert_ptr_equal(c, arena + 16);
@@ -866,7 +876,8 @@ static void test_debug_uaf_under_split(void **state)
 static void test_debug_uaf_links(void **state)
 {
     (void)state;
-    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                                    test_heap_index(64u * 1024u)),
                      E_OK);
     char *a = heap_alloc(&H, 200, 16);
     char *b = heap_alloc(&H, 200, 16);
@@ -930,7 +941,9 @@ static void test_debug_mode_works(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, HEAP_F_DEBUG, test_heap_index(1u << 20)), E_OK);
+    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, 1u << 20, HEAP_F_DEBUG,
+                                    test_heap_index(1u << 20)),
+                     E_OK);
     void *p[50];
     srand(3);
     for (int round = 0; round < 20; round++) {
@@ -954,7 +967,8 @@ static void test_debug_mode_works(void **state)
 static void test_debug_callers_and_leaks(void **state)
 {
     (void)state;
-    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG, test_heap_index(64u * 1024u)),
+    assert_int_equal(test_heap_init(&H, arena, 64u * 1024u, NULL, NULL, 64u * 1024u, HEAP_F_DEBUG,
+                                    test_heap_index(64u * 1024u)),
                      E_OK);
     void *a = heap_alloc_from(&H, 10, 16, (void *)0x1234);
     void *b = heap_alloc(&H, 20, 16);
@@ -977,7 +991,8 @@ static void test_size_overflow(void **state)
 {
     (void)state;
     struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&H, arena, 4096, grow_cb, &g, SIZE_MAX, 0, test_heap_index(SIZE_MAX)), E_OK);
+    assert_int_equal(
+        test_heap_init(&H, arena, 4096, grow_cb, &g, SIZE_MAX, 0, test_heap_index(SIZE_MAX)), E_OK);
     const size_t bad[] = {
         SIZE_MAX,        SIZE_MAX - 1, SIZE_MAX - 15,    SIZE_MAX - 16,        SIZE_MAX - 31,
         SIZE_MAX - 4096, SIZE_MAX / 2, SIZE_MAX / 2 + 1, HEAP_MAX_REQUEST + 1, (size_t)1 << 62};
@@ -1070,13 +1085,21 @@ static void test_leak_report_and_dump(void **state)
 static void test_init_errors(void **state)
 {
     (void)state;
-    assert_int_equal(test_heap_init(&H, arena + 8, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(test_heap_init(&H, arena, 4095, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(test_heap_init(&H, arena, 32, NULL, NULL, 32, 0, test_heap_index(32)), E_INVAL);
-    assert_int_equal(test_heap_init(&H, arena, 8192, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(test_heap_init(&H, arena, 4096, NULL, NULL, 4096, 0x80, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(test_heap_init(&H, NULL, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
-    assert_int_equal(test_heap_init(&H, arena, HEAP_MIN_SIZE, NULL, NULL, HEAP_MIN_SIZE, 0, test_heap_index(HEAP_MIN_SIZE)), E_OK);
+    assert_int_equal(
+        test_heap_init(&H, arena + 8, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)), E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 4095, NULL, NULL, 4096, 0, test_heap_index(4096)),
+                     E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 32, NULL, NULL, 32, 0, test_heap_index(32)),
+                     E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 8192, NULL, NULL, 4096, 0, test_heap_index(4096)),
+                     E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, 4096, NULL, NULL, 4096, 0x80, test_heap_index(4096)),
+                     E_INVAL);
+    assert_int_equal(test_heap_init(&H, NULL, 4096, NULL, NULL, 4096, 0, test_heap_index(4096)),
+                     E_INVAL);
+    assert_int_equal(test_heap_init(&H, arena, HEAP_MIN_SIZE, NULL, NULL, HEAP_MIN_SIZE, 0,
+                                    test_heap_index(HEAP_MIN_SIZE)),
+                     E_OK);
     void *p = heap_alloc(&H, 1, 1);
     assert_non_null(p);
     assert_null(heap_alloc(&H, 1, 1));
@@ -1089,8 +1112,8 @@ static void test_two_heaps(void **state)
     (void)state;
     struct heap h2;
     init_plain(64u * 1024u);
-    assert_int_equal(test_heap_init(&h2, arena + (1u << 20), 64u * 1024u, NULL, NULL, 64u * 1024u, 0,
-                               test_heap_index_slot(64u * 1024u, 1)),
+    assert_int_equal(test_heap_init(&h2, arena + (1u << 20), 64u * 1024u, NULL, NULL, 64u * 1024u,
+                                    0, test_heap_index_slot(64u * 1024u, 1)),
                      E_OK);
     void *a = heap_alloc(&H, 100, 16), *b = heap_alloc(&h2, 100, 16);
     assert_true(heap_contains(&H, a) && !heap_contains(&H, b));

@@ -195,7 +195,9 @@ static void test_diff_million(void **state)
     (void)state;
     struct heap h;
     struct grow_ctx g = {(uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&h, arena, 64u * 1024u, grow_cb, &g, ARENA_SIZE, 0, test_heap_index(ARENA_SIZE)), E_OK);
+    assert_int_equal(test_heap_init(&h, arena, 64u * 1024u, grow_cb, &g, ARENA_SIZE, 0,
+                                    test_heap_index(ARENA_SIZE)),
+                     E_OK);
     run(&h, 1000000, 42, true);
 }
 
@@ -204,7 +206,9 @@ static void test_diff_debug(void **state)
     (void)state;
     struct heap h;
     struct grow_ctx g = {(uintptr_t)arena + ARENA_SIZE};
-    assert_int_equal(test_heap_init(&h, arena, 4096, grow_cb, &g, ARENA_SIZE, HEAP_F_DEBUG, test_heap_index(ARENA_SIZE)), E_OK);
+    assert_int_equal(test_heap_init(&h, arena, 4096, grow_cb, &g, ARENA_SIZE, HEAP_F_DEBUG,
+                                    test_heap_index(ARENA_SIZE)),
+                     E_OK);
     run(&h, 100000, 7, true);
 }
 
@@ -214,7 +218,9 @@ static void test_diff_small_cap(void **state)
     struct heap h;
     struct grow_ctx g = {(uintptr_t)arena + ARENA_SIZE};
     /* 512 KiB cap: the live set (~512 blocks of ~1.6 KiB on average) often does not fit */
-    assert_int_equal(test_heap_init(&h, arena, 4096, grow_cb, &g, 512u << 10, 0, test_heap_index(512u << 10)), E_OK);
+    assert_int_equal(
+        test_heap_init(&h, arena, 4096, grow_cb, &g, 512u << 10, 0, test_heap_index(512u << 10)),
+        E_OK);
     size_t failures = run(&h, 200000, 99, false);
     assert_true(failures > 0);
     struct heap_stats st;

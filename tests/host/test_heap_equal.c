@@ -368,8 +368,8 @@ struct trim_side {
 
 static void trim_log(struct trim_side *t, uint64_t kind, uintptr_t start, size_t bytes)
 {
-    t->hash = (t->hash ^ kind ^ ((start - t->base) << 2) ^ ((uint64_t)bytes << 40)) *
-              0x100000001b3ull;
+    t->hash =
+        (t->hash ^ kind ^ ((start - t->base) << 2) ^ ((uint64_t)bytes << 40)) * 0x100000001b3ull;
     t->calls++;
 }
 
@@ -538,8 +538,8 @@ static void after_op(struct world *w)
     compare_growth(w);
     if (w->t[0].calls != w->t[1].calls || w->t[0].hash != w->t[1].hash ||
         w->h[0].released != w->h[1].released)
-        FAIL("release/reuse calls differ: %zu / %zu calls, %zu / %zu bytes released",
-             w->t[0].calls, w->t[1].calls, w->h[0].released, w->h[1].released);
+        FAIL("release/reuse calls differ: %zu / %zu calls, %zu / %zu bytes released", w->t[0].calls,
+             w->t[1].calls, w->h[0].released, w->h[1].released);
     compare_free_lists(w);
     if (op_no % CHECK_EVERY == 0) {
         for (int k = 0; k < 2; k++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/host/test_heap_trim.c - the heap core gives memory back (heap_set_trim) and clears
  * only what is not known zero (heap_alloc_zeroed).

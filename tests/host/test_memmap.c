@@ -576,7 +576,7 @@ static void test_resv_names(void **state)
     assert_string_equal(memmap_resv_name(MODULE), "boot module");
     assert_string_equal(memmap_resv_name(PMMMETA), "frame allocator metadata");
     assert_string_equal(memmap_resv_name(MEMMAP_RESV_COUNT), "unknown");
-    assert_string_equal(memmap_resv_name((enum memmap_resv)-1), "unknown");
+    assert_string_equal(memmap_resv_name((enum memmap_resv) - 1), "unknown");
 }
 
 static void test_print(void **state)

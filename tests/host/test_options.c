@@ -115,9 +115,11 @@ static void test_long_line(void **state)
     const char *out = parse(&o, line);
     assert_int_equal(o.heap_max, 16 << 20);
     assert_non_null(strstr(out, "options: unknown option 'xxxxxxxx"));
-    assert_int_equal(strlen(out), strlen("options: unknown option '' (known: test= heap_max= "
-                                         "allocator= heap_debug heap_index= heap_policy= heap_trim= pmm_fail_after=)\n") +
-                                      7000);
+    assert_int_equal(
+        strlen(out),
+        strlen("options: unknown option '' (known: test= heap_max= "
+               "allocator= heap_debug heap_index= heap_policy= heap_trim= pmm_fail_after=)\n") +
+            7000);
 }
 
 /* Control bytes in words are printed escaped. */
@@ -126,12 +128,13 @@ static void test_escaped(void **state)
     (void)state;
     struct boot_options o;
     options_defaults(&o);
-    assert_string_equal(parse(&o, "fr\x1b"
-                                  "c\x7f=\x01 heap_max=\x1b"),
-                        "options: unknown option 'fr\\x1bc\\x7f=\\x01' (known: test= heap_max= "
-                        "allocator= heap_debug heap_index= heap_policy= heap_trim= pmm_fail_after=)\n"
-                        "options: ignoring malformed option 'heap_max=\\x1b' (a number, K/M/G/T "
-                        "suffix allowed)\n");
+    assert_string_equal(
+        parse(&o, "fr\x1b"
+                  "c\x7f=\x01 heap_max=\x1b"),
+        "options: unknown option 'fr\\x1bc\\x7f=\\x01' (known: test= heap_max= "
+        "allocator= heap_debug heap_index= heap_policy= heap_trim= pmm_fail_after=)\n"
+        "options: ignoring malformed option 'heap_max=\\x1b' (a number, K/M/G/T "
+        "suffix allowed)\n");
     assert_int_equal(o.heap_max, 0);
     /* A test name is printed raw later (ktest, panics): a control byte makes it malformed. */
     assert_string_equal(parse(&o, "test=heap.\x1bgrow"),

@@ -26,8 +26,7 @@ static int sim_setup(void **state)
 
 /* ---- building normalised maps by hand (mm/memmap.c is not used here) ---- */
 
-static void add(struct memmap *m, uint64_t start, uint64_t end, uint32_t type,
-                enum memmap_resv why)
+static void add(struct memmap *m, uint64_t start, uint64_t end, uint32_t type, enum memmap_resv why)
 {
     assert_true(m->n < MEMMAP_MAX);
     m->r[m->n++] = (struct memmap_range){start, end, type, why};
@@ -43,7 +42,8 @@ static void reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_
 {
     for (size_t i = 0; i < m->n; i++) {
         struct memmap_range r = m->r[i];
-        if (r.type != MB2_MEM_AVAILABLE || r.resv != MEMMAP_RESV_NONE || start < r.start || end > r.end)
+        if (r.type != MB2_MEM_AVAILABLE || r.resv != MEMMAP_RESV_NONE || start < r.start ||
+            end > r.end)
             continue;
         struct memmap_range parts[3];
         size_t k = 0;
@@ -315,14 +315,16 @@ static void test_misuse_panics(void **state)
     paddr_t a = holey_pmm_one_frame(&p, &m);
 
     EXPECT_PANIC(pmm_free(&p, pa(pa_val(a) + 8)), "pmm_free: 0x140008 is not page-aligned");
-    EXPECT_PANIC(pmm_free(&p, pa(0x1000)), "pmm_free: 0x1000 is reserved (first 1 MiB (BIOS, real mode))");
+    EXPECT_PANIC(pmm_free(&p, pa(0x1000)),
+                 "pmm_free: 0x1000 is reserved (first 1 MiB (BIOS, real mode))");
     EXPECT_PANIC(pmm_free(&p, pa(0x100000)), "pmm_free: 0x100000 is reserved (kernel image)");
     EXPECT_PANIC(pmm_free(&p, pa(0xa00000)), "pmm_free: 0xa00000 is outside RAM"); /* above */
     EXPECT_PANIC(pmm_free(&p, pa(0x420000)), "pmm_free: 0x420000 is outside RAM"); /* hole */
     EXPECT_PANIC(pmm_free(&p, pa(0x400000)), "pmm_free: 0x400000 is reserved (ACPI reclaimable)");
     EXPECT_PANIC(pmm_free(&p, pa(0x800000)), "pmm_free: 0x800000 is reserved (ACPI NVS)");
     EXPECT_PANIC(pmm_free(&p, pa(0x901000)), "pmm_free: 0x901000 is reserved (firmware type 20)");
-    EXPECT_PANIC(pmm_free(&p, pa(0x500000)), "pmm_free: 0x500000 is reserved (frame allocator metadata)");
+    EXPECT_PANIC(pmm_free(&p, pa(0x500000)),
+                 "pmm_free: 0x500000 is reserved (frame allocator metadata)");
     EXPECT_PANIC(pmm_free(&p, pa(0x9ff000)), "pmm_free: double free of frame 0x9ff000");
     pmm_free(&p, a);
     EXPECT_PANIC(pmm_free(&p, a), "pmm_free: double free of frame 0x140000");

@@ -629,7 +629,8 @@ static void test_with_pmm(void **state)
 {
     (void)state;
     struct memmap m = {0};
-    m.r[m.n++] = (struct memmap_range){0x100000, 0x101000, MB2_MEM_AVAILABLE, MEMMAP_RESV_PMM_METADATA};
+    m.r[m.n++] =
+        (struct memmap_range){0x100000, 0x101000, MB2_MEM_AVAILABLE, MEMMAP_RESV_PMM_METADATA};
     m.r[m.n++] = (struct memmap_range){0x101000, 0x200000, MB2_MEM_AVAILABLE, MEMMAP_RESV_NONE};
     assert_int_equal(pmm_init(&pm, &m, pa(0x100000)), E_OK);
     struct pmm_stats st;

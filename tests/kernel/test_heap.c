@@ -942,8 +942,7 @@ KTEST(heap, kmalloc_one_header)
     KT_ASSERT(p != NULL);
     kheap_stats(&during);
     size_t block = during.bytes_used - before.bytes_used, usable = kmalloc_size(p);
-    kprintf("kmalloc_one_header: kmalloc(40) took a %zu-byte block, %zu usable\n", block,
-            usable);
+    kprintf("kmalloc_one_header: kmalloc(40) took a %zu-byte block, %zu usable\n", block, usable);
     KT_ASSERT(block == 64 || block == 80);
     KT_ASSERT(usable >= 40 && usable < 40 + HEAP_ALIGN);
     KT_ASSERT(block - HEAP_ALIGN - usable == 0 || block - HEAP_ALIGN - usable == 16);
@@ -1009,8 +1008,8 @@ static size_t give_back_fill(bool zeroed, size_t most)
 {
     size_t n = 0;
     struct pmm_stats ps;
-    for (kmem_frame_stats(&ps); ps.free > GIVE_BACK_KEEP + GIVE_BACK_BLOCK / PAGE_SIZE * 2 &&
-                                n < most;
+    for (kmem_frame_stats(&ps);
+         ps.free > GIVE_BACK_KEEP + GIVE_BACK_BLOCK / PAGE_SIZE * 2 && n < most;
          kmem_frame_stats(&ps)) {
         struct layout l = {GIVE_BACK_BLOCK, 16};
         uint8_t *p = zeroed ? galloc_zeroed(l) : galloc(l);

@@ -376,7 +376,8 @@ KTEST(mm, irq_race)
     uintptr_t end0 = kheap_end();
     struct kmem_census c0, c1;
     kmem_census(&c0);
-    KT_ASSERT_EQ(c0.used, c0.tables + c0.mapped); /* at boot: tables, the heap's and its index's pages */
+    KT_ASSERT_EQ(c0.used,
+                 c0.tables + c0.mapped); /* at boot: tables, the heap's and its index's pages */
 
     timer_start(RACE_HZ, race_tick, &race);
     irq_enable();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/realworld/memory.c - how a malloc uses the system's memory, for run_realworld.py.
  * Usage:

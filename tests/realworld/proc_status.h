@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/realworld/proc_status.h - one figure of /proc/self/status, read without malloc (so
  * that it measures the same on any allocator and may run inside a destructor after the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/realworld/rss_probe.c - librw_rss_probe.so, the measuring side of run_realworld.py's
  * RSS benchmark. Preloaded into a program (alone on glibc, after the shim on mbheap), it

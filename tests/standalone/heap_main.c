@@ -28,7 +28,7 @@ int main(void)
 {
     struct heap h;
     CHECK(heap_index_bytes(sizeof(arena)) <= sizeof(index_mem));
-    struct heap_index_mem ix = {index_mem, NULL, NULL};
+    struct heap_index_mem ix = {index_mem, NULL, NULL, false};
     CHECK(heap_init(&h, arena, 64 * 1024, grow, NULL, sizeof(arena), 0, &ix) == E_OK);
     /* First fit in address order: two blocks side by side, the lower one reused after free. */
     unsigned char *a = heap_alloc(&h, 100, 16), *b = heap_alloc(&h, 100, 16);

@@ -15,10 +15,10 @@ int main(void)
     /* [0, 1 MiB) reserved by the firmware, then RAM with the metadata at its start */
     struct memmap m = {.n = 0};
     m.r[m.n++] = (struct memmap_range){0, 0x100000, MB2_MEM_RESERVED, MEMMAP_RESV_NONE};
-    m.r[m.n++] = (struct memmap_range){0x100000, 0x101000, MB2_MEM_AVAILABLE,
-                                       MEMMAP_RESV_PMM_METADATA};
-    m.r[m.n++] = (struct memmap_range){0x101000, HOOK_RAM_SIZE, MB2_MEM_AVAILABLE,
-                                       MEMMAP_RESV_NONE};
+    m.r[m.n++] =
+        (struct memmap_range){0x100000, 0x101000, MB2_MEM_AVAILABLE, MEMMAP_RESV_PMM_METADATA};
+    m.r[m.n++] =
+        (struct memmap_range){0x101000, HOOK_RAM_SIZE, MB2_MEM_AVAILABLE, MEMMAP_RESV_NONE};
     CHECK(pmm_metadata_size(&m) == 0x1000);
     struct pmm p;
     CHECK(pmm_init(&p, &m, pa(0x100000)) == E_OK);
