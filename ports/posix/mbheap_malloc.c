@@ -796,9 +796,11 @@ static void print_stats_locked(void)
     struct heap_stats st;
     heap_get_stats(&heap, &st);
     say("stats: heap %zu bytes (grew %zu times), used %zu, free %zu in %zu blocks "
-        "(largest %zu), live %zu, high water %zu, allocs %zu, frees %zu, operations %lu\n",
+        "(largest %zu), released %zu (%zu releases, %zu reuses), live %zu, high water %zu, "
+        "allocs %zu, frees %zu, operations %lu\n",
         st.heap_size, st.grow_events, st.bytes_used, st.bytes_free, st.free_blocks, st.largest_free,
-        st.live_allocs, st.high_water, st.total_allocs, st.total_frees, ops);
+        st.bytes_released, st.release_events, st.reuse_events, st.live_allocs, st.high_water,
+        st.total_allocs, st.total_frees, ops);
 }
 
 /* Runs at exit after the program's atexit handlers and later destructors (this library

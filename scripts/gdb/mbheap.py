@@ -165,6 +165,8 @@ class HeapView:
         L = enum_values("enum heap_layout")
         self.HDR, self.MIN_BLOCK = L["HDR"], L["MIN_BLOCK"]
         self.F_FREE, self.F_PREV_FREE, self.F_MASK = L["F_FREE"], L["F_PREV_FREE"], L["F_MASK"]
+        # a free block whose middle pages went back through the release hook (mm/heap_trim.c)
+        self.F_RELEASED = L.get("F_RELEASED", 0)
         self.DEBUG_TRAILER, self.POISON = L["DEBUG_TRAILER"], L["HEAP_POISON"]
         self.SEG_SHIFT, self.FAN_SHIFT = L["SEG_SHIFT"], L["FAN_SHIFT"]
         self.off = offsets("struct heap_block")
@@ -187,6 +189,9 @@ class HeapView:
 
     def stat(self, name):
         return int(self.h[name])
+
+    def has_field(self, name):
+        return any(f.name == name for f in self.h.type.strip_typedefs().fields())
 
     def canary_of(self, addr, sf):
         return (self.secret ^ addr ^ (sf & ~self.F_PREV_FREE)) & U64
@@ -235,7 +240,10 @@ class HeapView:
         other_flags = self.F_MASK & ~(self.F_FREE | self.F_PREV_FREE)  # ABSORBED: never a block
         while x < self.sentinel:
             b = self.block(x)
-            plausible = self.MIN_BLOCK <= b.size <= self.sentinel - x and not b.sf & other_flags
+            flags = b.sf & other_flags
+            if b.sf & self.F_FREE:
+                flags &= ~self.F_RELEASED  # a free block may have released pages
+            plausible = self.MIN_BLOCK <= b.size <= self.sentinel - x and not flags
             if not b.canary_ok and not (lenient and plausible):
                 raise HeapError("bad canary at block 0x%x (payload 0x%x, size_flags 0x%x, canary "
                                 "0x%x, expected 0x%x)" % (x, x + self.HDR, b.sf, b.canary,
@@ -578,7 +586,8 @@ class GoodFit:
                                     "free blocks (%d): a cycle" % (c, limit))
                 left -= 1
                 b = self.entry(c, prev, e)
-                if (not b.canary_ok or b.sf & hv.F_MASK != hv.F_FREE or b.size < hv.MIN_BLOCK
+                if (not b.canary_ok or b.sf & hv.F_MASK & ~hv.F_RELEASED != hv.F_FREE
+                        or b.size < hv.MIN_BLOCK
                         or b.size > hv.sentinel - e or hv.mem.u64(e + b.size - 8) != b.size):
                     raise HeapError("good-fit class %d holds 0x%x, which is not a free block "
                                     "(size_flags 0x%x)" % (c, e, b.sf))
@@ -693,6 +702,9 @@ or a pointer to one); the default is the kernel heap, kernel/kheap.c's kheap."""
         gdb.write("counters: %d allocs, %d frees, %d live, high water %d bytes\n"
                   % (h.stat("total_allocs"), h.stat("total_frees"),
                      h.stat("total_allocs") - h.stat("total_frees"), h.stat("high_water")))
+        if h.has_field("released"):
+            gdb.write("given back: %d bytes released (not resident), %d releases, %d reuses\n"
+                      % (h.stat("released"), h.stat("release_events"), h.stat("reuse_events")))
         if h.good_fit:
             gdb.write("good fit: %s (lists at 0x%x); no first-fit index\n"
                       % (GoodFit(h).describe(), int(h.h["gf"]["lists"].address)))
