@@ -971,8 +971,9 @@ static __attribute__((noinline)) void free_into_prev_gf(struct heap *h, blk_t *b
     free_into_prev(h, b, sf, n, nsf, false, true);
 }
 
-/* Good fit's release-mode free: the pointer's checks, then one of the three cases. */
-static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
+/* A release-mode free under policy gf: the pointer's checks, then one of the three cases,
+ * each reached by a tail call (first fit's in heap_free itself, good fit's in free_gf). */
+static ALWAYS_INLINE void free_release(struct heap *h, void *p, bool gf)
 {
     blk_t *b = block_of(h, p, "heap_free");
     size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
@@ -981,11 +982,16 @@ static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
     h->bytes_used -= size;
     h->total_frees++;
     if (UNLIKELY(sf & F_PREV_FREE))
-        free_into_prev_gf(h, b, sf, n, nsf);
+        (gf ? free_into_prev_gf : free_into_prev_rel)(h, b, sf, n, nsf);
     else if (nsf & F_FREE)
-        free_into_next_gf(h, b, size, n, nsf);
+        (gf ? free_into_next_gf : free_into_next_rel)(h, b, size, n, nsf);
     else
-        free_alone_gf(h, b, size, n, nsf);
+        (gf ? free_alone_gf : free_alone_rel)(h, b, size, n, nsf);
+}
+
+static __attribute__((noinline)) void free_gf(struct heap *h, void *p)
+{
+    free_release(h, p, true);
 }
 
 /* Puts the free range [a, a + size) back (a's predecessor is allocated, its successor
@@ -1010,18 +1016,7 @@ void heap_free(struct heap *h, void *p)
             free_gf(h, p);
         return;
     }
-    blk_t *b = block_of(h, p, "heap_free");
-    size_t sf = b->sf, size = sf & ~(size_t)F_MASK;
-    blk_t *n = checked_next(h, A(b), size, p, "heap_free");
-    size_t nsf = n->sf;
-    h->bytes_used -= size;
-    h->total_frees++;
-    if (UNLIKELY(sf & F_PREV_FREE))
-        free_into_prev_rel(h, b, sf, n, nsf);
-    else if (nsf & F_FREE)
-        free_into_next_rel(h, b, size, n, nsf);
-    else
-        free_alone_rel(h, b, size, n, nsf);
+    free_release(h, p, false);
 }
 
 void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t align,
