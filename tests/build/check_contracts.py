@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""check_contracts.py SRC_DIR [--list] - every function a header of mm/ or lib/ exports
+"""check_contracts.py SRC_DIR [--list] - every function a header of mm/, lib/ or kernel/ exports
 carries one contract, in the form of Linux's kernel-doc, right above its declaration:
 
     /**
@@ -22,7 +22,7 @@ import re
 import sys
 from pathlib import Path
 
-HEADER_DIRS = ("mm", "lib", "lib/collections")
+HEADER_DIRS = ("mm", "lib", "lib/collections", "kernel")
 # The heap part's private headers: only mm/heap*.c (and the heap's own tests) include them;
 # their helpers are the implementation of mm/heap.h's contracts, commented where they are.
 PRIVATE = {"mm/heap_internal.h", "mm/heap_index.h", "mm/heap_goodfit.h"}
