@@ -132,8 +132,11 @@ err_t kheap_init(uint64_t heap_max, unsigned flags)
     if (e != E_OK)
         return e;
     kheap_cap_end = HEAP_START + heap_max;
+    /* zeroed: map_range clears each page it maps, and a page kheap_commit finds mapped
+     * already was cleared when a neighbouring range on it was committed (the index writes
+     * only inside ranges it has committed), so the core need not clear them again. */
     kheap_index =
-        (struct heap_index_mem){(void *)(kheap_cap_end + PAGE_SIZE), kheap_commit, NULL, false};
+        (struct heap_index_mem){(void *)(kheap_cap_end + PAGE_SIZE), kheap_commit, NULL, true};
     e = heap_init(&kheap, (void *)HEAP_START, HEAP_SIZE, kheap_grow, NULL, heap_max, flags,
                   &kheap_index);
     if (e != E_OK) {

@@ -30,8 +30,8 @@
  * early). pthread_atfork: prepare takes the mutex, parent and child release it, so a child
  * forked while another thread is inside malloc finds a consistent, unlocked heap.
  *
- * Options (read from the environment at the first call and again by the constructor, when
- * libc's environment is certainly set up):
+ * Options (read from the environment once: at the first call, or by the constructor when
+ * the first call came before libc had set the environment up):
  *   MBHEAP_CHECK=N  heap_check() every N operations (malloc-family calls that allocate, free
  *                   or reallocate) and a final heap_check() at exit, which reports
  *                   "final heap_check ok: ...";
@@ -331,20 +331,24 @@ static unsigned long env_number(const char *name)
     return v;
 }
 
+/* Reads the MBHEAP_* options, once: at the first allocation, or -- when that came before
+ * the environment was set up (environ still NULL: every option reads as unset) -- again in
+ * the constructor. A bad value is reported once. */
 static void read_options(void)
 {
+    static bool options_read;
+    if (options_read)
+        return;
+    options_read = environ != NULL;
     check_every = env_number("MBHEAP_CHECK");
     stats_at_exit = env_number("MBHEAP_STATS") != 0;
     debug_mode = env_number("MBHEAP_DEBUG") != 0;
     const char *pol = getenv("MBHEAP_POLICY");
-    static bool said; /* read_options runs twice (first call, constructor): say it once */
     good_fit = false;
     if (pol && !strcmp(pol, "good_fit"))
         good_fit = true;
-    else if (pol && *pol && strcmp(pol, "first_fit") != 0 && !said) {
-        said = true;
+    else if (pol && *pol && strcmp(pol, "first_fit") != 0)
         say("ignoring MBHEAP_POLICY=%s (first_fit or good_fit)\n", pol);
-    }
     read_log_option();
 }
 

@@ -668,11 +668,26 @@ def cmd_log(a):
     if r.returncode != 0 or len(said) != 1 or len(finals) != fork.procs or \
             len(stats) != fork.procs or len(err) != 1 + 2 * fork.procs:
         problems.append("unopenable path: exit %d, stderr %r" % (r.returncode, err[:5]))
+
+    # bad option values: each is said once per process (the shim reads its options once),
+    # and the run goes on as without them
+    ok = Program("ok", lambda out: [a.python, "-c", "print('ok')"], 0)
+    r = run_once(a, ok, "bad-options", True, 0,
+                 env={"MBHEAP_CHECK": "12x", "MBHEAP_POLICY": "best_fit"})[0]
+    err = r.stderr.decode(errors="replace").splitlines()
+    want = ["mbheap: ignoring MBHEAP_CHECK=12x (not a decimal number)",
+            "mbheap: ignoring MBHEAP_POLICY=best_fit (first_fit or good_fit)"]
+    print("MBHEAP_CHECK=12x MBHEAP_POLICY=best_fit: stdout %r, stderr %r" % (r.stdout, err))
+    if r.returncode != 0 or r.stdout != b"ok\n" or err[:2] != want or len(err) != 3 or \
+            not STATS_RE.match(err[2]):
+        problems.append("bad options: exit %d, stdout %r, stderr %r (want %r and a stats line)"
+                        % (r.returncode, r.stdout, err, want))
     if problems:
         print("FAIL:\n- " + "\n- ".join(problems))
         return 1
     print("PASS: MBHEAP_LOG keeps stderr clean; forked and exec'd processes append whole lines "
-          "with their pids; an unopenable path is said once and stderr used")
+          "with their pids; an unopenable path is said once and stderr used; a bad option value "
+          "is said once")
     return 0
 
 
