@@ -269,3 +269,19 @@ size_t kheap_index_pages(void)
     spin_unlock_irqrestore(&kheap_lock, f);
     return n;
 }
+
+/* Lock-free: the page-fault handler calls it, perhaps from inside a heap call that holds
+ * kheap_lock (a free reading the header of a block whose page was released). Every page
+ * of [base, end) is mapped but the released ones, so an absent page below the end is one;
+ * kheap.end is read without the lock, which at worst misnames a fault during growth. */
+const char *kheap_describe_fault(uint64_t addr, bool present)
+{
+    if (present || kheap_cap_end == 0 || addr < HEAP_START || addr >= kheap_cap_end + PAGE_SIZE)
+        return NULL;
+    if (addr >= kheap_cap_end)
+        return "the guard page after the kernel heap's cap";
+    if (addr >= kheap.end)
+        return "the kernel heap beyond its end (not grown that far)";
+    return "a released page inside a free kernel-heap block (a use after free, or a free of a "
+           "pointer already freed)";
+}

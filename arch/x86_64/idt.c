@@ -10,7 +10,9 @@
  * message naming the exception, the faulting address or error code and RIP. Page
  * faults are decoded (present/not present, read/write/fetch, user/kernel) and
  * recognised when they hit page 0 (NULL dereference) or the kernel stack's guard
- * page. A kernel stack overflow faults while pushing the page-fault frame, so it
+ * page; other addresses are named by the describer the boot code sets (the kernel
+ * heap's, kernel/kheap.c: a released page of a free block means a use after free or a
+ * double free). A kernel stack overflow faults while pushing the page-fault frame, so it
  * becomes a double fault, which runs on its own IST stack and says so.
  */
 #include "arch/x86_64/idt.h"
@@ -41,6 +43,7 @@ struct __attribute__((packed)) idt_ptr {
 
 static struct idt_entry idt[256];
 static uint64_t breakpoints;
+static idt_fault_describer fault_describer;
 
 extern const uint64_t isr_stub_table[32];
 extern const uint64_t irq_stub_table[PIC_NUM_IRQS];
@@ -110,6 +113,11 @@ uint64_t idt_breakpoint_count(void)
     return breakpoints;
 }
 
+void idt_set_fault_describer(idt_fault_describer fn)
+{
+    fault_describer = fn;
+}
+
 static bool in_stack_guard(uint64_t addr)
 {
     uint64_t guard = (uint64_t)(uintptr_t)kernel_stack_guard;
@@ -120,12 +128,15 @@ static _Noreturn void page_fault(const struct trap_frame *f)
 {
     uint64_t cr2 = read_cr2();
     uint64_t e = f->error_code;
-    const char *what = "";
+    const char *what = NULL;
     if (cr2 < PAGE_SIZE)
-        what = "NULL pointer dereference, ";
+        what = "NULL pointer dereference";
     else if (in_stack_guard(cr2))
-        what = "kernel stack overflow (guard page), ";
-    panic("page fault: %saddress 0x%016lx (%s, %s%s, %s%s) error 0x%lx RIP 0x%016lx", what, cr2,
+        what = "kernel stack overflow (guard page)";
+    else if (fault_describer)
+        what = fault_describer(cr2, e & 1);
+    panic("page fault: %s%saddress 0x%016lx (%s, %s%s, %s%s) error 0x%lx RIP 0x%016lx",
+          what ? what : "", what ? ", " : "", cr2,
           (e & 1) ? "protection violation" : "page not present",
           (e & 16)  ? "instruction fetch"
           : (e & 2) ? "write"
