@@ -37,13 +37,37 @@ struct ktest {
 #define KTEST(suite, name) KTEST_REGISTER(suite, name, NULL)
 #define KTEST_SHOULD_PANIC(suite, name, text) KTEST_REGISTER(suite, name, text)
 
-/* Ends the current test with a pass (never returns), for a test whose last step cannot
- * return to its body: e.g. an alloc-failure handler, which must not return, checks what
- * it was called with and then calls ktest_pass("why"). In a should-panic test it is a
- * failure (the expected panic did not happen). */
+/**
+ * ktest_pass() - end the current test with a pass, without returning to its body.
+ * @why: the reason, printed in the verdict line; NULL for none.
+ *
+ * For a test whose last step cannot return to its body: e.g. an alloc-failure handler,
+ * which must not return, checks what it was called with and then calls ktest_pass("why").
+ * Interrupts go off, "ktest: PASS <name>: <why>" is printed (without ": <why>" for NULL),
+ * QEMU exits with QEMU_EXIT_SUCCESS and the CPU halts (it halts too without the exit
+ * device). In a should-panic test it is a failure instead (the expected panic did not
+ * happen): it prints "ktest: ktest_pass("<why>") in a test that should panic with
+ * "<text>"" and "ktest: FAIL <name>: passed without the expected panic", and QEMU exits
+ * with QEMU_EXIT_FAILURE.
+ *
+ * Context: kernel only; from the test's body or anything it runs, handlers included: it
+ * takes no lock (kprintf takes none) and never returns, so locks held stay held.
+ */
 _Noreturn void ktest_pass(const char *why);
 
-/* Reports a failed assertion and ends the test (never returns). */
+/**
+ * ktest_fail() - report a failed assertion and end the test with a failure.
+ * @file: the source file of the assertion (__FILE__).
+ * @line: its line (__LINE__).
+ * @fmt: what failed, a kprintf format.
+ * @...: the format's arguments.
+ *
+ * What the KT_ASSERT macros call. Prints "ktest: <message>" and "    at <file>:<line>",
+ * then, with interrupts off, "ktest: FAIL <name>: assertion failed"; QEMU exits with
+ * QEMU_EXIT_FAILURE and the CPU halts. A failure in a should-panic test too.
+ *
+ * Context: kernel only; as ktest_pass(): any, takes no lock, never returns.
+ */
 _Noreturn void ktest_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -70,31 +94,81 @@ _Noreturn void ktest_fail(const char *file, int line, const char *fmt, ...)
 #define KT_ASSERT_GE(a, b) KT_ASSERT_OP(a, >=, b)
 #define KT_ASSERT_GT(a, b) KT_ASSERT_OP(a, >, b)
 
-/*
- * A stop for the GDB tests (tests/gdb/): prints "ktest: checkpoint <what>" and calls a
- * function that does nothing, so that `hbreak ktest_checkpoint` stops the kernel at a
- * known point; without a debugger it returns at once.
+/**
+ * ktest_checkpoint() - a stop for the GDB tests (tests/gdb/) at a known point.
+ * @what: the checkpoint's name, printed.
+ *
+ * Prints "ktest: checkpoint <what>" and returns. It is noinline, and an empty asm the
+ * compiler must keep holds the call and the body in every build, so that `hbreak
+ * ktest_checkpoint` stops the kernel there (on entry, before the line is printed);
+ * without a debugger it returns at once.
+ *
+ * Context: kernel only; any (it only prints), takes no lock.
  */
 void ktest_checkpoint(const char *what);
 
-/* Prints "fact: <key> = <value>" (hex): a value the kernel computed that a GDB test
- * compares with what the GDB helpers read from outside at the next checkpoint. */
+/**
+ * ktest_fact() - print a value for a GDB test to compare with what its helpers read.
+ * @key: the fact's name.
+ * @value: the value the kernel computed.
+ *
+ * Prints "fact: <key> = 0x<value in hex>" (the 0x even for 0): a GDB test compares it with
+ * what the GDB helpers read from outside at the next checkpoint.
+ *
+ * Context: kernel only; any (it only prints), takes no lock.
+ */
 void ktest_fact(const char *key, uint64_t value);
 
-/* Finds a test by its full name; NULL if there is none. */
+/**
+ * ktest_find() - find a registered test by its full name.
+ * @name: "suite.name", compared exactly.
+ *
+ * Context: kernel only; any; pure (reads the ktests section), takes no lock.
+ * Return: the test's descriptor; NULL if there is none.
+ */
 const struct ktest *ktest_find(const char *name);
 
-/* Makes t the current test before the boot sequence sets up memory: from here on a panic
- * is judged as t's verdict (so a should-panic test can expect a boot-stage panic, e.g.
- * heap.init_fails). Prints "ktest: running <name>". */
+/**
+ * ktest_arm() - make @t the current test; from then on a panic is judged as its verdict.
+ * @t: a test ktest_find() returned.
+ *
+ * Called before the boot sequence sets up memory, so that a should-panic test can expect a
+ * boot-stage panic (e.g. heap.init_fails). It installs the panic hook (panic_set_hook()):
+ * a panic in a should-panic test whose message contains the expected text passes ("ktest:
+ * PASS <name>: panicked as expected"); any other panic fails ("ktest: FAIL <name>:
+ * unexpected panic", or "...: panic message does not match" after a line naming the
+ * expected text). Prints "ktest: running <name>", followed by " (should panic with
+ * "<text>")" for a should-panic test.
+ *
+ * Context: kernel only; boot (kmain), before interrupts are enabled; takes no lock.
+ */
 void ktest_arm(const struct ktest *t);
 
-/* Runs one test (arming it first unless ktest_arm(t) was called), printing "ktest:
- * started <name>" just before its body, and exits QEMU with its verdict (never
- * returns). The caller has set up everything the test may use. */
+/**
+ * ktest_run() - run one test and exit QEMU with its verdict.
+ * @t: a test ktest_find() returned.
+ *
+ * Arms @t first unless ktest_arm(@t) was called, prints "ktest: started <name>" just
+ * before its body (the harness requires that line unless the test expects a boot-stage
+ * panic, so that a should-panic test cannot pass on a panic of the boot sequence it never
+ * reached), and runs the body. A body that
+ * returns passes, or fails in a should-panic test ("returned without the expected
+ * panic"); a body may also end the test itself (ktest_pass(), ktest_fail(), a panic).
+ * The verdict line is printed, QEMU exits with it and the CPU halts.
+ *
+ * Context: kernel only; boot (kmain), once the caller has set up everything the test may
+ * use; interrupts as the boot left them (off); takes no lock.
+ */
 _Noreturn void ktest_run(const struct ktest *t);
 
-/* Lists every registered test on the console. */
+/**
+ * ktest_list() - list every registered test on the console.
+ *
+ * Prints "ktest: <count> tests: <name> <name> ..." on one line (kmain does, before it
+ * panics on an unknown test= name).
+ *
+ * Context: kernel only; any (it only prints), takes no lock.
+ */
 void ktest_list(void);
 
 #endif

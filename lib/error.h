@@ -25,9 +25,23 @@ typedef enum {
     E_ERR_COUNT
 } err_t;
 
-/* Returns the constant's name ("E_NOMEM"), or "E_?" for a value outside the enum. */
+/**
+ * err_name() - the name of @e's constant, for messages and logs.
+ * @e: any value, in the enum or not.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: a static string, the constant's name ("E_NOMEM"); "E_?" for a value outside the
+ * enum (E_ERR_COUNT included).
+ */
 const char *err_name(err_t e);
-/* Returns a short human description ("out of memory"). */
+/**
+ * err_str() - a short human description of @e.
+ * @e: any value, in the enum or not.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: a static string ("out of memory" for E_NOMEM, "success" for E_OK); "unknown
+ * error" for a value outside the enum (E_ERR_COUNT included).
+ */
 const char *err_str(err_t e);
 
 #endif

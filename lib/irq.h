@@ -17,18 +17,47 @@
 /* The saved interrupt state; opaque to the caller. */
 typedef uint64_t irq_flags_t;
 
-/* Disables interrupts on this CPU and returns the previous state for irq_restore().
- * Context: any, interrupt handlers included. */
+/**
+ * irq_save() - disable interrupts on this CPU and return the previous state.
+ *
+ * Masks the maskable interrupts only (the kernel's cli clears RFLAGS.IF): NMIs and CPU
+ * exceptions (a page fault, a breakpoint) still run. Saves may nest: each returns the
+ * state as it was at that call, so restores in the reverse order give back the outer
+ * state.
+ *
+ * Context: any, interrupt handlers included; takes no lock.
+ * Return: the previous state, for irq_restore() only (the kernel returns the whole
+ * RFLAGS, the host stand-in 1 or 0).
+ */
 irq_flags_t irq_save(void);
 
-/* Re-enables interrupts if they were enabled when irq_save() returned f.
- * Context: any. */
+/**
+ * irq_restore() - re-enable interrupts if they were enabled when irq_save() returned @f.
+ * @f: a value irq_save() returned on this CPU.
+ *
+ * It never disables them: when @f says they were off, the state is left as it is.
+ *
+ * Context: any; takes no lock. Interrupts may arrive as soon as it returns.
+ */
 void irq_restore(irq_flags_t f);
 
-/* True when interrupts are enabled on this CPU. Context: any. */
+/**
+ * irq_enabled() - tell whether interrupts are enabled on this CPU.
+ *
+ * Context: any; takes no lock.
+ * Return: true when they are enabled (RFLAGS.IF set; on the host, the calling thread's
+ * simulated flag, on at thread start), false when they are not.
+ */
 bool irq_enabled(void);
 
-/* The number of the CPU running the caller (0 .. CPUs - 1). Context: any. */
+/**
+ * cpu_current() - the number of the CPU running the caller.
+ *
+ * Context: any; takes no lock.
+ * Return: 0 .. CPUs - 1: always 0 in the kernel (single CPU); on the host, the calling
+ * thread's number, given in the order the threads first ask (0 for the first) and kept
+ * for the thread's life.
+ */
 unsigned cpu_current(void);
 
 #endif

@@ -32,9 +32,24 @@ struct spinlock {
         0, SPINLOCK_NO_OWNER, n                                                                    \
     }
 
-/* Disables interrupts, takes l (spinning while another CPU holds it) and returns the
- * previous interrupt state for spin_unlock_irqrestore. Panics when this CPU holds l.
- * Context: any, interrupt handlers included. */
+/**
+ * spin_lock_irqsave() - disable interrupts on this CPU, then take @l.
+ * @l: the lock (SPINLOCK_INIT'ed); its name is used in panic messages.
+ *
+ * Interrupts go off first (irq_save(): the maskable ones only; NMIs and CPU exceptions
+ * still run), then it spins while another CPU holds @l. Different locks may nest (the
+ * kernel takes kvmm_lock, then kpmm_lock): each call returns the state as it found it,
+ * so they must be released in the reverse order, or interrupts come back on while an
+ * inner lock is still held. Taking a lock this CPU already holds would spin forever, so
+ * it panics instead: "spin_lock_irqsave: <name> already held by this CPU (<cpu>):
+ * recursive lock", with interrupts already off. An exception handler (or NMI) that takes
+ * a lock the code it interrupted holds gets that panic too, except in the instant between
+ * the exchange that takes @l and the store of its owner: there it spins forever.
+ *
+ * Context: any, interrupt handlers included; not with @l already held by this CPU (nor
+ * from an exception or NMI handler that may interrupt a holder of @l).
+ * Return: the previous interrupt state, for spin_unlock_irqrestore() on this CPU.
+ */
 static inline irq_flags_t spin_lock_irqsave(struct spinlock *l)
 {
     irq_flags_t f = irq_save();
@@ -54,8 +69,19 @@ static inline irq_flags_t spin_lock_irqsave(struct spinlock *l)
     return f;
 }
 
-/* Releases l and restores the interrupt state f. Panics, leaving interrupts as they are,
- * when this CPU does not hold l. Context: any, by the CPU that took l. */
+/**
+ * spin_unlock_irqrestore() - release @l, then restore the interrupt state @f.
+ * @l: a lock this CPU holds.
+ * @f: what the matching spin_lock_irqsave() returned.
+ *
+ * Interrupts come back on only if they were on when @l was taken (irq_restore()). When
+ * this CPU does not hold @l it panics before anything is changed, leaving interrupts as
+ * they are (a stray unlock must not re-enable them): "spin_unlock_irqrestore: <name> is
+ * not held by this CPU (<cpu>): held by CPU <owner>" (or "not locked, owner <owner>").
+ *
+ * Context: any, by the CPU that took @l; locks nested on this CPU in the reverse order
+ * they were taken.
+ */
 static inline void spin_unlock_irqrestore(struct spinlock *l, irq_flags_t f)
 {
     int me = (int)cpu_current();
@@ -69,7 +95,14 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, irq_flags_t f)
     irq_restore(f);
 }
 
-/* True when this CPU holds l. Context: any. */
+/**
+ * spin_held() - tell whether this CPU holds @l, for assertions.
+ * @l: the lock.
+ *
+ * Context: any; takes no lock.
+ * Return: true when @l is locked by this CPU; false when it is free or another CPU holds
+ * it (which may change at any moment).
+ */
 static inline bool spin_held(const struct spinlock *l)
 {
     return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&

@@ -22,22 +22,57 @@ typedef struct {
     uint64_t addr;
 } vaddr_t;
 
+/**
+ * pa() - make a physical address from its value.
+ * @a: the address.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: @a as a paddr_t.
+ */
 static inline paddr_t pa(uint64_t a)
 {
     return (paddr_t){a};
 }
+/**
+ * va() - make a virtual address from its value.
+ * @a: the address (not checked for canonical form).
+ *
+ * Context: any; pure, takes no lock.
+ * Return: @a as a vaddr_t.
+ */
 static inline vaddr_t va(uint64_t a)
 {
     return (vaddr_t){a};
 }
+/**
+ * pa_val() - the value of a physical address.
+ * @p: the address.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: @p's value.
+ */
 static inline uint64_t pa_val(paddr_t p)
 {
     return p.addr;
 }
+/**
+ * va_val() - the value of a virtual address.
+ * @v: the address.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: @v's value.
+ */
 static inline uint64_t va_val(vaddr_t v)
 {
     return v.addr;
 }
+/**
+ * va_from_ptr() - the virtual address of a pointer.
+ * @p: the pointer.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: @p's address as a vaddr_t.
+ */
 static inline vaddr_t va_from_ptr(const void *p)
 {
     return (vaddr_t){(uint64_t)(uintptr_t)p};
@@ -52,18 +87,45 @@ static inline vaddr_t va_from_ptr(const void *p)
 #define MiB (KiB * 1024)
 #define GiB (MiB * 1024)
 
-/* True when x is a non-zero power of two. */
+/**
+ * is_pow2() - tell whether @x is a non-zero power of two.
+ * @x: the value.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: true when @x is a power of two (1 included); false for 0 and any other value.
+ */
 static inline bool is_pow2(uint64_t x)
 {
     return x != 0 && (x & (x - 1)) == 0;
 }
 
-/* Round down / up to a power-of-two alignment; align_up_checked returns false (and
- * leaves *out alone) when rounding up would pass UINT64_MAX. */
+/*
+ * Rounding to an alignment, and testing for one. The alignment must be a power of two;
+ * it is not checked (any other value gives a meaningless result).
+ */
+
+/**
+ * align_down() - round @x down to a multiple of @align.
+ * @x: the value.
+ * @align: a power of two.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: the largest multiple of @align that is <= @x.
+ */
 static inline uint64_t align_down(uint64_t x, uint64_t align)
 {
     return x & ~(align - 1);
 }
+/**
+ * align_up_checked() - round @x up to a multiple of @align, unless that overflows.
+ * @x: the value.
+ * @align: a power of two.
+ * @out: receives the rounded value; left alone on overflow.
+ *
+ * Context: any; takes no lock, keeps no state.
+ * Return: true with the smallest multiple of @align that is >= @x in *@out; false (and
+ * *@out left alone) when rounding up would pass UINT64_MAX.
+ */
 static inline bool align_up_checked(uint64_t x, uint64_t align, uint64_t *out)
 {
     uint64_t t;
@@ -72,6 +134,14 @@ static inline bool align_up_checked(uint64_t x, uint64_t align, uint64_t *out)
     *out = t & ~(align - 1);
     return true;
 }
+/**
+ * is_aligned() - tell whether @x is a multiple of @align.
+ * @x: the value.
+ * @align: a power of two.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: true when @x is a multiple of @align (0 always is), false otherwise.
+ */
 static inline bool is_aligned(uint64_t x, uint64_t align)
 {
     return (x & (align - 1)) == 0;
