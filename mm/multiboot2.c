@@ -411,7 +411,8 @@ void mb2_print_mmap(const struct mb2_info *info)
     kprintf("  %3s  %-18s  %-18s  %10s  %s\n", "#", "base", "end (exclusive)", "size", "type");
     for (size_t i = 0; i < info->mmap_count; i++) {
         struct mb2_mmap_entry e;
-        mb2_mmap_entry(info, i, &e);
+        if (!mb2_mmap_entry(info, i, &e))
+            break; /* not reached: i < mmap_count */
         char size[24], end[24];
         fmt_size(e.length, size, sizeof(size));
         uint64_t last;

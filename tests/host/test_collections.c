@@ -452,6 +452,8 @@ static void test_krc_layout_and_init(void **state)
     assert_int_equal(krc_try_new(0, 8, NULL, NULL, &out), E_INVAL);
     assert_int_equal(krc_try_new(8, 12, NULL, NULL, &out), E_INVAL);
     assert_int_equal(krc_try_new(SIZE_MAX - 8, 8, NULL, NULL, &out), E_RANGE);
+    /* larger than any C object, though the block's size would not overflow: as kbox */
+    assert_int_equal(krc_try_new((size_t)PTRDIFF_MAX + 1, 8, NULL, NULL, &out), E_RANGE);
     assert_null(out);
     EXPECT_PANIC(krc_new(0, 8, NULL, NULL), "krc_new: invalid layout (size 0, align 8): E_INVAL");
     assert_int_equal(krc_try_new(sizeof(long), _Alignof(long), &(long){9}, NULL, &out), E_OK);
