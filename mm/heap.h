@@ -29,6 +29,8 @@
  *
  * Context: no function here locks or may sleep; the caller serialises all calls on one
  * struct heap (kernel/kheap.c: an IRQ-saving spinlock, so interrupt handlers may allocate).
+ * Below, "serialised by the caller" means that; the hooks a Context: line names run inside
+ * the call, with the caller's lock held, so no function here may be called from a hook.
  */
 #ifndef MBHEAP_MM_HEAP_H
 #define MBHEAP_MM_HEAP_H
@@ -62,16 +64,21 @@
  * exactly at `end` (the current heap end); returns the number of bytes added
  * (>= min_bytes; the core uses the largest multiple of 16 of it that stays within
  * max_size and merges it with a free tail block), or 0 on failure (then the allocation
- * returns NULL). min_bytes is a non-zero multiple of HEAP_GROW_GRANULE. Runs inside the
- * allocation call (with the caller's lock held): it must not call back into the heap.
+ * returns NULL). min_bytes is a non-zero multiple of HEAP_GROW_GRANULE, or, when less than
+ * that is left below max_size, all that is left (a multiple of 16). Runs inside
+ * heap_alloc, heap_alloc_from, heap_alloc_zeroed and heap_realloc (with the caller's lock
+ * held): it must not call back into the heap.
  */
 typedef size_t (*heap_grow_fn)(void *ctx, uintptr_t end, size_t min_bytes);
 
 /*
  * Called before the index first touches [start, start + bytes) of its memory: make that
- * range readable and writable (its contents do not matter: the core clears it). Return
- * false when it cannot; the heap then does not grow (the allocation returns NULL). Same
- * context rules as heap_grow_fn.
+ * range readable and writable (its contents do not matter: the core clears it, unless
+ * struct heap_index_mem's zeroed says it reads as zero). Return false when it cannot; the
+ * heap then does not grow: the core leaves the memory the grow hook just added unused (the
+ * allocation returns NULL, and a later growth asks the grow hook for the same end again),
+ * or heap_init returns E_NOMEM. Runs inside heap_init and the calls that grow the heap;
+ * same context rules as heap_grow_fn.
  */
 typedef bool (*heap_commit_fn)(void *ctx, void *start, size_t bytes);
 
@@ -84,8 +91,9 @@ typedef bool (*heap_commit_fn)(void *ctx, void *start, size_t bytes);
  * returns false when it cannot make them usable: the allocation (or in-place realloc)
  * that needed them then returns NULL and the heap is unchanged. reuse may be NULL when a
  * released page is usable again without a call (madvise(MADV_DONTNEED): it reads as
- * zero on the next touch). Same context rules as heap_grow_fn; neither hook may call back
- * into the heap.
+ * zero on the next touch). release runs inside heap_free, heap_dealloc and heap_realloc;
+ * reuse inside the allocation calls and heap_realloc. Same context rules as heap_grow_fn;
+ * neither hook may call back into the heap.
  */
 #define HEAP_PAGE 4096u
 typedef void (*heap_release_fn)(void *ctx, uintptr_t start, size_t bytes);
@@ -110,8 +118,18 @@ struct heap_index_mem {
                   * so that its pages stay untouched until the index writes them */
 };
 
-/* Bytes of index memory a heap capped at max_size needs (about 0.4% of max_size). Only
- * the part that covers the heap's current size is ever touched. Context: any; pure arithmetic. */
+/**
+ * heap_index_bytes() - the bytes of index memory a heap capped at @max_size needs.
+ * @max_size: the heap's growth cap, as given to heap_init (above HEAP_MAX_SIZE counts as
+ *            HEAP_MAX_SIZE).
+ *
+ * About 0.4% of @max_size. Only the part that covers the heap's current size, and a step
+ * ahead of it (an eighth more, at least what covers 1 MiB of heap, within the cap), is
+ * ever committed and touched.
+ *
+ * Context: any; pure arithmetic, takes no lock.
+ * Return: the size struct heap_index_mem's mem must have, in bytes.
+ */
 size_t heap_index_bytes(size_t max_size);
 
 struct heap_stats {
@@ -199,97 +217,276 @@ struct heap {
     bool zeroed;                /* struct heap_trim's zeroed, and not debug mode */
 };
 
-/*
- * Makes [base, base + size) one free block plus an end sentinel. base must be 16-byte
- * aligned and size a multiple of 16 of at least HEAP_MIN_SIZE, max_size >= size (the
- * growth cap, at most HEAP_MAX_SIZE is used; grow may be NULL: no growth). flags:
- * HEAP_F_*. index: memory for the first-fit index, or NULL (the heap then walks the list,
- * as with HEAP_F_NO_INDEX).
- * Return: E_OK, or E_INVAL (misaligned or too small region, max_size < size, unknown
- * flag, region larger than HEAP_MAX_SIZE), E_NOMEM (the index's commit hook refused).
- * Context: any; h must not be in use.
+/**
+ * heap_init() - make [@base, @base + @size) one free block plus an end sentinel.
+ * @h: the heap to set up (its old contents do not matter: all of it is written).
+ * @base: the region's start: non-NULL, 16-byte aligned.
+ * @size: the region's size: a multiple of 16, at least HEAP_MIN_SIZE, at most HEAP_MAX_SIZE.
+ * @grow: the grow hook (heap_grow_fn), or NULL: no growth.
+ * @grow_ctx: passed to @grow.
+ * @max_size: the growth cap, >= @size; at most HEAP_MAX_SIZE of it is used (and no more
+ *            than keeps the region's end below the top of the address space).
+ * @flags: HEAP_F_* (HEAP_F_GOOD_FIT and HEAP_F_NO_INDEX exclude each other).
+ * @index: memory for the first-fit index, or NULL (the heap then walks the list, as with
+ *         HEAP_F_NO_INDEX); not used under HEAP_F_NO_INDEX or HEAP_F_GOOD_FIT.
+ *
+ * The canary secret mixes in @h's address, @base and what the region's first 16 bytes
+ * held, so that headers a previous heap left there do not pass for this heap's. In
+ * HEAP_F_DEBUG mode the free block is poisoned. Giving memory back is off until
+ * heap_set_trim. After a failure @h must not be used (heap_init it again).
+ *
+ * Context: serialised by the caller: @h must not be in use; takes no lock; calls the
+ * index's commit hook for the entries that cover @size.
+ * Return: E_OK; E_INVAL when @h or @base is NULL, @base is misaligned, @size is not a
+ * multiple of 16, below HEAP_MIN_SIZE or above HEAP_MAX_SIZE, @max_size < @size, the region
+ * wraps around the address space, @flags holds an unknown flag or both HEAP_F_NO_INDEX and
+ * HEAP_F_GOOD_FIT, or @index's mem is NULL (or, when the index is used, not 8-aligned);
+ * E_NOMEM when the index's commit hook refused.
  */
 err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void *grow_ctx,
                 size_t max_size, unsigned flags, const struct heap_index_mem *index);
 
-/*
- * Turns giving memory back on (t->release set) or off (t NULL or t->release NULL), and
- * says whether new memory reads as zero (struct heap_trim). The policy is in heap.c's
- * theory comment. Call it right after heap_init, before the first allocation.
- * Return: E_OK, or E_INVAL when pages are released at the time of the call (a switch
- * then could leave them unusable or change how they are used again).
- * Context: as heap_init.
+/**
+ * heap_set_trim() - turn giving memory back on or off, and say whether new memory reads as
+ * zero.
+ * @h: the heap (heap_init'ed).
+ * @t: the hooks and the zeroed flag (struct heap_trim); NULL or @t->release NULL: giving
+ *     back is off.
+ *
+ * The policy is in heap.c's theory comment: a free block's resident free pages are released
+ * once they reach the threshold, which every call resets to 128 KiB and a reuse raises.
+ * @t->zeroed counts even with giving back off (it is ignored in HEAP_F_DEBUG mode); what the
+ * heap knows to be zero starts again with its next growth. Call it right after heap_init,
+ * before the first allocation (kernel/kheap.c does, and heap_trim=off calls it again right
+ * after); a later call is refused only while pages are released.
+ *
+ * Context: serialised by the caller; takes no lock; calls no hook.
+ * Return: E_OK; E_INVAL, changing nothing, when @h is NULL or pages are released at the time
+ * of the call (a switch then could leave them unusable or change how they are used again).
  */
 err_t heap_set_trim(struct heap *h, const struct heap_trim *t);
 
-/* Allocates size bytes aligned to align (power of two <= HEAP_MAX_ALIGN).
- * Return: the payload, or NULL when nothing fits even after growth, or on a bad align or
- * oversized request. Context: the caller serialises calls on h (no lock here); may call the grow
- * and commit hooks. */
+/**
+ * heap_alloc() - allocate @size bytes aligned to @align from @h, first fit.
+ * @h: the heap (heap_init'ed).
+ * @size: bytes wanted, at most HEAP_MAX_REQUEST; 0 is treated as 1.
+ * @align: a power of two in [1, HEAP_MAX_ALIGN]; the result is aligned to at least 16.
+ *
+ * Takes the free block of lowest address that holds the request (under HEAP_F_GOOD_FIT:
+ * good fit over size classes); when none does, grows the heap through the grow hook and
+ * looks again. Records its own caller (shown by heap_leak_report in HEAP_F_DEBUG mode).
+ * Panics on corruption it meets, naming heap_alloc: a free block's header
+ * ("heap_alloc: corrupted free block header at 0x... (size_flags ..., canary ...)"),
+ * free-list links that do not point back ("heap_alloc: use after free detected in block
+ * 0x... (free-list links overwritten: ...)"), in HEAP_F_DEBUG mode a free byte that is no
+ * longer poison ("heap_alloc: use after free detected in block 0x... (offset N)"); and
+ * "heap_grow: corrupted free block before the end sentinel 0x... (footer N)" when growth
+ * finds the tail block broken.
+ *
+ * Context: serialised by the caller; takes no lock (callable from an interrupt handler
+ * when the caller's lock masks interrupts); may call the grow and commit hooks (growth)
+ * and the reuse hook (released pages it hands out).
+ * Return: the payload (heap_usable_size() bytes), or NULL, with nothing allocated, when
+ * nothing fits even after growth, the reuse hook refused, @align is not a power of two in
+ * [1, HEAP_MAX_ALIGN] or @size is above HEAP_MAX_REQUEST.
+ */
 void *heap_alloc(struct heap *h, size_t size, size_t align);
 
-/* heap_alloc recording `caller` (shown by heap_leak_report in HEAP_F_DEBUG mode). Context: as
- * heap_alloc. */
+/**
+ * heap_alloc_from() - heap_alloc(), recording @caller instead of its own caller.
+ * @h: as heap_alloc.
+ * @size: as heap_alloc.
+ * @align: as heap_alloc.
+ * @caller: the code that asked (a return address), shown by heap_leak_report in
+ *          HEAP_F_DEBUG mode (other modes record no caller).
+ *
+ * For wrappers (kernel/kheap.c's alloc_at), so that leak reports name the wrapper's caller.
+ *
+ * Context: as heap_alloc.
+ * Return: as heap_alloc.
+ */
 void *heap_alloc_from(struct heap *h, size_t size, size_t align, const void *caller);
 
-/* heap_alloc_from, then clears the payload (heap_usable_size bytes) except the bytes the
- * heap knows to be zero (fresh from the grow hook or from reuse: see struct heap_trim).
- * Return: as heap_alloc. Context: as heap_alloc. */
+/**
+ * heap_alloc_zeroed() - heap_alloc_from(), then clear the payload.
+ * @h: as heap_alloc.
+ * @size: as heap_alloc.
+ * @align: as heap_alloc.
+ * @caller: as heap_alloc_from.
+ *
+ * Clears heap_usable_size() bytes (in HEAP_F_DEBUG mode the requested size: the poison
+ * after it stays) except the bytes the heap knows to be zero (fresh from the grow hook or
+ * from reuse: see struct heap_trim's zeroed).
+ *
+ * Context: as heap_alloc; the clearing runs inside the call, under the caller's lock.
+ * Return: as heap_alloc; a block returned reads as zero over heap_usable_size() bytes.
+ */
 void *heap_alloc_zeroed(struct heap *h, size_t size, size_t align, const void *caller);
 
-/* Returns p's block to the heap; NULL is a no-op. Panics on misuse (see above). Context: the caller
- * serialises calls on h; never calls a hook. */
+/**
+ * heap_free() - return @p's block to @h, merging it with free neighbours.
+ * @h: the heap @p came from.
+ * @p: a live block of @h (from heap_alloc*() or heap_realloc()), or NULL: a no-op.
+ *
+ * Panics on misuse and corruption (see the top of this file), naming heap_free:
+ * "heap_free: invalid pointer 0x... (outside the heap [0x..., 0x...))" or "(not a block
+ * start)", "heap_free: double free of 0x... (size N)" (a header a merge swallowed still
+ * says so), "heap_free: corrupted block header at 0x... (canary overwritten: ...)" for @p's
+ * or its successor's, "heap_free: corrupted free block before 0x... (footer N)", "heap_free:
+ * use after free detected in block 0x... (free-list links overwritten: ...)", and in
+ * HEAP_F_DEBUG mode a write past the requested size ("heap_free: buffer overflow detected
+ * in block 0x... (byte N written, M requested)", "... debug trailer overwritten ...") or
+ * into free memory it is about to release. In HEAP_F_DEBUG mode every check that can fail
+ * comes before anything changes, so a panic leaves the heap as it was. Once a merge has put
+ * a freed block's header into released pages, a second free of it may fault (kernel: the
+ * page is unmapped) or be reported as an invalid pointer rather than a double free.
+ *
+ * Context: serialised by the caller; takes no lock (callable from an interrupt handler
+ * when the caller's lock masks interrupts); calls the release hook when giving back is on
+ * and the merged block's resident free pages reach the threshold; no other hook.
+ */
 void heap_free(struct heap *h, void *p);
 
-/* GlobalAlloc-style free: like heap_free, and also panics ("heap_dealloc: layout { size:
- * N, align: A } does not match the block ...") when the block could not have been
- * allocated with that layout (size larger than the block, p not aligned to align). Context: as
- * heap_free. */
+/**
+ * heap_dealloc() - GlobalAlloc-style free: heap_free(), after checking the layout.
+ * @h: the heap @p came from.
+ * @p: a live block of @h, or NULL: a no-op (nothing is checked).
+ * @size: the size @p was allocated (or last reallocated) with.
+ * @align: the alignment @p was allocated with.
+ *
+ * Panics "heap_dealloc: layout { size: N, align: A } does not match the block at 0x...
+ * (U usable bytes)" when the block could not have been allocated with that layout (size
+ * larger than the block, @align not a power of two, @p not aligned to @align); otherwise as
+ * heap_free, the messages naming heap_dealloc ("heap_dealloc: double free of 0x...").
+ *
+ * Context: as heap_free.
+ */
 void heap_dealloc(struct heap *h, void *p, size_t size, size_t align);
 
-/* The check heap_dealloc makes, for callers that take a layout elsewhere (a GlobalAlloc
- * realloc): panics ("<fn>: layout { size: N, align: A } does not match the block ...")
- * unless p is a live block of h that could have been allocated with that layout. Context: the
- * caller serialises calls on h. */
+/**
+ * heap_layout_check() - panic unless @p is a live block of @h that could have been
+ * allocated with layout { @size, @align }.
+ * @h: the heap.
+ * @p: the pointer to check (NULL panics as a pointer outside the heap).
+ * @size: the layout's size: at most the block's usable bytes.
+ * @align: the layout's alignment: a power of two that @p is aligned to.
+ * @fn: the function the panic messages name (the caller).
+ *
+ * The check heap_dealloc makes, for callers that take a layout elsewhere (a GlobalAlloc
+ * realloc: kernel/kheap.c's). Panics "<fn>: layout { size: N, align: A } does not match the
+ * block at 0x... (U usable bytes)"; a pointer that is no live block panics as in heap_free,
+ * named @fn ("<fn>: invalid pointer ...", "<fn>: use after free of ..." -- "double free
+ * of" when @fn is heap_free or heap_dealloc).
+ *
+ * Context: serialised by the caller; takes no lock; reads only, calls no hook.
+ */
 void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t align,
                        const char *fn);
 
-/*
- * C realloc: p NULL -> heap_alloc. p must be a live block (checked first: misuse panics
- * whatever the new size). Grows in place into a following free block (or into new memory
- * when p's block is the last one), shrinks in place returning the tail; moves (first-fit
- * allocate, copy, free) only when it must. The result is aligned to `align`.
- * Return: the block, or NULL on failure (bad align, oversized request, no memory), and
- * then p is untouched and still valid.
- * Context: as heap_alloc.
+/**
+ * heap_realloc() - C realloc: resize @p's block to @new_size bytes aligned to @align.
+ * @h: the heap @p came from.
+ * @p: a live block of @h, or NULL: heap_alloc(@h, @new_size, @align).
+ * @new_size: bytes wanted, at most HEAP_MAX_REQUEST; 0 shrinks @p to a minimum-size block
+ *            (it does not free @p).
+ * @align: a power of two in [1, HEAP_MAX_ALIGN]: the result's alignment.
+ *
+ * @p is checked first: misuse panics whatever the new size ("heap_realloc: invalid pointer
+ * ...", "heap_realloc: use after free of 0x...", in HEAP_F_DEBUG mode a write past the
+ * requested size). When @p is aligned to @align, shrinks in place returning the tail (when
+ * it can form or join a free block), or grows in place into a following free block (or into
+ * new memory when @p's block is the last one); it moves (first-fit allocate, copy the old
+ * contents up to @new_size, free @p) only when it must. In HEAP_F_DEBUG mode the block keeps
+ * the caller recorded when it was first allocated.
+ *
+ * Context: as heap_alloc; may also call the release hook (a shrink's tail, or @p's block
+ * freed after a move).
+ * Return: the block (@p when resized in place; when moved, @p is freed), or NULL on
+ * failure (bad align, oversized request, no memory, the reuse hook refused), and then @p
+ * is untouched and still valid.
  */
 void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align);
 
-/* Return: the bytes the caller may use at p: at least the size requested, exactly that
- * in HEAP_F_DEBUG mode (a write past it is reported when the block is freed or checked).
- * Panics if p is not a live block. Context: the caller serialises calls on h. */
+/**
+ * heap_usable_size() - the bytes the caller may use at @p.
+ * @h: the heap @p came from.
+ * @p: a live block of @h.
+ *
+ * Panics if @p is not a live block ("heap_usable_size: invalid pointer ...",
+ * "heap_usable_size: use after free of 0x... (size N)").
+ *
+ * Context: serialised by the caller; takes no lock; reads only.
+ * Return: at least the size requested (the block's payload); exactly that in HEAP_F_DEBUG
+ * mode (0 for a request of 0; a write past it is reported when the block is freed,
+ * reallocated or checked).
+ */
 size_t heap_usable_size(const struct heap *h, const void *p);
 
-/* Verifies every invariant (tiling, merging, the address-ordered list, the index against
- * the list, canaries, statistics, and poison in debug mode); panics
- * "heap_check: <what> at 0x... (values)" on a violation. Linear in the blocks. Context: the caller
- * serialises calls on h; linear time (not for an interrupt handler on a big heap). Context: the
- * caller serialises calls on h. */
+/**
+ * heap_check() - verify every invariant of @h, or panic naming the first violation.
+ * @h: the heap.
+ *
+ * Checks the tiling, merging, the address-ordered list (under HEAP_F_GOOD_FIT: the class
+ * lists and their bitmaps), the index against the list, canaries, released ranges, the
+ * zero fresh zone, statistics, and poison in debug mode; panics "heap_check: <what> at
+ * 0x... (values)" on a violation. Reads only (never a released page). Linear in the blocks
+ * (in HEAP_F_DEBUG mode, in the free bytes too: it reads all the poison).
+ *
+ * Context: serialised by the caller; takes no lock; calls no hook; linear time (not for an
+ * interrupt handler on a big heap).
+ */
 void heap_check(const struct heap *h);
 
+/**
+ * heap_get_stats() - fill in @out with @h's statistics (struct heap_stats).
+ * @h: the heap.
+ * @out: every field is written.
+ *
+ * The counters are kept as the heap runs; largest_free is the index's root and the tail
+ * block (O(1)), a walk of the free list without the index, a walk of the largest size
+ * class's list under HEAP_F_GOOD_FIT.
+ *
+ * Context: serialised by the caller; takes no lock; reads only.
+ */
 void heap_get_stats(const struct heap *h, struct heap_stats *out);
 
-/* kprintf one line per block (address, size, state) and a summary. Context: the caller serialises
- * calls on h; prints through kprintf. */
+/**
+ * heap_dump() - kprintf a summary line, then one line per block (address, size, state).
+ * @h: the heap.
+ *
+ * A free block's line also shows its released range. A block whose canary does not match
+ * is shown as BAD-CANARY and ends the dump (so does a size below the minimum block): it
+ * never panics, for use on a heap that is already corrupted.
+ *
+ * Context: serialised by the caller; takes no lock; prints through kprintf (linear in the
+ * blocks).
+ */
 void heap_dump(const struct heap *h);
 
-/* kprintf each live block (address, usable size; requested size and caller in debug
- * mode). Return: the number of live blocks. Context: as heap_dump. */
+/**
+ * heap_leak_report() - kprintf each live block, then the count.
+ * @h: the heap.
+ *
+ * One line per live block ("heap: live block 0x... size N", the usable size; in debug mode
+ * also the requested size and the caller), then "heap: N live blocks". Stops, saying so, at
+ * a corrupted header instead of panicking.
+ *
+ * Context: as heap_dump.
+ * Return: the number of live blocks (those before a corrupted header, if it met one).
+ */
 size_t heap_leak_report(const struct heap *h);
 
-/* Whether p lies inside the heap's current region (says nothing about block starts): for a
- * host that runs several heaps and must hand a pointer back to the one it came from.
- * Return: true if base <= p < end. Context: any; reads two words. */
+/**
+ * heap_contains() - whether @p lies inside @h's current region.
+ * @h: the heap.
+ * @p: any pointer.
+ *
+ * Says nothing about block starts: for a host that runs several heaps and must hand a
+ * pointer back to the one it came from.
+ *
+ * Context: any; takes no lock; reads two words.
+ * Return: true if base <= @p < end (the end sentinel included), else false.
+ */
 bool heap_contains(const struct heap *h, const void *p);
 
 #endif
