@@ -3,6 +3,10 @@
  * Host tests for mm/memmap.c: loading, normalising (order, overlaps, merging, clipping,
  * overflow), reservations, placement, totals and printing. Every test compares the
  * exact resulting table.
+ *
+ * Each test opens with a diagram of the map it builds (addresses in hex without 0x, to scale
+ * only roughly; RAM = available, RS = reserved, a number = that type, KIMG etc. = the kernel's
+ * reservations) and a sentence of what it expects.
  */
 #include "support.h"
 
@@ -74,6 +78,14 @@ static void expect_same(const struct memmap *a, const struct memmap *b)
 
 /* ---- memmap_add ------------------------------------------------------------------ */
 
+/*
+ *   1000 2000    100000000                fffffffffffff000  ffffffffffffffff
+ *   |20  |       |RAM ......................................|
+ *                                         |RS ..............|
+ * added as RS, RAM, type 20 and kept in that order (nothing normalises), each clamped to end
+ * at 2^64 - 1; the zero-length entry at 1000 and the one at 2^64 - 1 (empty once clamped) are
+ * dropped.
+ */
 static void test_add_clamps_and_drops(void **state)
 {
     (void)state;
@@ -88,6 +100,12 @@ static void test_add_clamps_and_drops(void **state)
                {0x1000, 0x2000, 20, NONE});
 }
 
+/*
+ *   0    1000 2000 3000  fe000 ff000 10000000    10001000
+ *   |RAM |    |RAM | ... |RAM  | ... |RAM, 129th |
+ * MEMMAP_MAX (128) one-page ranges fill the table: a 129th is refused with E_NOSPC, a
+ * zero-length one still succeeds (nothing to add), and the 128 stay as they were.
+ */
 static void test_add_nospc(void **state)
 {
     (void)state;
@@ -109,8 +127,8 @@ static const struct mbb_ent bios_map[] = {
 };
 
 /*
- *   0        9fc00 a0000   f0000 100000              7fe0000 8000000      fffc0000  4G
- *   |RAM     |RS   |       |RS   |RAM                |RS     |     ...    |RS      |
+ *   0        9fc00 a0000   f0000 100000              7fe0000 8000000      fffc0000   4G
+ *   |RAM     |RS   |       |RS   |RAM                |RS     |     ...    |RS        |
  * given in another order: sorted, and the RAM's partial last page (9f000-9fc00) clipped off.
  */
 static void test_normalize_bios_unsorted(void **state)
@@ -129,8 +147,11 @@ static void test_normalize_bios_unsorted(void **state)
 
 /*
  *   0                                              10000000
- *   |RAM.........[RS 5000-7000].....................|
- * a reserved hole inside RAM: three ranges, the hole winning where they overlap.
+ *   |RAM.........[RS 5000-7000]....................|
+ *   0                                              10000
+ *   |RAM.........[NVS 5800-5900]...................|
+ * a reserved hole inside RAM: three ranges, the hole winning where they overlap; an unaligned
+ * hole (the second map) also takes the partial pages around it (5000-5800, 5900-6000) from RAM.
  */
 static void test_normalize_reserved_hole_splits_ram(void **state)
 {
@@ -151,7 +172,7 @@ static void test_normalize_reserved_hole_splits_ram(void **state)
 }
 
 /*
- *   100000            200000
+ *   100000                 200000
  *   |RS[AV 150000-160000]RS|
  *            [AV 180000 .........................380000]
  * RAM inside or across a reserved range: the reserved range stays whole, RAM keeps the rest.
@@ -167,8 +188,17 @@ static void test_normalize_available_inside_reserved(void **state)
     EXPECT_MAP(&m, {0x100000, 0x200000, RS, NONE}, {0x200000, 0x380000, AV, NONE});
 }
 
-/* The overlap rule: available < ACPI reclaimable < NVS < reserved/unknown < bad RAM;
- * between two undefined types the higher number. */
+/*
+ *   0       x0000   x2000   x4000   x6000        100000
+ *   |RAM ........................................|
+ *           |A .............|
+ *                   |B .............|
+ *   (x, A, B) = (1, ACPI, NVS), (2, NVS, RS), (3, RS, 20), (4, 20, 7), (5, BAD, 99); and
+ *   type 0 and RAM both at 60000-64000
+ * the overlap rule: where ranges overlap the more restrictive wins (available < ACPI
+ * reclaimable < NVS < reserved/unknown, type 0 too < bad RAM; between two undefined types the
+ * higher number), in either input order.
+ */
 static void test_normalize_overlap_rule(void **state)
 {
     (void)state;
@@ -201,6 +231,14 @@ static void test_normalize_overlap_rule(void **state)
     expect_same(&m2, &m);
 }
 
+/*
+ *   1000 2000 4000 5800 6000 7800 10000 10800 11000 12000 20000 21000 22000
+ *   |RAM |RAM |    |RAM |RAM |    |RS   |RS   |3    |     |RAM  |RAM  |
+ *   |RAM |                                                      |RS, empty
+ * touching ranges of one type merge (a duplicate and an empty range between them change
+ * nothing), RAM is clipped to whole pages (5800-7800 becomes 6000-7000), and RS beside type 3
+ * (ACPI) stays two ranges.
+ */
 static void test_normalize_merges(void **state)
 {
     (void)state;
@@ -218,6 +256,12 @@ static void test_normalize_merges(void **state)
                {0x20000, 0x22000, AV, NONE});
 }
 
+/*
+ *   1001 2fff 10800 13800 20000 20fff 30001 30008
+ *   |RAM |    |RAM  |     |RAM  |     |20   |
+ * RAM is clipped inward to whole pages (10800-13800 becomes 11000-13000) and vanishes where
+ * no whole page is left (1001-2fff, 20000-20fff); a reserved type (20) is kept to the byte.
+ */
 static void test_normalize_clipping(void **state)
 {
     (void)state;
@@ -233,6 +277,16 @@ static void test_normalize_clipping(void **state)
     EXPECT_MAP(&m, {0x11000, 0x13000, AV, NONE}, {0x30001, 0x30008, 20, NONE});
 }
 
+/*
+ *   0         100000000  200000000 200001000  ffffffff00000000  ffffffffffffffff
+ *   |RAM .....|RAM .............................................|
+ *                        |BAD      |          |RS ..............|
+ *   fffffffffff00000                           ffffffffffffffff
+ *   |RAM ......................................|  (the second map)
+ * lengths running past 2^64 are clamped to end at 2^64 - 1: the RAM merges, splits around the
+ * bad page and ends where the reserved top begins; alone, RAM up to 2^64 - 1 loses its partial
+ * last page (it ends at fffffffffffff000).
+ */
 static void test_normalize_huge_lengths(void **state)
 {
     (void)state;
@@ -255,6 +309,12 @@ static void test_normalize_huge_lengths(void **state)
     EXPECT_MAP(&m, {0xfffffffffff00000, 0xfffffffffffff000, AV, NONE});
 }
 
+/*
+ *   0    9f000 a1000 100000 120000 180000 181000 200000
+ *   |RAM |NVS  |     |KIMG  |RAM   |20    |RAM   |
+ * an empty map normalises to no ranges; this one (NVS over the end of RAM, a type-20 page in
+ * RAM, the kernel image reserved), normalised and reserved, is not changed by normalising again.
+ */
 static void test_normalize_idempotent_and_empty(void **state)
 {
     (void)state;
@@ -275,7 +335,12 @@ static void test_normalize_idempotent_and_empty(void **state)
     expect_same(&again, &m);
 }
 
-/* One RAM range with k reserved holes needs 2k + 1 entries. */
+/*
+ *   0    100000 101000 110000 111000   4e0000 4e1000 10000000
+ *   |RAM |RS    |RAM   |RS    |RAM ... |RS    |RAM   |
+ * one RAM range with k reserved holes needs 2k + 1 entries: 63 holes (the last at 4e0000) fit
+ * in 127, 64 do not fit in MEMMAP_MAX (128): E_NOSPC, and the map is left unchanged.
+ */
 static void test_normalize_nospc(void **state)
 {
     (void)state;
@@ -309,6 +374,14 @@ static void build_mbi(struct mbb *b, const struct mbb_ent *e, size_t n, bool wit
     mbb_end(b);
 }
 
+/*
+ *   0    a0000 100000 800000 808000 810000 900000 7400000 7420000 7e20000 7e21000 8000000
+ *   |RAM |     |RAM   |NVS   |RAM   |NVS   |RAM   |ACPI   |RAM    |20     |RS     |
+ *   8000000 ffc00000 100000000 140000000
+ *   | ...   |RS      |RAM      |
+ * a UEFI-like map, out of order, with an empty entry at 900000 (dropped when loading: 12 of 13
+ * entries), normalises into these ranges.
+ */
 static void test_from_mb2_uefi(void **state)
 {
     (void)state;
@@ -335,6 +408,14 @@ static void test_from_mb2_uefi(void **state)
                {0xffc00000, 0x100000000, RS, NONE}, {0x100000000, 0x140000000, AV, NONE});
 }
 
+/*
+ *   0       8    16
+ *   |header |end |
+ *   0       8                 24   32
+ *   |header |mmap, no entries |end |
+ * without a memory map tag (byte offsets, decimal) loading fails with E_NOENT and leaves the map
+ * empty (it held 5); a tag with no entries gives an empty map.
+ */
 static void test_from_mb2_no_mmap(void **state)
 {
     (void)state;
@@ -353,8 +434,15 @@ static void test_from_mb2_no_mmap(void **state)
     assert_int_equal(m.n, 0);
 }
 
-/* More entries than MEMMAP_MAX: loading compacts adjacent runs and goes on; only a map
- * whose distinct ranges do not fit fails. */
+/*
+ *   100000 101800 103000   1e1000 1e2800   2c0800 2c2000
+ *   |RAM   |RAM   |RAM ... |NVS   |RAM ... |RAM   |   (300 entries)
+ *   0    1000 2000 3000 4000     256000 257000
+ *   |RAM |    |RS  |    |RAM ... |RS    |             (300 again)
+ * more entries than MEMMAP_MAX: 300 adjacent ones are compacted while loading and normalise to
+ * three ranges (RAM resumes at the page after the NVS entry, 1e3000); 300 disjoint ones do not
+ * fit: E_NOSPC.
+ */
 static void test_from_mb2_many_entries(void **state)
 {
     (void)state;
@@ -390,7 +478,7 @@ static void bios(struct memmap *m)
 
 /*
  *   100000   106000     200000 201000                7fdf000 7fe0000
- *   |KIMG....|RAM.......|MODULE|RAM..................|TABLES|RS ...
+ *   |KIMG....|RAM.......|MODULE|RAM..................|TABLES |RS ...
  * reservations at a range's start (rounded outward to pages), in its middle and at its top
  * edge each split the RAM range they lie in; a whole range reserved keeps the entry count.
  */
@@ -423,7 +511,8 @@ static void test_reserve_inside_and_edges(void **state)
  *   0        9f000 9fc00 a0000   f0000  100000 102000
  *   |LOW1M   |     |RS   |       |RS    |LOW1M |RAM ...
  * one reservation across RAM, a hole and firmware ranges marks only the RAM in it; reserving
- * outside RAM or over an earlier reservation changes nothing.
+ * outside RAM or over an earlier reservation changes nothing; reserving everything leaves no
+ * range usable.
  */
 static void test_reserve_spanning_and_outside(void **state)
 {
@@ -454,8 +543,8 @@ static void test_reserve_spanning_and_outside(void **state)
 }
 
 /*
- *   300000        302000   303000
- *   |TABLES|TABLES|MB2INFO |RAM ...
+ *   100000           300000 301000 302000   303000
+ *   |RAM ............|TABLES|TABLES|MB2INFO |RAM ...
  * two adjacent reservations of one kind merge into one range, a different kind does not; bad
  * arguments change nothing.
  */
@@ -482,6 +571,15 @@ static void test_reserve_merges_and_args(void **state)
     expect_same(&m, &before);
 }
 
+/*
+ *   0    1000 2000  8000  10000 18000 20000 28000     7e0000 7e8000
+ *   |RAM ...........|     |RS   |     |RAM  |     ... |RAM   |
+ *   |KIMG|                   (fits: one entry more)
+ *        |KIMG|              (refused: two more)
+ * 127 alternating RAM and RS ranges in a table of 128: reserving 1000-2000, inside a range,
+ * needs two more entries and is refused with E_NOSPC, the map unchanged; 0-1000, at its edge,
+ * needs one and fits.
+ */
 static void test_reserve_nospc(void **state)
 {
     (void)state;
@@ -504,6 +602,13 @@ static void test_reserve_nospc(void **state)
 
 /* ---- queries --------------------------------------------------------------------- */
 
+/*
+ *   1000 4000 10000 11000 110000 200000 201000 100000000 140000000
+ *   |RAM |    |KIMG |RAM  |      |RS    | ...  |RAM      |
+ * the lowest multiple of the alignment where the size fits in one usable range ending at or
+ * below the limit: 1000 (up to 3000 bytes), 11000 past the kernel image, 14000 aligned to 4000,
+ * 100000000 for 2 MiB; false when nothing fits, for size 0, and for a bad or huge alignment.
+ */
 static void test_find_free(void **state)
 {
     (void)state;
@@ -539,6 +644,13 @@ static void test_find_free(void **state)
     assert_false(memmap_find_free(&m, 0x1000, 1ull << 63, TOP, &a)); /* huge alignment */
 }
 
+/*
+ *   0    9f000 9fc00 a0000 f0000 100000 180000 7fe0000 8000000 fffc0000 100000000
+ *   |RAM |     |RS   |     |RS   |KIMG  |RAM   |RS     | ...   |RS      |
+ * the map summed by kind, holes counting nowhere: usable 9f000 + (7fe0000 - 180000),
+ * kernel-reserved 80000, firmware-reserved the four RS ranges, usable top 7fe0000; an empty map
+ * sums to 0, and only available, unreserved RAM is usable.
+ */
 static void test_totals_and_usable(void **state)
 {
     (void)state;
@@ -564,7 +676,8 @@ static void test_totals_and_usable(void **state)
     assert_false(memmap_is_usable(&r));
 }
 
-/* Every kind has a printed name; the boot output and pmm's panics use these. */
+/* Every kind has its printed name, and a value outside the enum prints as "unknown"; the boot
+ * output and pmm's panics use these. */
 static void test_resv_names(void **state)
 {
     (void)state;
@@ -579,6 +692,12 @@ static void test_resv_names(void **state)
     assert_string_equal(memmap_resv_name((enum memmap_resv) - 1), "unknown");
 }
 
+/*
+ *   0    9f000 9fc00 a0000 100000 180000 7fe0000 7fe1000 7fe2000 8000000 8001000
+ *   |RAM |     |NVS  |     |KIMG  |RAM   |20     |ACPI   |       |BAD    |
+ * printed as a header, one line per range (start, end exclusive, size, the type's name or the
+ * reservation's), then the totals.
+ */
 static void test_print(void **state)
 {
     (void)state;

@@ -3,6 +3,10 @@
  * Host tests for mm/multiboot2.c: valid BIOS- and UEFI-like structures, and each way the
  * header, the tag framing and each known tag can be broken. Structures are built by the
  * small builder in mb2_builder.h (struct mbb), which appends 8-byte aligned tags.
+ *
+ * Each test opens with a diagram of the structure it builds (byte offsets in decimal on top,
+ * the tags below; "mmap (6)" is a memory map tag of six entries) and a sentence of what it
+ * expects.
  */
 #include "support.h"
 
@@ -63,6 +67,13 @@ static const struct mbb_ent uefi_map[] = {
 
 /* ---- valid structures ----------------------------------------------------------- */
 
+/*
+ *   0       8        48      72      112      128      152       312 344      624   656  664
+ *   |header |cmdline |loader |module |meminfo |bootdev |mmap (6) |fb |ELF (4) |RSDP |end |
+ * a BIOS boot's tags, each read back as written: the two strings, meminfo, the six map
+ * entries (from 168), the module, the text-mode framebuffer, four ELF section headers and the
+ * ACPI 1.0 RSDP; and there is no EFI system table.
+ */
 static void test_bios_like(void **state)
 {
     (void)state;
@@ -153,6 +164,15 @@ static void test_bios_like(void **state)
     assert_false(info.has_efi_system_table); /* a BIOS boot */
 }
 
+/*
+ *   0       8       40      64     80         408     432
+ *   |header |loader |module |EFI64 |mmap (13) |module |
+ *   432 472     520       680     696        712  720
+ *   |fb |RSDPv2 |EFI mmap |EFI IH |load base |end |
+ * a UEFI boot's tags, with some the parser skips (EFI memory map, image handle, load base):
+ * the EFI64 system table, the ACPI 2.0 RSDP, the RGB framebuffer, 13 map entries and both
+ * modules (the first empty) read back; no cmdline, meminfo, ELF sections or ACPI 1.0 RSDP.
+ */
 static void test_uefi_like(void **state)
 {
     (void)state;
@@ -210,7 +230,12 @@ static void test_uefi_like(void **state)
     assert_false(mb2_module(&info, 2, &mod));
 }
 
-/* entry_size larger than 24 (allowed by the spec): the stride is entry_size. */
+/*
+ *   0       8         24       64       104      144  152
+ *   |header |mmap hdr |entry 0 |entry 1 |entry 2 |end |
+ * entry_size 40, larger than 24 (allowed by the spec): the stride is entry_size, so entry 2
+ * (at 104) is the third BIOS entry (f0000, 10000 bytes, reserved).
+ */
 static void test_mmap_larger_entries(void **state)
 {
     (void)state;
@@ -228,7 +253,12 @@ static void test_mmap_larger_entries(void **state)
     assert_int_equal(e.type, 2);
 }
 
-/* The smallest valid MBI: header + end tag. Nothing present, accessors say no. */
+/*
+ *   0       8    16
+ *   |header |end |
+ * the smallest valid MBI, header and end tag: it parses, nothing is present, and every
+ * accessor says no.
+ */
 static void test_minimal(void **state)
 {
     (void)state;
@@ -249,6 +279,13 @@ static void test_minimal(void **state)
     assert_false(mb2_elf_section(&info, 0, &s));
 }
 
+/*
+ *   0       8       24  32       48          96        160     176  184
+ *   |header |0x1234 |22 |cmdline |0xffffffff |mmap (2) |SMBIOS |end |
+ * tags of unknown types (0x1234 of size 13, 22 of size 8, 0xffffffff) and one the parser
+ * does not read (SMBIOS) are skipped, each to the next 8-byte boundary: the cmdline and the
+ * memory map between them are found.
+ */
 static void test_unknown_tags_skipped(void **state)
 {
     (void)state;
@@ -270,6 +307,13 @@ static void test_unknown_tags_skipped(void **state)
 
 /* ---- header errors --------------------------------------------------------------- */
 
+/*
+ *   0           4         8    16
+ *   |total_size |reserved |end |
+ * header faults fail with their code and message: a NULL buffer or info (E_INVAL), a buffer
+ * not 8-byte aligned (E_ALIGN), fewer than 8 bytes or than total_size available, total_size
+ * below 16 (E_TRUNC), reserved not 0 (E_FORMAT); put right again, it parses.
+ */
 static void test_header_errors(void **state)
 {
     (void)state;
@@ -314,7 +358,14 @@ static void test_header_errors(void **state)
     assert_int_equal(mb2_parse(b.buf, 16, &info, &err), E_OK);
 }
 
-/* total_size cut short at several points of a real structure. */
+/*
+ *   0       8        24                                              184       192
+ *   |header |cmdline |mmap (6)                                       |end      |
+ *                     ^28                          ^124              ^184 ^188 ^192
+ * total_size cut to 124 (inside the memory map), 28 (inside its header), 184 (before the end
+ * tag) or 188 (inside it) fails with E_TRUNC at the tag it cuts into (24, 184) and the right
+ * message; the whole 192 bytes parse.
+ */
 static void test_truncated_total_size(void **state)
 {
     (void)state;
@@ -337,9 +388,13 @@ static void test_truncated_total_size(void **state)
     assert_int_equal(parse(&b, &info, NULL), E_OK);
 }
 
-/* Every prefix of a valid structure, with total_size and avail set to the prefix
- * length and the bytes in an exactly sized heap block: fails cleanly (ASan would catch
- * a read past it) except for the full length. */
+/*
+ *   0       8        32      56         384      536  544
+ *   |header |cmdline |module |mmap (13) |ELF (2) |end |
+ * every prefix of it (0 to 543 bytes), total_size (where it has room) and avail set to its
+ * length, in a heap block of exactly that size, fails cleanly (E_TRUNC or E_FORMAT, with a
+ * message; ASan would catch a read past the block); the full 544 bytes parse.
+ */
 static void test_every_prefix(void **state)
 {
     (void)state;
@@ -373,6 +428,13 @@ static void test_every_prefix(void **state)
 
 /* ---- tag framing ----------------------------------------------------------------- */
 
+/*
+ *   0       8              24   32
+ *   |header |cmdline "abc" |end |
+ *            size 0..7
+ * a tag size below 8, the size of the tag header itself, fails with E_FORMAT "tag size < 8"
+ * at the tag.
+ */
 static void test_tag_size_too_small(void **state)
 {
     (void)state;
@@ -386,6 +448,13 @@ static void test_tag_size_too_small(void **state)
     }
 }
 
+/*
+ *   0       8        24    32   40
+ *   |header |cmdline |0x77 |end |
+ *                    size 4096, 0x80000000, 0xfffffff8, 0xffffffff
+ * a size of tag 0x77 running past total_size, however large, fails with E_TRUNC at the tag,
+ * with the size as the error's value.
+ */
 static void test_tag_size_overflow(void **state)
 {
     (void)state;
@@ -406,6 +475,21 @@ static void test_tag_size_overflow(void **state)
     }
 }
 
+/*
+ *   0       8             24                       (a) the end tag of size 16
+ *   |header |end, size 16 |
+ *   0       8    16       32                       (b) a tag after the end tag
+ *   |header |end |cmdline |
+ *   0       8    16            24                  (c) 8 bytes after the end tag
+ *   |header |end |8 zero bytes |
+ *   0       8        24                            (d) total_size 24: no end tag
+ *   |header |cmdline |
+ *   0       8        20                            (e) total_size 20: its padding is past it
+ *   |header |cmdline |
+ * an end tag of a size other than 8 or not last fails with E_FORMAT at it (a to c); no end
+ * tag within total_size fails with E_TRUNC "missing end tag" at 24, also where total_size
+ * (20) is not a multiple of 8 (d, e).
+ */
 static void test_end_tag(void **state)
 {
     (void)state;
@@ -445,6 +529,12 @@ static void test_end_tag(void **state)
     EXPECT_FAIL(&b, E_TRUNC, 24, MB2_NO_TAG, "missing end tag");
 }
 
+/*
+ *   0       8  t        ...
+ *   |header |X |X again |end
+ * a second tag X (cmdline, boot loader name, memory map, basic meminfo: each allowed once)
+ * fails with E_FORMAT "duplicate tag" at the second one, t.
+ */
 static void test_duplicate_tags(void **state)
 {
     (void)state;
@@ -471,6 +561,12 @@ static void test_duplicate_tags(void **state)
 
 /* ---- per-tag checks -------------------------------------------------------------- */
 
+/*
+ *   0       8                               72 or 80
+ *   |header |mmap: entry_size es, 2 entries |end
+ * an entry_size below 24 (0, 20, 23) or not a multiple of 8 (25, 28) fails with E_FORMAT at
+ * the tag, the entry_size as the value.
+ */
 static void test_mmap_bad_entry_size(void **state)
 {
     (void)state;
@@ -497,6 +593,19 @@ static void test_mmap_bad_entry_size(void **state)
     }
 }
 
+/*
+ *   0       8                           72   80            (a) entry_version 1
+ *   |header |mmap, version 1, 2 entries |end |
+ *   0       8         24       48       72   80  96   104  (b) entry 2 cut
+ *   |header |mmap hdr |entry 0 |entry 1 |entry 2 |end |
+ *           |------ tag size 72 -------------|
+ *   0       8              20 24   32                      (c) no entry_size, version
+ *   |header |mmap, size 12 |  |end |
+ *   0       8         24   32                              (d) no entries
+ *   |header |mmap hdr |end |
+ * entry_version 1 fails with E_FORMAT; a size that ends inside an entry, or leaves no room
+ * for entry_size and entry_version, with E_TRUNC; a tag with no entries is valid.
+ */
 static void test_mmap_bad_version_and_size(void **state)
 {
     (void)state;
@@ -528,6 +637,18 @@ static void test_mmap_bad_version_and_size(void **state)
     assert_int_equal(info.mmap_count, 0);
 }
 
+/*
+ *   0       8                 24   32                  (a) size 16, no NUL in it
+ *   |header |cmdline abcdefgh |end |
+ *   0       8        16   24                           (b) size 8, no room for one
+ *   |header |cmdline |end |
+ *   0       8            20       24   32              (c) size 12: zero padding
+ *   |header |loader GRUB |0 0 0 0 |end |
+ *   0       8                      28   32   40        (d) size cut to 20
+ *   |header |module 1000-2000 name |NUL |end |
+ * a string whose NUL is not inside its own tag fails with E_FORMAT naming the tag, even where
+ * the byte after the tag is 0 (a: the end tag, c: padding); an empty string (size 9) parses.
+ */
 static void test_strings_without_nul(void **state)
 {
     (void)state;
@@ -562,6 +683,14 @@ static void test_strings_without_nul(void **state)
     assert_string_equal(info.cmdline, "");
 }
 
+/*
+ *   0       8                      32                            64   72
+ *   |header |module 1000-2000 "ok" |module 3001-3000 "backwards" |end |
+ *   0       8                24   32               (no string at all)
+ *   |header |module, size 16 |end |
+ * a module whose mod_start lies above its mod_end fails with E_FORMAT, and one with no room
+ * for a string (size < 17) with E_TRUNC.
+ */
 static void test_module_errors(void **state)
 {
     (void)state;
@@ -579,6 +708,14 @@ static void test_module_errors(void **state)
     EXPECT_FAIL(&b, E_TRUNC, t, MB2_TAG_MODULE, "module tag size < 17");
 }
 
+/*
+ *   0       8        16                   28      92      156     220 224  232
+ *   |header |tag hdr |num, entsize, shndx |shdr 0 |shdr 1 |shdr 2 |   |end |
+ * ELF sections tags (above: 3 headers of entsize 64) whose entsize is below 64 (ELF32), whose
+ * shndx is not below num, whose num * entsize runs past the tag (num 4 with 3 written, or
+ * 0xffffffff * 0xffffffff) or whose size is below 20 fail; num 0 is valid and empty, and
+ * entsize 72 is the stride.
+ */
 static void test_elf_errors(void **state)
 {
     (void)state;
@@ -629,6 +766,12 @@ static void test_elf_errors(void **state)
     assert_int_equal(s.size, 8);
 }
 
+/*
+ *   0       8                              8 + size, rounded up
+ *   |header |tag of size min - 1, then min |end
+ * each fixed-size tag one byte below its minimum (meminfo 16, framebuffer 31, ACPI old 28 and
+ * new 44, EFI32 12, EFI64 16) fails with E_TRUNC and its message; at the minimum it parses.
+ */
 static void test_fixed_tag_min_sizes(void **state)
 {
     (void)state;
@@ -660,6 +803,14 @@ static void test_fixed_tag_min_sizes(void **state)
 
 /* ---- reporting ------------------------------------------------------------------- */
 
+/*
+ *   0       8                        80        144  152
+ *   |header |cmdline (60 characters) |mmap (2) |end |
+ *                                    size 4096, then 0xfffffff8
+ * mb2_error_format prints the code, the offset (80 = 0x50), the tag's number and name, the
+ * message and the value (in hex when large); with total_size 8 there is no tag to name; the
+ * text is cut to the buffer; tag and memory type names are looked up.
+ */
 static void test_error_format(void **state)
 {
     (void)state;
@@ -704,6 +855,15 @@ static void test_error_format(void **state)
     assert_null(mb2_mem_type_name(0));
 }
 
+/*
+ *   5000      9fc00 a0000    7e20000 7e21000    100000000 140000000    fffffffffffff000
+ *   |         |RS   |        |20     |          |RAM      |            |BAD, past 2^64
+ *   ^ RAM, length 0
+ * the entries of one memory map tag printed as the loader gave them, in tag order (not
+ * sorted), one line each: base, end, size, type name ("type 20 (reserved)" for an undefined
+ * type), with "(empty)" and "(wraps past 2^64)" where no end can be shown; with no tag, one
+ * line says so.
+ */
 static void test_print_mmap(void **state)
 {
     (void)state;

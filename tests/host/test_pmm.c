@@ -5,6 +5,11 @@
  *
  * Physical memory is simulated (tests/host/sim_phys.h) by one 64 GiB MAP_NORESERVE
  * mapping: phys_to_virt(p) is sim_phys + p, and a page costs real memory only once touched.
+ *
+ * Each test opens with a diagram of the map it builds (physical addresses in hex without 0x,
+ * to scale only roughly; RAM = usable, RS = reserved, 20 = type 20, META = the pmm's metadata,
+ * LOW1M, KIMG, TABLES = the first MiB, the kernel image, the boot page tables reserved) and a
+ * sentence of what it expects.
  */
 #include "support.h"
 
@@ -165,6 +170,13 @@ static size_t drain(struct pmm *p, const struct memmap *m, uint64_t *out, size_t
     return n;
 }
 
+/*
+ *   0      9f000 100000 140000 400000 410000 500000 503000 800000 801000 900000 902000 a00000
+ *   |LOW1M |RS   |KIMG  |RAM   |ACPI  |      |META  |RAM   |NVS   |RAM   |20    |RAM   |
+ * all 1978 usable frames come out lowest first, from 140000, each usable and none twice;
+ * freed, they all come back, most recently freed first; the stats count the other 582 frames
+ * of the span (from 0) as reserved.
+ */
 static void test_holes_exhaust_and_refill(void **state)
 {
     (void)state;
@@ -197,6 +209,13 @@ static void test_holes_exhaust_and_refill(void **state)
     check_stats(&p, total, total, span - total);
 }
 
+/*
+ *   0   100000 200000 3e3000 800000 c0000000 100000000 100400000 f00000000 f00100000
+ *   |RS |RAM   |META  |RAM   | ...  |RS      |RAM      | ...     |RAM      |
+ * the span runs from 100000 to 60 GiB + 1 MiB (a bitmap just under 2 MiB); every frame below
+ * 4 GiB comes out before the 1280 above it, which are written and read back, the last at
+ * f000ff000.
+ */
 static void test_above_4g(void **state)
 {
     (void)state;
@@ -250,6 +269,13 @@ static size_t resident_pages(uint64_t start, uint64_t end)
     return r;
 }
 
+/*
+ *   0   100000 1000000 5100000  c0000000 100000000 1000000000 (64 GiB)
+ *   |RS |RAM   |META   |RAM ... |RS      |RAM ...  |
+ * init clears only the bitmap, and 1000 frames allocated (from 100000), freed, allocated and
+ * freed again are not touched either: outside the metadata no page of the 64 GiB becomes
+ * resident.
+ */
 static void test_lazy_init_64g(void **state)
 {
     (void)state;
@@ -283,6 +309,12 @@ static void test_lazy_init_64g(void **state)
     assert_int_equal(resident_pages(meta + size, SIM_SIZE), 0);
 }
 
+/*
+ *   100000 101000 102000 103000 104000   200000
+ *   |META  |a     |b     |c     |RAM ... |
+ * frames come from the cursor in address order (a, b, c); b and a freed come back last freed
+ * first (a, then b), and then the cursor goes on at 104000.
+ */
 static void test_lifo_reuse(void **state)
 {
     (void)state;
@@ -307,6 +339,15 @@ static void test_lifo_reuse(void **state)
     check_stats(&p, 255, 4, 1);            /* the metadata frame */
 }
 
+/*
+ *   0      9f000 100000 140000 400000 410000 500000 503000 800000 801000 900000 902000 a00000
+ *   |LOW1M |RS   |KIMG  |RAM   |ACPI  |      |META  |RAM   |NVS   |RAM   |20    |RAM   |
+ *                       ^ a, allocated
+ * freeing anything but an allocated frame panics with the address and why: unaligned
+ * (140008), reserved and by what (1000, 100000, 400000, 800000, 901000, 500000), outside RAM
+ * (a00000, 420000), double free (9ff000, never handed out; a freed twice); scribbling on a
+ * freed frame is harmless, and pmm_alloc catches a corrupted free-stack entry.
+ */
 static void test_misuse_panics(void **state)
 {
     (void)state;
@@ -345,6 +386,11 @@ static void test_misuse_panics(void **state)
     EXPECT_PANIC(pmm_alloc(&p, &b), "pmm_alloc: free stack entry 0 (frame 0x140000) is corrupted");
 }
 
+/*
+ *   100000 101000 200000 240000 400000
+ *   |META  |RAM   |KIMG  |RAM   |
+ * freeing a frame of the kernel image, a reservation inside the span, panics naming it.
+ */
 static void test_reserved_reason_in_span(void **state)
 {
     (void)state;
@@ -357,6 +403,12 @@ static void test_reserved_reason_in_span(void **state)
     EXPECT_PANIC(pmm_free(&p, pa(0x201000)), "pmm_free: 0x201000 is reserved (kernel image)");
 }
 
+/*
+ *   100000 101000 102000 103000 104000   200000
+ *   |META  |f0    |f1    |f2    |RAM ... |
+ * with a budget of 3 allocations (f0 to f2) the next ones fail with E_NOMEM, pmm_alloc_below
+ * too, even after f0 is freed; a budget of 0 fails at once, UINT64_MAX lifts the limit.
+ */
 static void test_fail_after(void **state)
 {
     (void)state;
@@ -381,6 +433,14 @@ static void test_fail_after(void **state)
     check_stats(&p, 255, 4, 1);
 }
 
+/*
+ *   100000                     121000    131000 100000000  100010000
+ *   |META (132 KiB, 33 frames) |low (16) | ...  |high (16) |
+ * a frame is below a limit only if it ends at or below it (121000 for 122000, none for
+ * 121fff); with low[3], low[7] and high freed in that order, below 4 GiB digs past high
+ * (low[7], then low[3]), then fails, while pmm_alloc still gets high, and below no limit the
+ * cursor gives 100001000.
+ */
 static void test_alloc_below(void **state)
 {
     (void)state;
@@ -417,6 +477,13 @@ static void test_alloc_below(void **state)
     check_stats(&p, 32, 18, (4 * GiB + 0x10000 - 0x100000) / PAGE_SIZE - 32);
 }
 
+/*
+ *   0      100000 110000  113000 120000 121000 200000 201000 300000 400000
+ *   |LOW1M |KIMG  |TABLES |KIMG  |META  |RAM   |NVS   |      |RAM   |
+ * the three boot-table frames, released, are handed out first, last released first, then the
+ * cursor (121000); releasing one twice, an unaligned address, metadata, usable, firmware or
+ * hole frames panics; with page 0 released too, every frame comes out exactly once.
+ */
 static void test_release(void **state)
 {
     (void)state;
@@ -476,6 +543,13 @@ static void test_release(void **state)
     check_stats(&p, total + 4, total + 4, span - total - 4);
 }
 
+/*
+ *   0      9f000 100000 140000 400000 410000 500000 503000 800000 801000 900000 902000 a00000
+ *   |LOW1M |RS   |KIMG  |RAM   |ACPI  |      |META  |RAM   |NVS   |RAM   |20    |RAM   |
+ *                       ^ a, allocated
+ * true for every address in an allocated frame (140000 to 140fff), false for the next frame,
+ * for 0 and 400000 (reserved), for 2^64 - 1, and for a once freed.
+ */
 static void test_is_allocated(void **state)
 {
     (void)state;
@@ -492,6 +566,22 @@ static void test_is_allocated(void **state)
     assert_false(pmm_is_allocated(&p, a));
 }
 
+/*
+ *   0       100000
+ *   |RS     |                                    (empty, or only RS: E_NOMEM)
+ *   100000    180000 200000    300000
+ *   |RAM, 2nd |      |RAM, 1st |                 (unsorted: E_INVAL)
+ *   100000        200000        300000        400000
+ *   |RAM .......................|
+ *                 |RS ........................|  (overlapping: E_INVAL)
+ *   100800 300000
+ *   |RAM   |                                     (not page-aligned: E_INVAL)
+ *   100000 101000 300000
+ *   |META  |RAM   |
+ * no RAM, or no usable RAM, is E_NOMEM; an unsorted, overlapping or unaligned map, or metadata
+ * not reserved, misaligned or wrapping, is E_INVAL; the last map, its metadata reserved,
+ * initialises with 1ff frames.
+ */
 static void test_init_errors(void **state)
 {
     (void)state;
@@ -528,6 +618,12 @@ static void test_init_errors(void **state)
     check_stats(&p, 0x1ff, 0, 1);
 }
 
+/*
+ *   0      9f000 100000 140000 400000 410000 500000 503000 800000 801000 900000 902000 a00000
+ *   |LOW1M |RS   |KIMG  |RAM   |ACPI  |      |META  |RAM   |NVS   |RAM   |20    |RAM   |
+ * 200000 random allocations and frees (seed 1234) hand out only usable frames, none twice,
+ * with pmm_check and the stats agreeing every 1000 steps; all freed, the stats are as at init.
+ */
 static void test_mixed_random(void **state)
 {
     (void)state;
@@ -566,8 +662,12 @@ static void test_mixed_random(void **state)
 }
 
 /*
- * pmm_check on a pmm after reuse, then each corruption it must name:
- *   stack: [a, b]   handed out: c   cursor after c
+ *   100000 101000 102000 103000 104000          200000
+ *   |META  |a     |b     |c     |never used ... |
+ *   free stack: [a, b]; c handed out; the cursor at 104000
+ * pmm_check passes (twice: it leaves p as it was), then names each corruption: a frame on
+ * the free stack twice, an entry never handed out, one handed out, a used count one too high,
+ * a frame lost.
  */
 static void test_check_finds_corruption(void **state)
 {

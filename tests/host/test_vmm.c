@@ -9,6 +9,10 @@
  * Table frames come from a test pool that tracks which frames are in use, can fail on
  * demand, and checks that the vmm frees only frames it got and only empty tables.
  * Leaf frames are just numbers: the vmm never touches them.
+ *
+ * Each test opens with a diagram of the mappings or tables it builds (addresses in hex
+ * without 0x; "4K -> f": a 4 KiB page mapping frame f, likewise 2M and 1G) and a sentence of
+ * what it expects.
  */
 #include "support.h"
 
@@ -149,6 +153,16 @@ static const uint64_t addrs[] = {
     0xfffffffffffff000, /* the very last page */
 };
 
+/*
+ *   addrs[i] - 1000 addrs[i]       addrs[i] + 1000
+ *   |unmapped       |4K -> frame i |unmapped
+ *   addrs = 1000, 200000, 444444440000, 123456789000, 7ffffffff000, ffff800000000000,
+ *           ffff800123456000, ffffffff80000000, ffffffff80201000, fffffffffffff000;
+ *   frame i = 10000000 + i * 3000, flags WRITABLE and NX
+ * each page translates at +0, +123 and +fff and its canonical neighbours do not; mapping
+ * flushes nothing, each unmap returns the frame and flushes its page, and only the PML4 is
+ * left.
+ */
 static void test_roundtrip_many(void **state)
 {
     (void)state;
@@ -179,6 +193,12 @@ static void test_roundtrip_many(void **state)
     assert_int_equal(pool.in_use, 1); /* only the PML4 is left */
 }
 
+/*
+ *   444444400000 444444440000 444444441000 444444600000
+ *   |PT ...      |4K -> 5000  |  ...       |
+ * a second map of the page, to another frame or the same, is E_EXISTS and keeps 5000, and so
+ * is a 2 MiB page over the 2 MiB slot its PT fills; no table is allocated, nothing flushed.
+ */
 static void test_already_mapped(void **state)
 {
     (void)state;
@@ -195,6 +215,13 @@ static void test_already_mapped(void **state)
     assert_int_equal(pool.nflush, 0);
 }
 
+/*
+ *   ffff800040000000 ffff800040200000 ffff800040400000
+ *   |2M -> 40000000  |PT: 4K -> 1000  |none
+ * 4 KiB operations inside the 2 MiB page meet E_HUGEPAGE and a second 2 MiB map E_EXISTS; a
+ * 2 MiB slot holding a PT (the 4 KiB page at +200000, mapped for a while) or nothing is no
+ * 2 MiB page (E_NOENT); both unmapped, both pages are flushed and only the PML4 is left.
+ */
 static void test_huge_pages(void **state)
 {
     (void)state;
@@ -240,6 +267,13 @@ static void walk_count(void *arg, vaddr_t page, paddr_t frame, uint64_t size, ui
     c[2] = size;
 }
 
+/*
+ *   1000        2000  40000000                         80000000
+ *   |4K -> 1000 | ... |1G -> 80000000, written by hand |
+ * the 1 GiB leaf translates anywhere in it (40123456 to 80123456, 7fffffff to bfffffff), 4 KiB
+ * and 2 MiB operations inside it meet E_HUGEPAGE, and the walk reports both leaves, the 1 GiB
+ * one last.
+ */
 static void test_1g_page(void **state)
 {
     (void)state;
@@ -263,6 +297,14 @@ static void test_1g_page(void **state)
     *pdpte = 0;
 }
 
+/*
+ *   0           800000000000                          ffff800000000000  2^64
+ *   |canonical  |non-canonical: E_INVAL ..............|canonical        |
+ * non-canonical addresses (four of them) are E_INVAL for every call, and so are an unaligned
+ * address or frame, a frame of 52 bits or more, flags the call may not set (HUGE, bit 9,
+ * bit 52) and unaligned 2 MiB arguments; nothing is allocated; the highest frame below 2^52
+ * maps.
+ */
 static void test_invalid_arguments(void **state)
 {
     (void)state;
@@ -294,6 +336,13 @@ static void test_invalid_arguments(void **state)
     expect_translate(0x1fff, (1ull << 52) - 1, VMM_PRESENT);
 }
 
+/*
+ *   PML4[0] -> PDPT[0] -> PD[0] -> PT[1] -> 1000          (once 1000 is mapped: 4 tables)
+ *   PML4[1] empty: 8000000000   PDPT[1] empty: 40000000   PT[2] empty: 2000
+ * with nothing mapped, then where the PDPT, the PD or just the PT entry is missing, unmap,
+ * unmap_2m and protect are E_NOENT, leave the frame argument as it was, and flush and free
+ * nothing.
+ */
 static void test_unmap_not_mapped(void **state)
 {
     (void)state;
@@ -319,6 +368,14 @@ static err_t unmap_flush_first(uint64_t v)
     return e;
 }
 
+/*
+ *   PML4 -> PDPT -+-> PD a -+-> PT a: v -> 1000, v + 1000 -> 2000
+ *                 |         +-> PT b: v + 200000 -> 3000
+ *                 +-> PD c ---> PT c: v + 40000000 -> 4000        (v = 444444440000)
+ * unmapping in the order v, v + 1000, v + 40000000, v + 200000 frees each table when its last
+ * entry goes, after the flush, and its emptied parents with it, never the PML4: 7, 6, 4 and
+ * then 1 table left.
+ */
 static void test_tables_freed_when_empty(void **state)
 {
     (void)state;
@@ -372,6 +429,18 @@ static void expect_same(struct snapshot *s)
     free(s->mem);
 }
 
+/*
+ *   mapped: 1000 (USER) and 444444440000 (not USER), with their PDPT, PD and PT each;
+ *   the cases, v: the tables missing
+ *     2000: none                         200000: PT
+ *     40000000: PD, PT                   8000000000: PDPT, PD, PT
+ *     ffff800000000000: PDPT, PD, PT
+ *     40000000, a 2 MiB page: PD         10000000000, a 2 MiB page: PDPT, PD
+ *     444444640000: PT, under parents without USER
+ * for a map needing k new tables, failing its 1st, ..., k-th table allocation gives E_NOMEM
+ * with every table byte for byte as before, nothing flushed and v unmapped; then it maps with
+ * exactly k new tables, which its unmap frees; vmm_space_init fails cleanly too.
+ */
 static void test_nomem_each_level(void **state)
 {
     (void)state;
@@ -424,6 +493,13 @@ static void test_nomem_each_level(void **state)
     pool.fail_in = -1;
 }
 
+/*
+ *   444444440000       ... ffff800000123000 ffff800000124000    ffff800000125000
+ *   |w -> 9000, USER W |   |v -> 7000, W NX |u -> 8000, USER NX |
+ * protecting v flushes it unless nothing changes, and keeps ACCESSED and DIRTY; a user page
+ * (u) under kernel parents gives them USER and flushes, one in fresh tables (w) flushes
+ * nothing; every unmap flushes its page.
+ */
 static void test_flush_and_protect(void **state)
 {
     (void)state;
@@ -506,6 +582,14 @@ static void table_record(void *arg, paddr_t table, int level)
     t->level[t->n++] = level;
 }
 
+/*
+ *   1000        444444440000 ffff800000200000 ffffffff80000000
+ *   |4K -> 6000 |4K -> 5000  |2M -> 200000    |4K -> 100000
+ *    USER        WRITABLE     NX               (no flags)
+ * the walk reports the four leaves in address order with frame, size and flags; the table
+ * walk visits 12 tables, parents first: 1 PML4, a PDPT and a PD for each of four PML4 slots,
+ * a PT for each 4 KiB page; destroy frees them all.
+ */
 static void test_walk_and_destroy(void **state)
 {
     (void)state;
@@ -554,7 +638,16 @@ static void test_walk_and_destroy(void **state)
     assert_int_equal(pool.in_use, 0);
 }
 
-/* Random map/unmap/protect in a small window, checked against a model. */
+/*
+ *   base[k]                  base[k] + 80000
+ *   |128 pages ..............|
+ *   base[] = 0, 8040000000, 7f8000200000, ffff800000000000, ffff8000c0000000,
+ *            ffffff8000000000, ffffff8040200000, 444444400000;
+ *   page i at base[i % 8] + (i / 8) * 1000
+ * 50000 random maps, unmaps and protects of these 1024 pages (windows in different PML4, PDPT
+ * and PD slots) return what a model predicts, every page then translates as the model says,
+ * and unmapping them all leaves only the PML4.
+ */
 static void test_random_model(void **state)
 {
     (void)state;
@@ -625,6 +718,15 @@ static void pmm_ops_free(void *ctx, paddr_t f)
 }
 static const struct vmm_ops pmm_ops = {pmm_ops_alloc, pmm_ops_free, NULL};
 
+/*
+ *   100000 101000                 200000
+ *   |META  |RAM: the table frames |                          (physical)
+ *   444444440000      444444600000      444444698000
+ *   |448 pages (PT 1) |152 pages (PT 2) |                    (virtual)
+ *   page i -> 40000000 + i * 1000
+ * table frames come from the pmm and go back to it: 600 pages take 5 (PML4, PDPT, PD, two
+ * PTs), a failed allocation leaves 5 used, unmapping all leaves the PML4, destroy frees it.
+ */
 static void test_with_pmm(void **state)
 {
     (void)state;

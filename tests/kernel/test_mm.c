@@ -5,6 +5,9 @@
  * direct map, and the faults the kernel's own page tables must raise (NULL, unmapped,
  * write to text, execute from NX data, the stack guard page); and both used with interrupts
  * on while a timer interrupt makes the heap grow (mm.irq_race).
+ *
+ * Each test opens with a diagram of the frames, pages or mappings it uses (addresses in hex
+ * without 0x), where it sets any up, and a sentence of what it expects.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/timer.h"
@@ -76,6 +79,13 @@ static uint64_t check_frames(uint64_t head, uint64_t count, bool release)
     return n;
 }
 
+/*
+ *   head -> |FRAME_TAG_MAGIC, n - 1, next| -> ... -> |FRAME_TAG_MAGIC, 0, 0|
+ *            the newest frame                          the first frame allocated
+ * every frame the stats call free can be allocated (n of them), each in usable RAM and handed
+ * out once (its tag intact); all freed, the stats are as before and a frame can be allocated
+ * again.
+ */
 KTEST(pmm, exhaust)
 {
     struct pmm_stats before, empty, after;
@@ -105,7 +115,13 @@ static bool above_4g(uint64_t a)
     return a >= 4 * GiB;
 }
 
-/* Booted with -m 5G: RAM above 4 GiB is handed out and usable through the direct map. */
+/*
+ *   0                                  100000000 (4 GiB)
+ *   |frames allocated, each tagged ... |... hi, the first at or above it
+ * booted with -m 5G: RAM above 4 GiB is handed out (hi ends the allocation and heads the list)
+ * and usable through the direct map, a page of it written and read back; all freed, the free
+ * count is as before.
+ */
 KTEST(pmm, high_memory)
 {
     struct pmm_stats st;
@@ -129,7 +145,7 @@ KTEST(pmm, high_memory)
     KT_ASSERT_EQ(after.free, st.free);
 }
 
-/* Frees of frames the allocator does not own panic with the address. */
+/* A frame freed twice panics: "pmm_free: double free of frame" and its address. */
 KTEST_SHOULD_PANIC(pmm, double_free, "pmm_free: double free of frame")
 {
     paddr_t f;
@@ -138,6 +154,7 @@ KTEST_SHOULD_PANIC(pmm, double_free, "pmm_free: double free of frame")
     kmem_frame_free(f);
 }
 
+/* Freeing the frame of the kernel's .text panics: it is reserved (the kernel image). */
 KTEST_SHOULD_PANIC(pmm, free_reserved, "is reserved")
 {
     extern char kernel_text_start[];
@@ -146,6 +163,12 @@ KTEST_SHOULD_PANIC(pmm, free_reserved, "is reserved")
 
 #define TEST_PAGE ((uint64_t)0x0000123456789000)
 
+/*
+ *   123456789000 (TEST_PAGE) --> frame f <-- ffff800000000000 + f (the direct map)
+ * bytes written through the new mapping (W, NX) read back through the direct map and the
+ * other way round; both addresses translate to f, and once unmapped (giving back f) TEST_PAGE
+ * no longer does.
+ */
 KTEST(vmm, map_translate)
 {
     paddr_t f, got;
@@ -176,6 +199,11 @@ KTEST(vmm, map_translate)
     kmem_frame_free(f);
 }
 
+/*
+ *   123456789000 (TEST_PAGE): 4K -> f, not g     ffff800000200000: inside a 2M page
+ * mapping a mapped page is E_EXISTS and keeps f; a 4 KiB page inside the direct map's 2 MiB
+ * pages is E_HUGEPAGE, a second unmap E_NOENT and a non-canonical address E_INVAL.
+ */
 KTEST(vmm, already_mapped)
 {
     paddr_t f, g;
@@ -195,6 +223,10 @@ KTEST(vmm, already_mapped)
     kmem_frame_free(g);
 }
 
+/*
+ *   123456789000 (TEST_PAGE): 4K -> f, W NX; 42 written and read; unmapped; read again
+ * the read after the unmap faults: page not present, read.
+ */
 KTEST_SHOULD_PANIC(vmm, unmap_faults,
                    "page fault: address 0x0000123456789000 (page not present, read")
 {
@@ -209,6 +241,7 @@ KTEST_SHOULD_PANIC(vmm, unmap_faults,
     (void)*p;
 }
 
+/* Reading address 0 (page 0 is never mapped) panics as a NULL pointer dereference. */
 KTEST_SHOULD_PANIC(vmm, null_deref,
                    "page fault: NULL pointer dereference, address 0x0000000000000000")
 {
@@ -217,6 +250,8 @@ KTEST_SHOULD_PANIC(vmm, null_deref,
     (void)*p;
 }
 
+/* A write to the kernel's .text, mapped read-only, faults: a protection violation, write, in
+ * kernel mode. */
 KTEST_SHOULD_PANIC(vmm, write_text, "(protection violation, write, kernel)")
 {
     extern char kernel_text_start[];
@@ -226,6 +261,7 @@ KTEST_SHOULD_PANIC(vmm, write_text, "(protection violation, write, kernel)")
     *text = 0xcc;
 }
 
+/* Calling code in a kmalloc block faults: heap pages are NX (an instruction fetch). */
 KTEST_SHOULD_PANIC(vmm, exec_heap_nx, "instruction fetch (NX)")
 {
     uint8_t *code = kmalloc(16);
@@ -237,8 +273,14 @@ KTEST_SHOULD_PANIC(vmm, exec_heap_nx, "instruction fetch (NX)")
     fn();
 }
 
-/* The kernel's tables: nothing both writable and executable, text read-only, rodata and
- * data non-executable, page 0 and the boot identity map gone, the guard page unmapped. */
+/*
+ *   text_start rodata_start data_start stack_guard stack_bottom            (kernel_*)
+ *   |R X       |R NX        |W NX ...  |unmapped   |W NX ...
+ *   and 0 unmapped, 100000 (the boot identity map) unmapped, ffff8000000b8000 (VGA) NX
+ * the kernel's tables: nothing both writable and executable, text read-only, rodata and data
+ * non-executable, page 0 and the boot identity map gone, the guard page unmapped, the direct
+ * map NX, and CR3 holding the kernel's PML4.
+ */
 KTEST(vmm, kernel_tables)
 {
     extern char kernel_text_start[], kernel_rodata_start[], kernel_data_start[];
@@ -270,6 +312,12 @@ static __attribute__((noinline)) uint64_t dig(volatile uint64_t depth)
     return dig(depth + 1) + pad[0];
 }
 
+/*
+ *   kernel_stack_guard kernel_stack_bottom                kernel_stack_top
+ *   |unmapped          |the stack, 64 KiB, grows down <-- |
+ * unbounded recursion runs off the bottom of the stack into the guard page: a double fault,
+ * reported as a kernel stack overflow.
+ */
 KTEST_SHOULD_PANIC(vmm, guard_page, "double fault: kernel stack overflow: the guard page at")
 {
     extern char kernel_stack_guard[];
@@ -368,6 +416,14 @@ static void race_round(uint64_t round)
     race_in_mm = false;
 }
 
+/*
+ *   444444440000 kheap_end() 444544440000 444544640000 444545240000 444545440000 444546440000
+ *   |heap        | ...       |page 0      |...         |page 7      | ...        |the tick's page
+ *   (HEAP_START)             (RACE_VA: a page per 2 MiB, one PD)                 (RACE_IRQ_VA)
+ * while the tick grows the heap and the main loop maps and unmaps these pages, no call fails,
+ * the heap grows at least 20 times, and afterwards the frames in use are the heap's pages and
+ * tables and nothing else (the description above).
+ */
 KTEST(mm, irq_race)
 {
     KT_ASSERT(!irq_enabled()); /* the boot leaves interrupts off */
