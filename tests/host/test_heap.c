@@ -5,6 +5,11 @@
  * Each test builds its own heap over a static buffer: the blog_os scenarios, splitting
  * and merging, alignment, realloc in place, growth through the callback, every misuse
  * panic, debug poisoning, overflow-safe sizes, statistics and the leak report.
+ *
+ * Each test opens with a diagram of the blocks it builds, lowest address left, and what it
+ * expects. |a A 128| is the allocated block of variable a, 128 bytes, |F 96| a free block;
+ * sizes include the 16-byte header (mm/heap.c: sizes in 16-byte granules, 48 at least, plus
+ * a 16-byte trailer in debug mode); |sentinel| is the 16-byte end sentinel.
  */
 #include "support.h"
 
@@ -85,6 +90,12 @@ static int check_fill(const void *p, size_t n, unsigned seed)
 
 #define BLOGOS_HEAP (100u * 1024u)
 
+/*
+ *   base                                               base + 100 KiB
+ *   |a A 48|b A 48|F 102288 ...                            |sentinel|
+ * two 4-byte ints get two minimum blocks that keep their values; freeing both leaves one free
+ * block.
+ */
 static void test_simple_allocation(void **state)
 {
     (void)state;
@@ -102,6 +113,14 @@ static void test_simple_allocation(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                               base + 100 KiB
+ *   |v A 48|F 102336 ...                                   |sentinel|  capacity 4
+ *   |v A 80|F 102304 ...                                   |sentinel|  8, then 16, 32 ...
+ *   |v A 8208                 |F 94176 ...                 |sentinel|  1024
+ * a vector of 1000 u64 whose capacity realloc doubles from 4 grows in place every time
+ * (nothing follows it) and keeps its values (sum 499500); freed, it leaves one free block.
+ */
 static void test_large_vec(void **state)
 {
     (void)state;
@@ -128,6 +147,12 @@ static void test_large_vec(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                               base + 100 KiB
+ *   |x A 48|F 102336 ...                                   |sentinel|  every round
+ * 100 Ki rounds of allocating and freeing an 8-byte box in a 100 KiB heap never run out: each
+ * freed box merges back, and the heap ends as one free block.
+ */
 static void test_many_boxes(void **state)
 {
     (void)state;
@@ -142,6 +167,12 @@ static void test_many_boxes(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                            base + 100 KiB, growable to 8 MiB
+ *   |ll A 48|x A 48|F 102288 ...                           |sentinel|  every round
+ * with a long-lived box in front, 100 Ki short-lived boxes all take the same block: the heap
+ * never grows (no grow call), and ll keeps its value.
+ */
 static void test_many_boxes_long_lived(void **state)
 {
     (void)state;
@@ -174,9 +205,12 @@ static void test_many_boxes_long_lived(void **state)
 /* ---------------------------------------------------------------------------------- */
 
 /*
- *   [p0][p1][p2] ... [p299][tail free]   300 blocks of random sizes, carved low to high
- *   [free][p1][free][p3] ...            every other one freed: no two free neighbours
- * freeing the rest, in order and then in random order, must leave one free block.
+ *   base                                                 base + 1 MiB
+ *   |p0 A|p1 A|p2 A| ... |p298 A|p299 A|F ...              |sentinel|
+ *   |p0 F|p1 A|p2 F| ... |p298 F|p299 A|F ...              |sentinel|  the even ones freed
+ * 300 blocks of random sizes (0 to 1999 bytes) are carved low to high; freeing the even ones
+ * leaves no two free neighbours (150 free blocks at least), and freeing the rest, then 300
+ * new ones in random order, leaves one free block each time.
  */
 static void test_split_merge_free_all(void **state)
 {
@@ -217,10 +251,12 @@ static void test_split_merge_free_all(void **state)
 }
 
 /*
- *   [a 112][b 112][c 112][d 112][tail free ...]     a and c freed:
- *   [a free][b    ][c free][d    ][tail free ...]   3 free blocks
- * freeing b merges it with both neighbours (2 free blocks), freeing d merges a..c, d and the
- * tail into one.
+ *   base                                                base + 64 KiB
+ *   |a A 128|b A 128|c A 128|d A 128|F 65008 ...           |sentinel|
+ *   |a F 128|b A 128|c F 128|d A 128|F 65008 ...           |sentinel|  a, c freed
+ *   |F 384                  |d A 128|F 65008 ...           |sentinel|  b freed
+ * a and c freed make 3 free blocks; freeing b merges it with both neighbours (2 left), and
+ * freeing d merges everything into one.
  */
 static void test_neighbour_merges(void **state)
 {
@@ -243,6 +279,14 @@ static void test_neighbour_merges(void **state)
 
 static const size_t sweep_sizes[] = {0, 1, 7, 8, 15, 16, 17, 31, 33, 100, 1000, 4095, 5000};
 
+/*
+ *   base                base + 4080    base + 8176                           base + 4 MiB
+ *   |13 x k A 48|F 3456 |p0 A 48|F 4048|p1 A 48|F 4048 ... |p12 A 5024|F ...   |sentinel|
+ * at each alignment from 1 to 4096 (drawn: 4096, first fit), 13 blocks p of 0 to 5000 bytes,
+ * each followed by a 24-byte k (a 48-byte block wherever the policy finds room: at 4096
+ * first fit puts all 13 in the lowest gap) so that the next p needs padding: every p is
+ * aligned, holds its size and keeps its contents, and freeing all leaves one free block.
+ */
 static void test_alignment_sweep(void **state)
 {
     (void)state;
@@ -271,6 +315,12 @@ static void test_alignment_sweep(void **state)
     }
 }
 
+/*
+ *   base                                                 base + 8 MiB
+ *   |pad A 64|F gap ...         |p A 128|F ...             |sentinel|  p: 8 KiB .. 2 MiB aligned
+ * a 100-byte p at each alignment from 8 KiB to HEAP_MAX_ALIGN (2 MiB), one at a time, is
+ * aligned (the gap in front stays a free block); align 4 MiB, 0, 3 and 48 return NULL.
+ */
 static void test_large_alignments(void **state)
 {
     (void)state;
@@ -291,6 +341,13 @@ static void test_large_alignments(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base        base + 48                    base + 4080        base + 64 KiB
+ *   |small A 48|F 4032                      |al A 80|F 61360 ...   |sentinel|  al: align 4096
+ *   |small A 48|again A 128|F 3904          |al A 80|F 61360 ...   |sentinel|  alloc(100)
+ * the padding in front of the 4096-aligned al becomes a free block of its own (one more free
+ * block, under 256 bytes more in use), and the next small allocation lands in it, below al.
+ */
 static void test_padding_not_leaked(void **state)
 {
     (void)state;
@@ -318,6 +375,16 @@ static void test_padding_not_leaked(void **state)
 /* realloc                                                                            */
 /* ---------------------------------------------------------------------------------- */
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a A 128|b A 128|c A 128|F 65136 ...                   |sentinel|
+ *   |a A 256        |c A 128|F 65136 ...                   |sentinel|  b freed, a -> 200
+ *   |a A 64|F 192   |c A 128|F 65136 ...                   |sentinel|  a -> 40
+ *   |F 256          |c A 128|a A 1024|F 64112 ...          |sentinel|  a -> 1000
+ * growing into the free successor (all of it: the 32 bytes left stay in a) and shrinking
+ * keep the pointer and the contents; growing past the allocated c moves a, its first 40
+ * bytes kept; the same size is a no-op, and realloc(NULL) allocates.
+ */
 static void test_realloc_in_place(void **state)
 {
     (void)state;
@@ -358,6 +425,12 @@ static void test_realloc_in_place(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                     base + 16 KiB, no growth
+ *   |a A 1024|b A 1024|F 14320 ...                         |sentinel|
+ * realloc of a to 64 KiB (no room), to SIZE_MAX or with align 3 returns NULL and leaves a,
+ * its contents and the bytes in use as they were.
+ */
 static void test_realloc_failure_keeps_old(void **state)
 {
     (void)state;
@@ -377,6 +450,15 @@ static void test_realloc_failure_keeps_old(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base              base + 240                                base + 256 KiB
+ *   |blocker A 48|F 192|a A 128|F 261760 ...                        |sentinel|  a: align 256
+ *   |blocker A 48|F 192|a A 5024         |F 256864 ...              |sentinel|  a -> 5000
+ *   |blocker A 48|F 8128                   |c A 5024|F 248928 ...   |sentinel|  -> align 4096
+ * a 256-aligned block keeps its alignment and contents through a realloc to 5000 bytes (in
+ * place: blocker went into the gap below a) and through one to align 4096, which moves it
+ * (c's payload at base + 8192).
+ */
 static void test_realloc_alignment_kept(void **state)
 {
     (void)state;
@@ -384,7 +466,7 @@ static void test_realloc_alignment_kept(void **state)
     char *a = heap_alloc(&H, 100, 256);
     char *blocker = heap_alloc(&H, 10, 16);
     fill(a, 100, 3);
-    char *b = heap_realloc(&H, a, 5000, 256); /* must move */
+    char *b = heap_realloc(&H, a, 5000, 256); /* in place: blocker took the gap below a */
     assert_non_null(b);
     assert_int_equal((uintptr_t)b % 256, 0);
     assert_true(check_fill(b, 100, 3));
@@ -401,6 +483,16 @@ static void test_realloc_alignment_kept(void **state)
 /* Growth                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
+/*
+ *   base                                            cap: base + 1 MiB
+ *   |a A 3024|F 1056                                       |sentinel|  4 KiB
+ *   |a A 3024|b A 10016  |F 3328                           |sentinel|  16 KiB: b
+ *   |a A 3024|b A 50016         |F 192                     |sentinel|  52 KiB: b -> 50000
+ *   |a A 3024|b A 50016         |big A 921616     |F 176   |sentinel|  952 KiB: big
+ * a request that does not fit calls grow once at the old end (a multiple of the granule, at
+ * least what is missing); the last block grows in place with the heap; growth stops at the
+ * cap (2 MiB, then 200 KiB more return NULL); freed, the grown memory is one free block.
+ */
 static void test_growth(void **state)
 {
     (void)state;
@@ -440,6 +532,13 @@ static void test_growth(void **state)
     assert_one_free_block(); /* grown memory merged into one block */
 }
 
+/*
+ *   base                                           up to base + 8 KiB
+ *   |F 4080                                                |sentinel|  4 KiB
+ *   |a A 5024            |F 3152                           |sentinel|  alloc(5000): grown by 4 KiB
+ * 20000 bytes need more than the grow hook grants: NULL, the heap intact; 5000 bytes then
+ * fit after one granule of growth.
+ */
 static void test_growth_refused(void **state)
 {
     (void)state;
@@ -455,6 +554,13 @@ static void test_growth_refused(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base    base + 4080       base + 8176                    grown to base + 88 KiB
+ *   |F 4080 |p0 A 3024|F 1072 |p1 A 3024|F 1072 ... |p19 A 3024|F 5168   |sentinel|
+ * 20 page-aligned 3000-byte blocks grow a 4 KiB heap as needed: each payload lies on a page
+ * boundary (base + 4096, + 8192, ...), the gaps stay free blocks, and freeing them all
+ * leaves one free block.
+ */
 static void test_growth_aligned(void **state)
 {
     (void)state;
@@ -477,10 +583,16 @@ static void test_growth_aligned(void **state)
 /* Misuse                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
-/* A free block's footer overwritten by a stray write: freeing its successor, or growing the
- * heap over it, panics naming the footer value and never follows it to a misaligned or
- * out-of-heap header (the .asan build would report a misaligned load). A panic is the end of
- * a heap: each case starts afresh. */
+/*
+ *   base                                                base + 64 KiB
+ *   |a F 128, footer forged|b A 128|A 128|F 65136 ...      |sentinel|  free(b)
+ *   base                                       base + 4 KiB, growable
+ *   |t A 1024|F 3056, footer 4088                          |sentinel|  alloc(8000)
+ * a free block's footer overwritten by a stray write (8, 24, 1000008, 4, 0): freeing its
+ * successor, or growing the heap over it, panics naming the footer value and never follows
+ * it to a misaligned or out-of-heap header (the .asan build would report a misaligned load).
+ * A panic is the end of a heap: each case starts afresh.
+ */
 static void test_corrupted_footer(void **state)
 {
     (void)state;
@@ -508,12 +620,13 @@ static void test_corrupted_footer(void **state)
                  "heap_grow: corrupted free block before the end sentinel 0x");
 }
 
-/* Debug mode: a use after free that overwrites a free block's list link is caught when an
- * allocation's list walk visits that block, before the walk follows the link.
- *
- *   [A free 1104][s1 48][B free 1520][s2 48][tail ...]     alloc(1184): need 1216
- *
- * First fit looks at A first (too small), then would follow A's next link to B. */
+/*
+ *   base                                                base + 64 KiB
+ *   |a F 1104|A 48|b F 1520|A 48|F 62800 ...               |sentinel|  debug mode
+ * a use after free that overwrites a's next link is caught when alloc(1184) (need 1216)
+ * walks the list and visits a, before the walk follows the link: first fit looks at a
+ * first (too small), then would follow a's next link to b.
+ */
 static void test_debug_walk_checks_links(void **state)
 {
     (void)state;
@@ -531,11 +644,13 @@ static void test_debug_walk_checks_links(void **state)
     EXPECT_PANIC(heap_alloc(&H, 1184, 16), "heap_alloc: use after free detected in block 0x");
 }
 
-/* Good fit's walks check links too: A (1104) is in the own class of alloc(1080) (which
- * needs 1112 in debug mode), whose search looks at A first and then would follow A's
- * next link.
- *
- *   [A free 1104][s1 48][B free 1112][s2 48][tail ...]     class 66: A, B */
+/*
+ *   base                                                base + 64 KiB
+ *   |a F 1104|A 48|b F 1120|A 48|F 63200 ...               |sentinel|  debug mode, good fit
+ * good fit's walks check links too: alloc(1080) needs 1120 in debug mode, and its search
+ * looks at its own class first (66, which holds a; b is in 67), finds a too small and
+ * would then follow a's forged next link: the use after free is reported instead.
+ */
 static void test_debug_walk_checks_links_goodfit(void **state)
 {
     (void)state;
@@ -544,7 +659,7 @@ static void test_debug_walk_checks_links_goodfit(void **state)
                      E_OK);
     uintptr_t *a = heap_alloc(&H, 1072, 16); /* block 16 + 1072 + 16 (trailer) = 1104 */
     assert_non_null(heap_alloc(&H, 16, 16));
-    uintptr_t *b = heap_alloc(&H, 1080, 16); /* block 1112 */
+    uintptr_t *b = heap_alloc(&H, 1080, 16); /* block 16 + 1088 + 16 (trailer) = 1120 */
     assert_non_null(heap_alloc(&H, 16, 16));
     assert_true(a && b);
     heap_free(&H, a);
@@ -556,10 +671,13 @@ static void test_debug_walk_checks_links_goodfit(void **state)
     EXPECT_PANIC(heap_alloc(&H, 1080, 16), want);
 }
 
-/* heap_check walks the tiling and the address-ordered list side by side: a free block
- * that the list skips is named.
- *
- *   [a free][b][c free][d][tail]      a's next link is made to skip c */
+/*
+ *   base                                                base + 64 KiB
+ *   |a F 128|b A 128|c F 128|d A 128|F 65008 ...           |sentinel|
+ * heap_check walks the tiling and the address-ordered list side by side: a's next link made
+ * to skip c (good fit: c's link made to skip a, in class 8) names the free block the list
+ * lost.
+ */
 static void test_check_list_membership(void **state)
 {
     (void)state;
@@ -586,10 +704,12 @@ static void test_check_list_membership(void **state)
     EXPECT_PANIC(heap_check(&H), want);
 }
 
-/* The list points at the stale header of a block that was merged away instead of at the
- * free block that follows: the side-by-side walk names the free block the list lost.
- *
- *   [a+b free (b's header absorbed)][c][d free][e][tail]    a's next link -> b's header */
+/*
+ *   base                                                            base + 64 KiB
+ *   |a F 256 (b's header absorbed)|c A 128|d F 128|A 128|F 64880 ...   |sentinel|
+ * the list made to point at b's stale header instead of at d: heap_check names d, the free
+ * block the list lost (good fit: a's class list made to go on to b names b as not free).
+ */
 static void test_check_stale_list_entry(void **state)
 {
     (void)state;
@@ -618,6 +738,13 @@ static void test_check_stale_list_entry(void **state)
     EXPECT_PANIC(heap_check(&H), want);
 }
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a A 128|b F 128|c A 128|F 65136 ...                   |sentinel|  b freed
+ *   |a A 128|F 65392 (b, c's stale header, the tail) ...   |sentinel|  c freed
+ * a second free of b panics "double free" with its size (112 usable); once c has merged
+ * into b's free block, freeing c again, reallocating it or asking its size panics too.
+ */
 static void test_double_free(void **state)
 {
     (void)state;
@@ -636,13 +763,15 @@ static void test_double_free(void **state)
     assert_one_free_block();
 }
 
-/* First fit is the lowest address that holds the request, not the best fit:
- *
- *   [A free 2096][s1][T free 1072][s2][U free 2064][s3][tail]
- *
- * 2048 bytes (need 2064) go to A although U fits exactly; then 1000 bytes (need 1024) to
- * T, the lowest block left that holds them; 1500 to U, and 400 to U's remainder, which
- * lies below the tail. */
+/*
+ *   base                                                                              base + 64 KiB
+ *   |a F 2096|s1 A 48|t F 1072   |s2 A 48|u F 2064          |s3 A 48|F 60144 ...         |sentinel|
+ *   |p A 2096|s1 A 48|q A 1024|F 48|s2 A 48|r A 1520|w A 416|F 128|s3 A 48|F 60144 ...   |sentinel|
+ * first fit is the lowest address that holds the request, not the best fit: 2048 bytes
+ * (need 2064) go to a although u fits exactly (a's 32-byte rest stays in p); then 1000
+ * (need 1024) to t, the lowest block left that holds them; 1500 to u, and 400 to u's
+ * remainder (544), which lies below the tail.
+ */
 static void test_first_fit_lowest_address(void **state)
 {
     (void)state;
@@ -676,7 +805,12 @@ static void test_first_fit_lowest_address(void **state)
     assert_one_free_block();
 }
 
-/* heap_dealloc: the GlobalAlloc-style free checks the layout against the block. */
+/*
+ *   base    base + 48                                   base + 64 KiB
+ *   |F 48   |a A 128|b A 128|F 65216 ...                   |sentinel|  a: align 64
+ * heap_dealloc checks the layout against the block: a size above a's usable size, an
+ * interior pointer or an alignment b lacks (4096) panic; the right layouts free.
+ */
 static void test_dealloc_layout(void **state)
 {
     (void)state;
@@ -698,8 +832,12 @@ static void test_dealloc_layout(void **state)
     assert_one_free_block();
 }
 
-/* In debug mode the block also holds the 16-byte trailer: a layout larger than the
- * usable size is still a mismatch, even when it fits in the block minus its header. */
+/*
+ *   base                                                     base + 64 KiB
+ *   |a A 64 = header 16, 32 requested, trailer 16|F 65456 ...   |sentinel|  debug mode
+ * in debug mode the block also holds the 16-byte trailer: a layout larger than the usable
+ * size is still a mismatch, even when it fits in the block minus its header.
+ */
 static void test_dealloc_layout_debug(void **state)
 {
     (void)state;
@@ -715,6 +853,12 @@ static void test_dealloc_layout_debug(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                                 base + 64 KiB
+ *   |a A 224|F 65296 (its first 1024 bytes: b, freed) ...   |sentinel|
+ * pointers outside the heap, into a (+1, +8, +16, +32, +48, +160) or into the free block b
+ * was panic "invalid pointer" ("outside the heap", "not a block start").
+ */
 static void test_invalid_pointers(void **state)
 {
     (void)state;
@@ -740,6 +884,12 @@ static void test_invalid_pointers(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                                        base + 64 KiB
+ *   |a A 128|b A 128, size_flags overwritten|c A 128|F 65136 ...   |sentinel|  a overflows 8 bytes
+ * heap_check reports b's bad canary; freeing b, or a (b's predecessor), panics "corrupted
+ * block header", and an interior pointer of c is reported when the walk reaches b.
+ */
 static void test_canary_overwrite(void **state)
 {
     (void)state;
@@ -758,6 +908,12 @@ static void test_canary_overwrite(void **state)
     EXPECT_PANIC(heap_free(&H, c + 32), "heap_free: heap corrupted: block header at 0x");
 }
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a A 128|b A 128|F 65264 ...                           |sentinel|
+ * one flipped size bit of b's header (heap_check) or canary bit (heap_realloc) is caught;
+ * flipped back, the heap is clean again.
+ */
 static void test_canary_overwrite_one_bit(void **state)
 {
     (void)state;
@@ -780,6 +936,12 @@ static void test_canary_overwrite_one_bit(void **state)
 /* Debug mode                                                                         */
 /* ---------------------------------------------------------------------------------- */
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a F 240, poisoned|b A 240|F 65040 ...                 |sentinel|  debug mode
+ * a's freed payload past the list links reads 0xdd; a write into it (a[100]) is reported by
+ * heap_check and by the allocation that would hand the block out again (offset 100).
+ */
 static void test_debug_poison(void **state)
 {
     (void)state;
@@ -802,6 +964,13 @@ static void test_debug_poison(void **state)
     (void)b;
 }
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a F 144|b A 144|c A 144|F 65088 ...                   |sentinel|  debug mode, a freed
+ *   |F 288, b's header poisoned|c A 144|F 65088 ...        |sentinel|  b freed
+ * a second free of a, and of b once it merged into a's block, panics "double free"; freeing
+ * c then leaves one free block.
+ */
 static void test_debug_double_free(void **state)
 {
     (void)state;
@@ -819,14 +988,14 @@ static void test_debug_double_free(void **state)
     assert_one_free_block();
 }
 
-/* A use after free that overwrites the first 16 bytes of a freed payload (the free-list
- * links, which poisoning cannot cover) is reported when the block is reused or merged,
- * before anything is written through the overwritten links. */
-/* Debug mode: a write past the requested size, into the block's slack or its debug
- * trailer, is reported when the block is freed or checked; a use-after-free write into
- * the bytes a split is about to turn into a header is reported before the split.
- *
- *   [hdr][100 requested | slack (poison) | trailer { caller, 100 }]  */
+/*
+ *   base                                                base + 64 KiB
+ *   |a A 144|A 48|F 65328 ...                              |sentinel|  debug mode
+ *    a: |header 16|100 requested|12 slack, poison|trailer 16 { caller, 100 }|
+ * a write past the requested size, into the block's slack or its debug trailer, is reported
+ * when the block is freed or checked; after an in-place shrink (40) and a move (300) the new
+ * slack is poison again.
+ */
 static void test_debug_overflow_and_split(void **state)
 {
     (void)state;
@@ -855,10 +1024,12 @@ static void test_debug_overflow_and_split(void **state)
     heap_check(&H);
 }
 
-/* Debug mode: a use-after-free write into the bytes that a split is about to turn into
- * the remainder's header and links is reported before the split writes over them.
- *
- *   [c free 416][s][tail]   alloc(100): need 144, the remainder's header at c + 144 */
+/*
+ *   base                                                base + 64 KiB
+ *   |c F 416|A 48|F 65056 ...                              |sentinel|  debug mode
+ * alloc(100) needs 144, so a split of c would write the remainder's header at c's payload
+ * offset 128: a use-after-free write there is reported before the split writes over it.
+ */
 static void test_debug_uaf_under_split(void **state)
 {
     (void)state;
@@ -873,6 +1044,15 @@ static void test_debug_uaf_under_split(void **state)
     EXPECT_PANIC(heap_alloc(&H, 100, 16), "heap_alloc: use after free detected in block");
 }
 
+/*
+ *   base                                                      base + 64 KiB
+ *   |a A 240|b F 240, links forged|c A 240|d A 240|F 64560 ...   |sentinel|  debug mode
+ *   |a F 240, prev link forged|b A 240|c A 240|F 64800 ...       |sentinel|  all freed, again
+ * a use after free that overwrites the first 16 bytes of a freed payload (the free-list
+ * links, which poisoning cannot cover) is reported when the block is reused or merged,
+ * before anything is written through them: by alloc, free(a) and realloc(a) for b's links
+ * (repaired, the heap is untouched), and by free(b), which merges with a, for a's.
+ */
 static void test_debug_uaf_links(void **state)
 {
     (void)state;
@@ -910,8 +1090,12 @@ static void test_debug_uaf_links(void **state)
     EXPECT_PANIC(heap_free(&H, b), "heap_free: use after free detected in block");
 }
 
-/* heap_check diagnoses a free-list link that points outside the heap (it must not
- * follow it). */
+/*
+ *   base                                                base + 64 KiB
+ *   |a F 224|b A 224|c F 224|d A 224|F 64624 ...           |sentinel|
+ * a's next link (good fit: c's) pointed at 0x1000, past the heap's end or into live b is
+ * reported by heap_check, which does not follow it; repaired, the heap is clean.
+ */
 static void test_check_wild_link(void **state)
 {
     (void)state;
@@ -937,6 +1121,11 @@ static void test_check_wild_link(void **state)
     assert_one_free_block();
 }
 
+/*
+ * a 4 KiB growable debug heap survives 20 rounds of 50 random allocations (up to 700 bytes,
+ * aligned up to 256), reallocs and frees: heap_check passes, it grew, and it ends as one
+ * free block.
+ */
 static void test_debug_mode_works(void **state)
 {
     (void)state;
@@ -964,6 +1153,12 @@ static void test_debug_mode_works(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a A 48|b A 64|F 65408 ...                             |sentinel|  debug mode
+ * the leak report counts both live blocks and shows a's caller (0x1234) and requested size
+ * (10); once both are freed it counts none.
+ */
 static void test_debug_callers_and_leaks(void **state)
 {
     (void)state;
@@ -987,6 +1182,11 @@ static void test_debug_callers_and_leaks(void **state)
 /* Sizes, statistics, reports, init                                                   */
 /* ---------------------------------------------------------------------------------- */
 
+/*
+ * sizes near SIZE_MAX or above HEAP_MAX_REQUEST, and allowed ones far beyond the memory
+ * there is, return NULL at every alignment from heap_alloc and heap_realloc (no arithmetic
+ * wraps) and leave the heap intact.
+ */
 static void test_size_overflow(void **state)
 {
     (void)state;
@@ -1013,6 +1213,13 @@ static void test_size_overflow(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a A 48|b A 48|c A 528|F 64896 ...                     |sentinel|
+ *   |a A 48|b A 48|c A 48|F 65376 ...                      |sentinel|  realloc(c, 0)
+ * size 0 is size 1: two allocations of 0 bytes get distinct minimum blocks, and
+ * realloc(c, 0) shrinks c in place to one and keeps it.
+ */
 static void test_size_zero(void **state)
 {
     (void)state;
@@ -1034,6 +1241,13 @@ static void test_size_zero(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   base                                                base + 64 KiB
+ *   |a A 128|b A 48|F 65344 ...                            |sentinel|
+ *   |F 128  |b A 48|F 65344 ...                            |sentinel|  a freed
+ * the statistics follow exactly: bytes used 176 (128 + 48), usable sizes 112 and 32, high
+ * water kept at 176 after the free, two free blocks, the largest 65344.
+ */
 static void test_stats(void **state)
 {
     (void)state;
@@ -1065,6 +1279,11 @@ static void test_stats(void **state)
     assert_int_equal(stats().total_allocs, 2);
 }
 
+/*
+ *   base                                                base + 64 KiB
+ *   |p0 A 48|p1 A 48|p2 A 48|F 65376 ...                   |sentinel|
+ * the leak report counts the live blocks: 3, then 2 with p1 freed, then none.
+ */
 static void test_leak_report_and_dump(void **state)
 {
     (void)state;
@@ -1082,6 +1301,12 @@ static void test_leak_report_and_dump(void **state)
     assert_int_equal(heap_leak_report(&H), 0);
 }
 
+/*
+ *   base                                                    base + 64
+ *   |p A 48                                                |sentinel|  HEAP_MIN_SIZE
+ * heap_init refuses a misaligned, too small, uneven or NULL region, max_size below size and
+ * an unknown flag (E_INVAL); a heap of HEAP_MIN_SIZE holds exactly one minimum block.
+ */
 static void test_init_errors(void **state)
 {
     (void)state;
@@ -1107,6 +1332,14 @@ static void test_init_errors(void **state)
     assert_one_free_block();
 }
 
+/*
+ *   H: base                                             base + 64 KiB
+ *   |a A 128|F 65392 ...                                   |sentinel|
+ *   h2: base + 1 MiB                            base + 1 MiB + 64 KiB
+ *   |b A 128|F 65392 ...                                   |sentinel|
+ * heap_contains tells the two heaps apart, and freeing a through h2 panics "invalid
+ * pointer".
+ */
 static void test_two_heaps(void **state)
 {
     (void)state;

@@ -14,9 +14,10 @@
  *     at a target: outside the heap, or inside another live block). The next allocation
  *     that takes F must panic ("use after free detected in block <F> (free-list links
  *     overwritten") and the target must be untouched.
- * The layouts are drawn in each test; offsets assume the block format of heap.h (16-byte
- * header { size_flags, canary }, free blocks: links after the header, footer in the last
- * word; sizes multiples of 16, 48 at least).
+ * The layouts are drawn above each test, lowest address left, in the block format of heap.h
+ * (16-byte header { size_flags, canary }, free blocks: links after the header, footer in the
+ * last word; sizes multiples of 16, 48 at least): |p A 96| is the allocated block of variable
+ * p, 96 bytes with its header, |f F 208| a free one, |sentinel| the 16-byte end sentinel.
  */
 #include "support.h"
 
@@ -85,12 +86,10 @@ static void forge_footer(unsigned char *x_end, size_t value)
 }
 
 /*
- * (a), the stale header of a block merged away when its predecessor was freed:
- *
- *   P (96) | S (208) | N | G        free S, free P: P+S one free block, S's header stale
- *   X = P+S (304)    | N | G        allocate it all again: S's header lies inside X
- *   X's last word = 208 (S's size: from S's header to N), N.PREV_FREE set, free(N)
- *
+ * (a), the stale header of a block merged away when its predecessor was freed (the layout
+ * is drawn above test_overflow_merged_away): P and S freed make one free block with S's
+ * header stale inside, allocated again as X, whose last word is forged to lead to S's header;
+ * N's PREV_FREE set, free(N). free_p_first: S merges into free P, else P absorbs free S.
  * `links`: also forge S's stale links into a self-loop (they lie in X too), which a test
  * of the links alone would accept.
  */
@@ -122,6 +121,16 @@ static void attack_merged_away(int mode, bool free_p_first, bool links)
     assert_no_free_overlap(x, 288);
 }
 
+/*
+ *   base                                                         base + 1 MiB
+ *   |p A 96|s A 208               |n A 128|g A 128|F 1048000 ...   |sentinel|
+ *   |F 304, s's header stale in it|n A 128|g A 128|F 1048000 ...   |sentinel|  p and s freed
+ *   |x A 304, at p                |n A 128|g A 128|F 1048000 ...   |sentinel|  x = alloc(288)
+ *    x's last word forged to 208 (s's size: from s's stale header to n), n's PREV_FREE set
+ * (a) with s merged away: free(n) panics "corrupted free block before n" and no free block
+ * overlaps x, in every mode, whichever of p and s was freed first, and with s's stale links
+ * left as they were or forged into a self-loop.
+ */
 static void test_overflow_merged_away(void **state)
 {
     (void)state;
@@ -131,12 +140,9 @@ static void test_overflow_merged_away(void **state)
 }
 
 /*
- * (a), the stale header of a free block that realloc grew X into:
- *
- *   X (112) | F (208) | N | G       free F
- *   X (320)           | N | G       realloc X into all of F: F's header lies inside X
- *   X's last word = 208 (from F's header to N), F's links a self-loop, N.PREV_FREE set,
- *   free(N)
+ * (a), the stale header of a free block that realloc grew X into (drawn above
+ * test_overflow_swallowed_by_realloc): F freed, X grown in place into all of it, X's last
+ * word forged to lead to F's header, F's links a self-loop, N's PREV_FREE set, free(N).
  */
 static void attack_swallowed(int mode)
 {
@@ -157,6 +163,15 @@ static void attack_swallowed(int mode)
     assert_no_free_overlap(x, 304);
 }
 
+/*
+ *   base                                                         base + 1 MiB
+ *   |x A 112|f F 208              |n A 128|g A 128|F 1047984 ...   |sentinel|  f freed
+ *   |x A 320, f's header in it    |n A 128|g A 128|F 1047984 ...   |sentinel|  realloc(x, 304)
+ *    x's last word forged to 208 (from f's header to n), f's links a self-loop, n's
+ *    PREV_FREE set
+ * (a) with f swallowed by an in-place realloc: free(n) panics "corrupted free block before
+ * n" and no free block overlaps x, in every mode.
+ */
 static void test_overflow_swallowed_by_realloc(void **state)
 {
     (void)state;
@@ -168,12 +183,9 @@ static void test_overflow_swallowed_by_realloc(void **state)
 static _Alignas(64) unsigned char target[64];
 
 /*
- * (b) use after free of F's links, then an allocation:
- *
- *   A (48) | X1 | F | X2 | C | X3     free A, F, C
- *   F.next = F.prev = target (outside the heap, or inside live block X2, filled with
- *   `fill`), then malloc
- *
+ * (b) use after free of F's links, then an allocation (drawn above test_uaf_links and
+ * test_uaf_links_passed_by_search): free A, F, C, forge F.next = F.prev = target (outside
+ * the heap, or inside live block X2, filled with `fill`), then malloc.
  * First fit (the list is A, F, C, ...): F and C are 208 bytes and malloc(192) takes F,
  * unlinking it; `wide`: C is 400 bytes and malloc(384) takes C, passing F on its way (so
  * the search must not follow F's next link unchecked).
@@ -212,7 +224,14 @@ static void attack_uaf_links(int mode, bool in_heap, bool wide, unsigned char fi
             fail_msg("mode %d: target byte %d written (%#x)", mode, i, t[i]);
 }
 
-/* The allocation that takes F (the attack as issue 12 states it). */
+/*
+ *   base                                                           base + 1 MiB
+ *   |a F 48|x1 A 80|f F 208|x2 A 208|c F 208|x3 A 80|F 1047728 ...   |sentinel|
+ *    f's next and prev links forged to a target: outside the heap, or 64 bytes into live x2
+ * (b) as issue 12 states it: malloc(192) takes f (first fit: the list is a, f, c; good fit:
+ * f, freed last, heads its class), so it must panic "use after free detected in block f
+ * (free-list links overwritten" before unlinking f: the target is untouched, in every mode.
+ */
 static void test_uaf_links(void **state)
 {
     (void)state;
@@ -221,9 +240,17 @@ static void test_uaf_links(void **state)
             attack_uaf_links(mode, v & 1, false, v & 2 ? 0 : 0x5a);
 }
 
-/* An allocation whose search passes F: every step of a search checks the link it follows
- * (it leads into the heap and points back), so the walk stops at F instead of reading the
- * target as a block. */
+/*
+ *   base                                                             base + 1 MiB
+ *   |a F 48|x1 A 80|f F 208 |x2 A 208|c F 400 |x3 A 80|F 1047536 ...   |sentinel|  first fit
+ *   |a F 48|x1 A 80|f F 1104|x2 A 208|c F 1120|x3 A 80|F 1045920 ...   |sentinel|  good fit
+ *    f's next and prev links forged to a target, as in test_uaf_links
+ * (b) with an allocation whose search passes f: first fit's malloc(384) looks at f on its
+ * way to c, good fit's malloc(1104) (need 1120) looks first at f in its own class (66: too
+ * small). Every step of a search checks the link it follows (it leads into the heap and
+ * points back), so the walk stops at f with the same panic instead of reading the target as
+ * a block.
+ */
 static void test_uaf_links_passed_by_search(void **state)
 {
     (void)state;

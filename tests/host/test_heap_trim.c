@@ -9,6 +9,10 @@
  * per-page map and fail the test when the core releases a page twice or reuses one that is
  * not released: the core's bookkeeping must be exact. mincore() shows that a calloc of fresh
  * or released memory leaves its pages untouched.
+ *
+ * The tests that build a layout draw it, lowest address left: |p A n| is the allocated block
+ * of variable p, n bytes with its 16-byte header, |F n| a free block, |sentinel| the 16-byte
+ * end sentinel (the heap starts at 64 KiB and grows page by page).
  */
 #define _GNU_SOURCE
 #include "support.h"
@@ -195,6 +199,11 @@ static void random_run(unsigned flags, unsigned long long seed)
                   flags, W.releases, W.reuses, st.bytes_released, st.heap_size);
 }
 
+/*
+ * Two random runs without debug mode (seeds 1 and 2): pages are given back and reused
+ * without the core ever touching a released page or a live block, and the hooks' counts
+ * agree with the heap's.
+ */
 static void test_random_release(void **state)
 {
     (void)state;
@@ -202,6 +211,10 @@ static void test_random_release(void **state)
     random_run(0, 2);
 }
 
+/*
+ * A random run in debug mode (seed 3): reused pages are poisoned again, and frees check the
+ * poison.
+ */
 static void test_random_release_debug(void **state)
 {
     (void)state;
@@ -209,9 +222,16 @@ static void test_random_release_debug(void **state)
 }
 
 /*
- * Hysteresis: an alloc/free loop of 1 MiB at the heap's end, and one in front of an
- * allocated block, settle after the first reuse (the threshold rises to twice what was
- * reused) instead of releasing and reusing every time.
+ *   base                                              base + 1 MiB + 4 KiB
+ *   |p A 1 MiB + 16                                 |F 4064     |sentinel|  alloc(1 MiB): grown
+ *   |F 1 MiB + 4080, the middle released the first time         |sentinel|  free(p)
+ *   base                                              base + 3 MiB + 4 KiB
+ *   |a A 3 MiB + 16                       |fence A 128|F 3936   |sentinel|
+ *   |F 3 MiB + 16, released the first time|fence A 128|F 3936   |sentinel|  p = a each round
+ * hysteresis: an alloc/free loop of 1 MiB at the heap's end, and one of 3 MiB in the hole in
+ * front of fence, each settle after the first reuse (the threshold rises to twice what was
+ * reused) instead of releasing and reusing every time: at most 2 releases and 2 reuses in
+ * 1000 rounds at the end, at most 3 and 3 in the hole.
  */
 static void test_hysteresis(void **state)
 {
@@ -246,7 +266,15 @@ static void test_hysteresis(void **state)
     check();
 }
 
-/* A reuse that fails fails the allocation (or the in-place realloc) and changes nothing. */
+/*
+ *   base                                                      base + 8 MiB + 4 KiB
+ *   |F 8 MiB + 16, released but its first and last page|b A 80|F 3984   |sentinel|  a freed
+ *   |c A 1 MiB + 16|F 7 MiB, released                  |b A 80|F 3984   |sentinel|  c: 1 MiB at a
+ * a reuse that fails fails the allocation (alloc and calloc of 1 MiB) or the in-place
+ * realloc (c to 6 MiB) and changes nothing: the statistics compare equal and c keeps its
+ * bytes; once reuse works the same calls take the same blocks. Switching trimming off while
+ * pages are released is refused.
+ */
 static void test_reuse_refused(void **state)
 {
     (void)state;
@@ -285,8 +313,13 @@ static void test_reuse_refused(void **state)
 }
 
 /*
- * Zero once: a calloc of fresh memory at the heap's end, and one of released pages, touch
- * none of its pages (mincore), and read as zero; memory that was used is cleared.
+ *   base                                           base + 256 MiB + 4 KiB
+ *   |p A 256 MiB + 16, fresh from the grow hook      |F 4064   |sentinel|  calloc
+ *   |F 256 MiB + 4080, released but its first and last page    |sentinel|  free(p)
+ *   |q A 256 MiB + 16, at p: reused released pages   |F 4064   |sentinel|  calloc
+ * zero once: a calloc of fresh memory at the heap's end, and one of released pages, touch
+ * none of its pages (mincore), and read as zero; memory that was used (1 MiB of q, written)
+ * is cleared by the next calloc.
  */
 static void test_calloc_touches_nothing(void **state)
 {
@@ -319,8 +352,12 @@ static void test_calloc_touches_nothing(void **state)
     check();
 }
 
-/* Without heap_set_trim nothing is released and calloc clears everything (the grow hook's
- * memory is not known to be zero). */
+/*
+ *   base                                             base + 16 MiB + 4 KiB
+ *   |p A 16 MiB + 16                                  |F 4064   |sentinel|  then q, the same block
+ * without heap_set_trim nothing is released when p is freed, and a calloc of the same block
+ * clears everything (the grow hook's memory is not known to be zero).
+ */
 static void test_off_by_default(void **state)
 {
     (void)state;

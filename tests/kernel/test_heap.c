@@ -12,6 +12,11 @@
  * block spanning the heap. Block sizes are computed from heap.c's documented layout:
  * a 16-byte header, sizes in 16-byte granules, 48 bytes at least, plus a 16-byte
  * trailer in debug builds.
+ *
+ * The heap-layout tests open with a diagram of the blocks they build, lowest address left,
+ * and what they expect: |a A 80| is the allocated block of variable a, 80 bytes with its
+ * header, |F 48| a free block, |sentinel| the 16-byte end sentinel; the other tests with a
+ * sentence of what they expect.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -146,6 +151,10 @@ bad:
 
 /* ---- blog_os's heap tests ---------------------------------------------------------- */
 
+/*
+ * Two boxed ints through the global allocator get distinct, aligned blocks in the heap that
+ * keep their values; dropping them gives back exactly what they took.
+ */
 KTEST(heap, simple_allocation)
 {
     struct heap_stats before = stats();
@@ -164,6 +173,10 @@ KTEST(heap, simple_allocation)
     kheap_check();
 }
 
+/*
+ * A kvec of 1000 u64 pushed one by one (one live block however often it grew) keeps its
+ * values (sum 499500); dropping it frees that block.
+ */
 KTEST(heap, large_vec)
 {
     const uint64_t n = 1000;
@@ -187,6 +200,9 @@ KTEST(heap, large_vec)
     kheap_check();
 }
 
+/*
+ * HEAP_SIZE rounds of boxing and dropping a u64 never run out and never grow the heap.
+ */
 KTEST(heap, many_boxes)
 {
     struct heap_stats before = stats();
@@ -202,8 +218,12 @@ KTEST(heap, many_boxes)
     kheap_check();
 }
 
-/* blog_os's test that fails without merging: a block that stays live across the loop
- * must not stop the freed ones from being reused, so the heap never grows. */
+/*
+ *   HEAP_START                                   HEAP_START + 100 KiB
+ *   |long_lived A 48|x A 48|F ...                          |sentinel|  every round
+ * blog_os's test that fails without merging: a block that stays live across the loop must
+ * not stop the freed ones from being reused, so the heap never grows.
+ */
 KTEST(heap, many_boxes_long_lived)
 {
     struct heap_stats before = stats();
@@ -225,8 +245,10 @@ KTEST(heap, many_boxes_long_lived)
 
 /* ---- the Dummy allocator and the alloc-failure handler ----------------------------- */
 
-/* Booted with allocator=dummy: every allocation fails, and the infallible box ends in
- * the default handler's panic. */
+/*
+ * Booted with allocator=dummy: every allocation fails, and the infallible box ends in the
+ * default handler's panic.
+ */
 KTEST_SHOULD_PANIC(heap, dummy_allocator, "allocation error: Layout { size: 4, align: 4 }")
 {
     KT_ASSERT(alloc_global() == &dummy_allocator);
@@ -274,6 +296,11 @@ static void first_handler(struct layout l)
     ktest_pass("the first handler stayed in place");
 }
 
+/*
+ * The alloc-failure handler is set once: NULL is refused, a second one (even the same) gets
+ * E_EXISTS, and a real failure (2^48 bytes through alloc_or_die) runs the first handler with
+ * that layout and the heap unchanged.
+ */
 KTEST(heap, failure_handler_set_once)
 {
     KT_ASSERT(!alloc_error_handler_installed());
@@ -333,6 +360,13 @@ static void oom_handler(struct layout l)
     ktest_pass("the handler saw Layout { size: 3000, align: 64 } at heap_max");
 }
 
+/*
+ *   HEAP_START                      HEAP_START + heap size, near heap_max = 1M
+ *   |F 48|b0 A 3024|F 48|b1 A 3024| ... grown ... |bn A 3024| ...   |sentinel|
+ * 3000-byte blocks at align 64 (3024 bytes each, a 48-byte gap before each; 3040 and 96 in a
+ * debug build) fill the heap, which grows until it is within a page of heap_max; then the
+ * failing request reaches the handler with its layout, every block intact.
+ */
 KTEST(heap, oom)
 {
     KT_ASSERT_EQ(alloc_set_error_handler(oom_handler), E_OK);
@@ -357,11 +391,13 @@ static void krc_noop(void *obj)
 }
 
 /*
- *   HEAP_START                                      HEAP_START + heap size
- *   [boxes, vecs, strings, rcs ... in use][free tail]
- *   [one free block ...........................................]  after freeing them all
+ *   HEAP_START                                    HEAP_START + heap size
+ *   |7 blocks in use: box, vec, string, rc, km, kz, g|F ...   |sentinel|
+ *   |F heap size - 16 .............................           |sentinel|  all freed
+ *   |p A heap size - 16 ...........................           |sentinel|  galloc(whole)
  * every allocation given back leaves one free block of the whole heap: a request of exactly
- * its usable size gets it without growth, one byte more makes the heap grow.
+ * its usable size gets it without growth (no free block left), one byte more makes the heap
+ * grow.
  */
 KTEST(heap, free_all_then_whole)
 {
@@ -432,10 +468,11 @@ static struct {
 } grow_blocks[GROW_MAX_BLOCKS];
 
 /*
- *   HEAP_START        + 100 KiB (mapped at init)          + grown pages ...   heap_max
- *   [blocks .........][blocks in pages mapped by growth ..................]  |
+ *   HEAP_START       + 100 KiB, mapped at init   + heap size (grown), <= heap_max
+ *   |blocks ........|blocks in pages mapped by growth ...|F ...        |sentinel|
  * allocations beyond the initial region make the heap map more pages at its end; every
- * block keeps its alignment and contents, and the heap keeps what it grew once all are freed.
+ * block keeps its alignment and contents, and the heap keeps what it grew once all are
+ * freed.
  */
 KTEST(heap, grow)
 {
@@ -480,6 +517,21 @@ KTEST(heap, grow)
     KT_ASSERT_EQ(stats().heap_size, s.heap_size); /* the heap keeps what it grew */
 }
 
+/*
+ *   HEAP_START                                 HEAP_START + heap size
+ *   |a A 80|b A 272       |c A 80|F ...                    |sentinel|
+ *   |a A 80|F 272         |c A 80|F ...                    |sentinel|  b freed
+ *   |a A 96|F 256         |c A 80|F ...                    |sentinel|  a -> 80
+ *   |a A 224      |F 128  |c A 80|F ...                    |sentinel|  a -> 200
+ *   |a A 352              |c A 80|F ...                    |sentinel|  a -> all
+ *   |a A 128|F 224        |c A 80|F ...                    |sentinel|  a -> 100
+ *   |F 48|x A 128|wall A (the rest)                        |sentinel|  x: align 64
+ *   |F 176       |wall A ...           |y A 5024|F ...     |sentinel|  x -> 5000
+ * growing into the free block that follows (by a granule, further, into all of it) and
+ * shrinking keep the pointer, the contents and the allocation count; walled in, x moves to
+ * memory grown at the end, and y, the last block, then grows in place with the heap. (Sizes
+ * of a release build: a debug build's trailer adds 16 to each allocated block.)
+ */
 KTEST(heap, realloc_in_place)
 {
     heap_pristine();
@@ -579,6 +631,14 @@ KTEST(heap, realloc_in_place)
 static const size_t sweep_sizes[] = {1, 7, 16, 33, 100, 1000, 5000};
 static void *sweep_blocks[SWEEP_ALIGNS][ARRAY_SIZE(sweep_sizes)];
 
+/*
+ *   HEAP_START                                                   HEAP_START + heap size
+ *   |A 48|A 48|A 48|A 64|A 128|A 1024|A 5024|A 48| ... |F gap|A 5024|F ...   |sentinel|
+ *    align 1: 1, 7, 16, 33, 100, 1000, 5000 bytes; align 2 ...             align 4096
+ * 7 sizes at each of 13 alignments (1 to 4096) are aligned, inside the heap and keep their
+ * contents; freed interleaving alignments, so that neighbours merge in every order, they
+ * leave one free block. (Sizes of a release build.)
+ */
 KTEST(heap, align_sweep)
 {
     heap_pristine();
@@ -615,8 +675,14 @@ KTEST(heap, align_sweep)
 
 /* ---- misuse ------------------------------------------------------------------------ */
 
-/* b's free merges it into the free block before it (a's), leaving a stale header at b
- * that must still be recognised. */
+/*
+ *   HEAP_START                                 HEAP_START + heap size
+ *   |a F 80|b A 80|c A 80|F ...                            |sentinel|  a freed
+ *   |F 160, b's header stale|c A 80|F ...                  |sentinel|  b freed
+ * b's free merges it into the free block before it (a's), leaving a stale header at b that
+ * must still be recognised: the second free of b panics "double free of". (Sizes of a
+ * release build.)
+ */
 KTEST_SHOULD_PANIC(heap, double_free, "double free of")
 {
     const struct layout l = {64, 16};
@@ -630,8 +696,10 @@ KTEST_SHOULD_PANIC(heap, double_free, "double free of")
     ktest_fail(__FILE__, __LINE__, "the second free of %p returned", b);
 }
 
-/* realloc's old layout must describe the block, as dealloc's must: a size larger than
- * the block is caught before anything is copied. */
+/*
+ * realloc's old layout must describe the block, as dealloc's must: a size larger than the
+ * block is caught before anything is copied.
+ */
 KTEST_SHOULD_PANIC(heap, realloc_wrong_layout,
                    "kheap_realloc: layout { size: 4096, align: 16 } "
                    "does not match the block")
@@ -646,8 +714,10 @@ KTEST_SHOULD_PANIC(heap, realloc_wrong_layout,
     ktest_fail(__FILE__, __LINE__, "realloc with a wrong layout returned");
 }
 
-/* A pointer 16 bytes into a live block: 16-aligned and inside the heap, so only the
- * header check (and the walk of the tiling on the error path) can tell. */
+/*
+ * A pointer 16 bytes into a live 256-byte block: 16-aligned and inside the heap, so only the
+ * header check (and the walk of the tiling on the error path) can tell.
+ */
 KTEST_SHOULD_PANIC(heap, invalid_free, "invalid pointer")
 {
     const struct layout l = {256, 16};
@@ -759,6 +829,11 @@ static void workload_free_all(struct workload *w)
 
 static struct workload random_wl = {.rng = 0x6d6268656170ull};
 
+/*
+ * 100000 random allocations (1 to 2048 bytes, aligned up to 256), frees and reallocs over
+ * 512 slots keep every block's contents, with heap_check every 1000 operations; all freed,
+ * the heap is one free block.
+ */
 KTEST(heap, random_100k)
 {
     heap_pristine();
@@ -820,6 +895,12 @@ static void stress_tick(void *ctx)
 
 static struct workload irq_wl = {.rng = 0x697271ull};
 
+/*
+ * A 4 kHz timer tick frees and allocates a block on every tick while the main loop runs
+ * the random workload: ticks land during the main loop's heap calls without a recursive
+ * lock or a lost block, the lock restores the interrupt flag, and a stopped timer ticks no
+ * more (spurious IRQ7 and IRQ15, raised first, are only counted).
+ */
 KTEST(heap, irq_stress)
 {
     heap_pristine();
@@ -880,10 +961,12 @@ KTEST(heap, irq_stress)
 
 /* ---- the heap cannot be mapped at boot --------------------------------------------- */
 
-/* Booted with pmm_fail_after=5: the frame allocator runs dry a few pages into the
- * 100 KiB heap mapping, kheap_init unmaps and gives back what it mapped, and kmain
- * panics. The test is armed before memory setup (ktest_arm), so the panic is its
- * verdict; the body runs only if the boot got through. */
+/*
+ * Booted with pmm_fail_after=5: the frame allocator runs dry a few pages into the 100 KiB
+ * heap mapping, kheap_init unmaps and gives back what it mapped, and kmain panics. The test
+ * is armed before memory setup (ktest_arm), so the panic is its verdict; the body runs only
+ * if the boot got through.
+ */
 KTEST_SHOULD_PANIC(heap, init_fails, "heap initialization failed: E_NOMEM")
 {
     ktest_fail(__FILE__, __LINE__,
@@ -893,7 +976,10 @@ KTEST_SHOULD_PANIC(heap, init_fails, "heap initialization failed: E_NOMEM")
 
 /* ---- debug mode (heap_debug on the command line, or a Debug build) ------------------ */
 
-/* A write into freed memory is caught when the block is handed out again. */
+/*
+ * A write into freed memory (p[50] of a freed 200-byte block) is caught when the block is
+ * handed out again.
+ */
 KTEST_SHOULD_PANIC(heap, use_after_free, "use after free detected in block")
 {
     struct layout l = {200, 16};
@@ -931,9 +1017,12 @@ static unsigned callers_within(uintptr_t lo, size_t len)
     return hits;
 }
 
-/* kmalloc adds no header over the heap's own: kmalloc(40) takes one heap block of
- * 16 + 40 bytes rounded to 16 (64; 80 with the debug trailer), and kmalloc_size() is that
- * block's usable size. */
+/*
+ *   |header 16|40 requested + 8 to the granule|  one 64-byte block (80 with the trailer)
+ * kmalloc adds no header over the heap's own: kmalloc(40) takes one heap block of 16 + 40
+ * bytes rounded to 16 (64; 80 with the debug trailer), and kmalloc_size() is that block's
+ * usable size.
+ */
 KTEST(heap, kmalloc_one_header)
 {
     struct heap_stats before, during, after;
@@ -954,8 +1043,10 @@ KTEST(heap, kmalloc_one_header)
     kheap_check();
 }
 
-/* The leak report lists each live block with its size and, in debug mode, the code that
- * allocated it (here: the return address of kmalloc's call inside leaky_alloc). */
+/*
+ * The leak report lists each live block with its size and, in debug mode, the code that
+ * allocated it (here: the return address of kmalloc's call inside leaky_alloc).
+ */
 KTEST(heap, leak_report)
 {
     struct heap_stats before;
@@ -973,8 +1064,10 @@ KTEST(heap, leak_report)
     kheap_check();
 }
 
-/* kheap_init over a region that is already mapped (the live heap) refuses with E_EXISTS
- * and leaves the mappings, the frames and the heap as they were. */
+/*
+ * kheap_init over a region that is already mapped (the live heap) refuses with E_EXISTS and
+ * leaves the mappings, the frames and the heap as they were.
+ */
 KTEST(heap, init_already_mapped)
 {
     void *p = kmalloc(1000);
@@ -992,14 +1085,7 @@ KTEST(heap, init_already_mapped)
     kheap_check();
 }
 
-/*
- * heap.give_back: the heap gives whole free pages back to the frame allocator. Most of RAM
- * goes into the heap in 1 MiB blocks, all of it is freed, and the frame allocator's free
- * count comes back to within a few pages of where it started (the first and last page of
- * the one free block stay, and the first-fit index's pages for the larger heap, counted
- * apart); then it is all allocated again (the released pages come back as fresh frames,
- * and calloc'd blocks read as zero). Under heap_trim=off nothing comes back.
- */
+/* heap.give_back's blocks: most of RAM in 1 MiB blocks (drawn above KTEST(heap, give_back)). */
 #define GIVE_BACK_BLOCK ((size_t)1 << 20)
 #define GIVE_BACK_KEEP 1024u /* frames left to the rest of the kernel */
 static void *give_back_blocks[1024];
@@ -1029,6 +1115,17 @@ static void give_back_free(size_t n)
         gdealloc(give_back_blocks[i], (struct layout){GIVE_BACK_BLOCK, 16});
 }
 
+/*
+ *   HEAP_START                                                  heap_max = 1G
+ *   |b0 A|b1 A|b2 A| ... |bn A|F ...                               |sentinel|  most of RAM
+ *   |F: all of it, released but its first and last page ........   |sentinel|  all freed
+ * the heap gives whole free pages back to the frame allocator. Most of RAM goes into the
+ * heap in 1 MiB blocks, all of it is freed, and the frame allocator's free count comes back
+ * to within a few pages of where it started (the first and last page of the one free block
+ * stay, and the first-fit index's pages for the larger heap, counted apart); then it is all
+ * allocated again (the released pages come back as fresh frames, and calloc'd blocks read as
+ * zero). Under heap_trim=off nothing comes back.
+ */
 KTEST(heap, give_back)
 {
     heap_pristine();
