@@ -140,6 +140,7 @@ static void heap_setup(void)
     if (opts.heap_no_trim && kheap_set_trim(false) != E_OK)
         panic("heap_setup: heap_trim=off refused");
     alloc_set_global(kheap_allocator());
+    idt_set_fault_describer(kheap_describe_fault); /* a fault on a released page says so */
     struct heap_stats hs;
     kheap_stats(&hs);
     kprintf("[ok] heap at 0x%lx: %zu KiB mapped (grows to %zu KiB), %zu bytes free; global "

@@ -134,5 +134,21 @@ size_t kheap_max(void);
  * Return: that count; 0 when the heap has no index (HEAP_F_NO_INDEX, HEAP_F_GOOD_FIT).
  */
 size_t kheap_index_pages(void);
+/**
+ * kheap_describe_fault() - name a faulting address in the heap's range, for the page-fault
+ * panic (kmain gives it to idt_set_fault_describer).
+ * @addr: the faulting address (CR2).
+ * @present: the page was present (a protection violation).
+ *
+ * A page absent below the heap's end is one the heap gave back: it lies inside a free
+ * block, so whoever touched it used freed memory -- a use after free, or a free of a
+ * pointer already freed whose header was on that page (the heap cannot say "double free"
+ * there: reading the header is what faulted).
+ *
+ * Context: the page-fault handler, perhaps inside a heap call: takes no lock (reads the
+ * heap's end unlocked), never allocates.
+ * Return: the description, or NULL when @addr is not the heap's or the page was present.
+ */
+const char *kheap_describe_fault(uint64_t addr, bool present);
 
 #endif

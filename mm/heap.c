@@ -93,7 +93,7 @@
  *  - First fit keeps the low addresses busy and the large blocks high: very good for
  *    fragmentation (and Robson's worst case is far better than best fit's), but each
  *    free of a block with no free neighbour must find its place in address order. The
- *    index makes that and the search O(log n); it costs about 0.16% of max_size in
+ *    index makes that and the search O(log n); it costs about 0.4% of max_size in
  *    memory outside the heap and a few dozen instructions per operation.
  *  - An aligned request (align > 16) may have to look past blocks that are large
  *    enough but misplaced for the alignment: its search is bounded by the number of
@@ -102,7 +102,9 @@
  *  - Memory goes back page by page inside free blocks (heap_set_trim), never by shrinking
  *    the region: the address space stays reserved. A free block keeps up to one threshold
  *    of resident free pages (hysteresis), and the threshold only rises. A double free or
- *    use of a pointer whose header page was released faults (kernel) or reads zeros.
+ *    use of a pointer whose header page was released cannot be told by its header: in
+ *    the kernel it faults (the page-fault panic names the released heap page), in the
+ *    shim it reads zeros (a zero header is reported as an invalid pointer).
  *  - One heap, one lock (in the glue): no per-CPU caches.
  */
 #include "mm/heap.h"

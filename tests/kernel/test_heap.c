@@ -697,6 +697,39 @@ KTEST_SHOULD_PANIC(heap, double_free, "double free of")
 }
 
 /*
+ *   HEAP_START                                                  HEAP_START + heap size
+ *   |...|a A 512K      |b A 512K      |c A 512K      |g A 64|F ...            |sentinel|
+ *   |...|F 1.5M: header page | released pages (b's header among them) | footer page|g|...
+ * a, b and c freed merge into one free block whose middle pages go back to the frame
+ * allocator (giving back is on by default); b's header page is one of them. A second free
+ * of b then faults reading that header: the page-fault panic names the released heap page
+ * instead of printing a bare address.
+ */
+KTEST_SHOULD_PANIC(heap, double_free_released,
+                   "page fault: a released page inside a free kernel-heap block (a use after "
+                   "free, or a free of a pointer already freed), address 0x")
+{
+    const struct layout l = {512 * 1024, 16}, small = {64, 16};
+    char *a = galloc(l), *b = galloc(l), *c = galloc(l);
+    void *g = galloc(small);
+    KT_ASSERT(a && b && c && g);
+    KT_ASSERT(b > a && c > b && (char *)g > c);
+    gdealloc(a, l);
+    gdealloc(b, l);
+    gdealloc(c, l);
+    kheap_check();
+    uintptr_t hdr_page = align_down((uintptr_t)b - 16, PAGE_SIZE);
+    paddr_t frame;
+    KT_ASSERT_EQ(kmem_translate(va(hdr_page), &frame, NULL), E_NOENT);
+    KT_ASSERT(stats().bytes_released >= 3 * l.size - 2 * PAGE_SIZE - 2 * 16);
+    kprintf("double_free_released: freeing %p a second time (its header page 0x%lx is "
+            "released)\n",
+            (void *)b, (uint64_t)hdr_page);
+    gdealloc(b, l);
+    ktest_fail(__FILE__, __LINE__, "the second free of %p returned", (void *)b);
+}
+
+/*
  * realloc's old layout must describe the block, as dealloc's must: a size larger than the
  * block is caught before anything is copied.
  */

@@ -54,6 +54,9 @@ mbheap_qemu_test(heap.oom@goodfit KTEST heap.oom ARGS --cmdline "heap_max=1M hea
 mbheap_qemu_test(heap.double_free@goodfit KTEST heap.double_free
     ARGS --cmdline "heap_policy=good_fit" --expect "good-fit size-class heap"
     --expect "double free of 0x")
+mbheap_qemu_test(heap.double_free_released@goodfit KTEST heap.double_free_released
+    ARGS --cmdline "heap_policy=good_fit" --expect "good-fit size-class heap"
+    --expect "double_free_released: freeing 0x")
 mbheap_qemu_test(heap.invalid_free@goodfit KTEST heap.invalid_free
     ARGS --cmdline "heap_policy=good_fit" --expect "good-fit size-class heap"
     --expect "invalid pointer 0x" --expect "(not a block start)")
@@ -80,6 +83,8 @@ mbheap_qemu_test(heap.oom KTEST heap.oom ARGS --cmdline "heap_max=1M"
 
 # Misuse panics with the heap's own messages.
 mbheap_qemu_test(heap.double_free KTEST heap.double_free ARGS --expect "double free of 0x")
+mbheap_qemu_test(heap.double_free_released KTEST heap.double_free_released
+    ARGS --expect "double_free_released: freeing 0x")
 mbheap_qemu_test(heap.realloc_wrong_layout KTEST heap.realloc_wrong_layout
     ARGS --expect "realloc_wrong_layout: realloc of 0x")
 mbheap_qemu_test(heap.invalid_free KTEST heap.invalid_free
