@@ -598,17 +598,25 @@ static bool extend(struct heap *h, size_t add_min)
         add = room & ~(size_t)15;
     if (add < add_min)
         return false;
-    size_t got = h->grow(h->grow_ctx, h->end, add);
-    if (got > room) /* more than the cap allows: the excess is not used */
-        got = room;
-    got &= ~(size_t)15;
-    if (!got)
-        return false;
+    size_t got = h->grown_unused;
+    if (!got) {
+        got = h->grow(h->grow_ctx, h->end, add);
+        if (got > room) /* more than the cap allows: the excess is not used */
+            got = room;
+        got &= ~(size_t)15;
+        if (!got)
+            return false;
+        h->grow_events++;
+    }
     /* the index covers the new segments only once they exist (a refused growth must not
-     * commit index memory); if it cannot, the new bytes stay unused */
-    if (h->indexed && !ix_cover(h, h->end + got))
+     * commit index memory); when it cannot, the new bytes are kept aside, and the next
+     * growth takes them before the hook is asked again (asking it for the same end again
+     * would find that memory there already) */
+    if (h->indexed && !ix_cover(h, h->end + got)) {
+        h->grown_unused = got;
         return false;
-    h->grow_events++;
+    }
+    h->grown_unused = 0;
     uintptr_t s = sentinel_addr(h);
     bool dbg = h->flags & HEAP_F_DEBUG, gf = h->flags & HEAP_F_GOOD_FIT;
     blk_t *t = NULL;

@@ -75,9 +75,10 @@ typedef size_t (*heap_grow_fn)(void *ctx, uintptr_t end, size_t min_bytes);
  * Called before the index first touches [start, start + bytes) of its memory: make that
  * range readable and writable (its contents do not matter: the core clears it, unless
  * struct heap_index_mem's zeroed says it reads as zero). Return false when it cannot; the
- * heap then does not grow: the core leaves the memory the grow hook just added unused (the
- * allocation returns NULL, and a later growth asks the grow hook for the same end again),
- * or heap_init returns E_NOMEM. Runs inside heap_init and the calls that grow the heap;
+ * heap then does not grow: the core keeps the memory the grow hook just added aside (the
+ * allocation returns NULL; the next growth tries the commit again for that memory before
+ * it asks the grow hook for more, so the hook is never asked twice for the same end), or
+ * heap_init returns E_NOMEM. Runs inside heap_init and the calls that grow the heap;
  * same context rules as heap_grow_fn.
  */
 typedef bool (*heap_commit_fn)(void *ctx, void *start, size_t bytes);
@@ -204,6 +205,8 @@ struct heap {
     struct heap_goodfit gf; /* HEAP_F_GOOD_FIT only */
     /* statistics (the rest is derived, see heap_get_stats) */
     size_t bytes_used, high_water, free_blocks, grow_events, total_allocs, total_frees;
+    size_t grown_unused; /* bytes the grow hook added after end that the index could not
+                          * cover yet: the next growth uses them first */
     /* giving back (mm/heap_trim.c): hooks, policy, bookkeeping */
     heap_release_fn release;
     heap_reuse_fn reuse;

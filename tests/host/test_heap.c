@@ -554,6 +554,75 @@ static void test_growth_refused(void **state)
     assert_one_free_block();
 }
 
+/* Index memory whose commit hook refuses while `refuse` is set (frames running short). */
+struct commit_ctx {
+    bool refuse;
+    size_t calls, refused;
+};
+
+static bool commit_cb(void *ctx, void *start, size_t bytes)
+{
+    struct commit_ctx *c = ctx;
+    (void)start;
+    (void)bytes;
+    c->calls++;
+    if (c->refuse)
+        c->refused++;
+    return !c->refuse;
+}
+
+/*
+ *   base                       base + 1 MiB                                 cap: base + 8 MiB
+ *   |F 1 MiB              |sentinel|                                  index covers 1 MiB
+ *   |F 1 MiB              |sentinel|grown 2 MiB, index refused: aside|  alloc(2 MiB): NULL
+ *   |a A 2 MiB+16                          |F ...              |sentinel|  commit allowed
+ *   |a A 2 MiB+16                          |b A 2 MiB+16  ...       |F |sentinel|  grown at the new
+ * end the grow hook's memory is kept aside while the index cannot cover it: retries use it without
+ * asking the hook again, and the next growth asks for the end after it (asking twice for one end
+ * would find the memory there already: the kernel's hook then fails for good).
+ */
+static void test_growth_index_commit_refused(void **state)
+{
+    (void)state;
+    const size_t max = 8u << 20;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    struct commit_ctx c = {0};
+    void *ix = calloc(1, heap_index_bytes(max));
+    assert_non_null(ix);
+    struct heap_index_mem m = {ix, commit_cb, &c, true};
+    assert_int_equal(heap_init(&H, arena, 1u << 20, grow_cb, &g, max, 0, &m), E_OK);
+    assert_true(c.calls >= 1); /* heap_init commits what covers the first MiB */
+
+    c.refuse = true;
+    assert_null(heap_alloc(&H, 2u << 20, 16));
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.last_end, (uintptr_t)arena + (1u << 20));
+    size_t got = g.last_min; /* grow_cb hands out exactly what is asked */
+    assert_true(got >= (1u << 20));
+    assert_int_equal(stats().heap_size, 1u << 20); /* not grown: the memory is aside */
+    assert_true(c.refused >= 1);
+    heap_check(&H);
+    assert_null(heap_alloc(&H, 2u << 20, 16)); /* still refused: the hook is not asked again */
+    assert_int_equal(g.calls, 1);
+
+    c.refuse = false;
+    void *a = heap_alloc(&H, 2u << 20, 16); /* the memory aside is used */
+    assert_non_null(a);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(stats().heap_size, (1u << 20) + got);
+    assert_int_equal(stats().grow_events, 1);
+    heap_check(&H);
+    void *b = heap_alloc(&H, 2u << 20, 16); /* grows again, after the memory aside */
+    assert_non_null(b);
+    assert_int_equal(g.calls, 2);
+    assert_int_equal(g.last_end, (uintptr_t)arena + (1u << 20) + got);
+    heap_check(&H);
+    heap_free(&H, a);
+    heap_free(&H, b);
+    assert_one_free_block();
+    free(ix);
+}
+
 /*
  *   base    base + 4080       base + 8176                    grown to base + 88 KiB
  *   |F 4080 |p0 A 3024|F 1072 |p1 A 3024|F 1072 ... |p19 A 3024|F 5168   |sentinel|
@@ -1375,6 +1444,7 @@ int main(void)
         cmocka_unit_test(test_realloc_alignment_kept),
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_growth_refused),
+        cmocka_unit_test(test_growth_index_commit_refused),
         cmocka_unit_test(test_growth_aligned),
         cmocka_unit_test(test_double_free),
         cmocka_unit_test(test_corrupted_footer),
