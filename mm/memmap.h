@@ -42,9 +42,9 @@ enum memmap_resv {
  * Inline, so that mm/pmm.c names reservations in its panics without linking mm/memmap.c
  * (scripts/gdb/mbheap.py has the same names for mb-mmap and mb-frames).
  *
- * Return: the name; "none" for MEMMAP_RESV_NONE, "unknown" for a value outside the enum (so
- * a corrupted range still prints).
- * Context: any; pure.
+ * Context: any; pure, takes no lock.
+ * Return: the name, a static string; "none" for MEMMAP_RESV_NONE, "unknown" for a value
+ * outside the enum (so a corrupted range still prints).
  */
 static inline const char *memmap_resv_name(enum memmap_resv kind)
 {
@@ -105,59 +105,109 @@ struct memmap_totals {
  * depend on input order.
  */
 
-/* Empties the map. Context: boot (kernel/kmem.c) or a test; takes no lock. */
+/**
+ * memmap_init() - empty the map.
+ * @m: the map; its previous contents are dropped.
+ *
+ * Context: boot (kernel/kmem.c) or a test; takes no lock: the caller serialises calls on @m.
+ */
 void memmap_init(struct memmap *m);
 
-/*
- * Appends the firmware range [base, base + length) of the given type (MEMMAP_RESV_NONE).
- * base + length beyond 2^64 - 1 is clamped to end at 2^64 - 1 (never wraps). Zero
- * length (also after clamping): nothing is added, E_OK. E_NOSPC when the table is full. The map is
- * not normalised: call memmap_normalize() after the last add.
- * Context: boot (kernel/kmem.c) or a test; takes no lock.
+/**
+ * memmap_add() - append the firmware range [@base, @base + @length) of type @type.
+ * @m: the map.
+ * @base: the range's first address.
+ * @length: its size in bytes; 0 adds nothing.
+ * @type: its multiboot2 type (MB2_MEM_*), stored as given, any value accepted.
+ *
+ * The range is a firmware range (resv MEMMAP_RESV_NONE). @base + @length beyond 2^64 - 1 is
+ * clamped to end at 2^64 - 1 (never wraps). The map is not normalised: call
+ * memmap_normalize() after the last add.
+ *
+ * Context: boot (kernel/kmem.c) or a test; takes no lock: the caller serialises calls on @m.
+ * Return: E_OK when added, and for zero length (also after clamping: @base 2^64 - 1), where
+ * nothing is added; E_NOSPC (nothing added) when the table already holds MEMMAP_MAX ranges.
  */
 err_t memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type);
 
-/*
- * Replaces *m with the entries of info's memory map tag (raw: call memmap_normalize()
- * next). When the table fills up it is compacted (overlaps resolved, neighbours merged,
- * nothing clipped) and loading continues. E_NOENT when info has no memory map tag (m is
- * left empty), E_NOSPC when even the compacted map does not fit.
- * Context: boot (kernel/kmem.c) or a test; takes no lock.
+/**
+ * memmap_from_mb2() - replace *@m with the entries of @info's memory map tag.
+ * @m: the map; emptied first.
+ * @info: a struct mb2_info mb2_parse() filled successfully (its MBI still mapped).
+ *
+ * Each entry is added as memmap_add() does (zero-length entries skipped, ends clamped
+ * below 2^64). The result is raw: call memmap_normalize() next. When the table fills up
+ * it is compacted (overlaps resolved, neighbours merged, nothing clipped; MEMMAP_MAX ranges
+ * of stack scratch) and loading continues.
+ *
+ * Context: boot (kernel/kmem.c) or a test; takes no lock: the caller serialises calls on @m.
+ * Return: E_OK; E_NOENT when @info has no memory map tag (@m is left empty); E_NOSPC when
+ * even the compacted map does not fit (@m then holds only part of the map).
  */
 err_t memmap_from_mb2(struct memmap *m, const struct mb2_info *info);
 
-/*
- * Brings the map into normal form: sorted, non-overlapping, overlaps resolved by the
- * rule above, adjacent ranges of the same type and reservation merged, available ranges
- * clipped inward to page boundaries, empty ranges dropped. Resolving overlaps can split
- * a range (a reserved hole in the middle of RAM makes three ranges of two); when the
- * result would not fit in MEMMAP_MAX entries returns E_NOSPC and leaves *m unchanged.
- * Idempotent. Uses MEMMAP_MAX ranges of stack scratch, O(n^2) time.
- * Context: boot (kernel/kmem.c) or a test; takes no lock.
+/**
+ * memmap_normalize() - bring @m into normal form.
+ * @m: the map, raw (memmap_add, memmap_from_mb2) or already normalised.
+ *
+ * Normal form: sorted, non-overlapping, overlaps resolved by the rule above, adjacent
+ * ranges of the same type and reservation merged, usable ranges (available, not reserved)
+ * clipped inward to page boundaries (after merging, so two sub-page halves of one page
+ * still make the page usable), empty ranges dropped. Resolving overlaps can split a range
+ * (a reserved hole in the middle of RAM makes three ranges of two). Idempotent. Uses
+ * MEMMAP_MAX ranges of stack scratch, O(n^2) time.
+ *
+ * Context: boot (kernel/kmem.c) or a test; takes no lock: the caller serialises calls on @m.
+ * Return: E_OK; E_NOSPC, with *@m unchanged, when the result would not fit in MEMMAP_MAX
+ * entries.
  */
 err_t memmap_normalize(struct memmap *m);
 
-/*
- * Reserves [start, end), rounded outward to pages, for the kernel: every usable part of
- * it becomes a range of the same type reserved as kind. Parts that are not usable RAM
- * (holes, firmware-reserved, earlier reservations) are left as they are. Requires a
- * normalised map and keeps it normalised. start == end is a no-op.
- * Return: E_OK; E_INVAL for start > end or a kind that is MEMMAP_RESV_NONE or outside the
- * enum; E_NOSPC (map unchanged) when the split ranges would not fit.
- * Context: boot (kernel/kmem.c) or a test; takes no lock.
+/**
+ * memmap_reserve() - reserve [@start, @end), rounded outward to pages, for the kernel.
+ * @m: a normalised map; it stays normalised.
+ * @start: first address of the reservation.
+ * @end: its exclusive end; @start == @end is a no-op.
+ * @kind: why (enum memmap_resv), not MEMMAP_RESV_NONE.
+ *
+ * Every usable part of the range becomes a range of the same type reserved as @kind.
+ * Parts that are not usable RAM (holes, firmware-reserved, earlier reservations) are left
+ * as they are, so reserving a range with no usable RAM in it changes nothing. The extra
+ * entries the split needs are counted first: it either succeeds or leaves @m untouched.
+ *
+ * Context: boot (kernel/kmem.c) or a test; takes no lock: the caller serialises calls on @m.
+ * Return: E_OK (also for @start == @end); E_INVAL for @start > @end or a @kind that is
+ * MEMMAP_RESV_NONE or outside the enum (checked first, even when @start == @end); E_NOSPC
+ * (map unchanged) when the split ranges would not fit.
  */
 err_t memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_resv kind);
 
-/* True for a range the frame allocator may hand out: type available and not reserved.
- * Inline, like the helpers below, so that mm/pmm.c uses it without linking this module. Context:
- * any; pure. */
+/**
+ * memmap_is_usable() - whether the frame allocator may hand out range @r.
+ * @r: a range of a map.
+ *
+ * Inline, like memmap_range_of(), so that mm/pmm.c uses it without linking this module.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: true when @r is type available (MB2_MEM_AVAILABLE) and not reserved
+ * (MEMMAP_RESV_NONE); false otherwise.
+ */
 static inline bool memmap_is_usable(const struct memmap_range *r)
 {
     return r->type == MB2_MEM_AVAILABLE && r->resv == MEMMAP_RESV_NONE;
 }
 
-/* The range of m containing address a, or NULL (a hole). Context: any; reads only m (the kernel's
- * map is fixed after boot). */
+/**
+ * memmap_range_of() - the range of @m that contains address @a.
+ * @m: the map (normalised: then at most one range contains @a).
+ * @a: any physical address.
+ *
+ * A linear scan, O(n); in a raw map the first range containing @a is returned. mm/pmm.c
+ * uses it to say why a frame cannot be freed or released.
+ *
+ * Context: any; takes no lock, reads only @m (the kernel's map is fixed after boot).
+ * Return: a pointer into @m->r; NULL when no range contains @a (a hole).
+ */
 static inline const struct memmap_range *memmap_range_of(const struct memmap *m, uint64_t a)
 {
     for (size_t i = 0; i < m->n; i++)
@@ -166,22 +216,48 @@ static inline const struct memmap_range *memmap_range_of(const struct memmap *m,
     return NULL;
 }
 
-/*
- * Finds the lowest address a, a multiple of align (a power of two), such that
- * [a, a + size) lies inside one usable range and a + size <= below. Requires a
- * normalised map. False when size is 0, align is not a power of two, or nothing fits.
- * Context: any; reads only m.
+/**
+ * memmap_find_free() - find the lowest aligned place for @size bytes of usable RAM below @below.
+ * @m: a normalised map (sorted: the first fit is the lowest).
+ * @size: bytes wanted, not 0.
+ * @align: a power of two.
+ * @below: the place must end at or below this address.
+ * @out: the address found, written only on success.
+ *
+ * The place is the lowest address a, a multiple of @align, such that [a, a + @size) lies
+ * inside one usable range and a + @size <= @below. Nothing is reserved: the caller reserves
+ * it (memmap_reserve) if it keeps it.
+ *
+ * Context: any; takes no lock, reads only @m.
+ * Return: true, with *@out set, when a place exists; false when @size is 0, @align is not a
+ * power of two, or nothing fits.
  */
 bool memmap_find_free(const struct memmap *m, uint64_t size, uint64_t align, uint64_t below,
                       uint64_t *out);
 
-/* Sums the map by kind (holes count nowhere). Context: any; reads only m. */
+/**
+ * memmap_totals() - sum the bytes of @m by kind.
+ * @m: the map.
+ * @t: filled with the sums (struct memmap_totals says what each counts).
+ *
+ * Holes count nowhere; a range reserved by the kernel counts as kernel_reserved whatever
+ * its type; every other range that is not usable counts as firmware_reserved.
+ *
+ * Context: any; takes no lock, reads only @m.
+ */
 void memmap_totals(const struct memmap *m, struct memmap_totals *t);
 
-/*
- * Prints the map via kprintf: a header line, one aligned line per range (start, end
- * exclusive, human size, type name or "reserved: " and the reservation's name), then the totals.
- * Context: not in an interrupt handler (prints); takes no lock.
+/**
+ * memmap_print() - print @m via kprintf as a table.
+ * @m: the map.
+ *
+ * A header line with the number of ranges and the column headings, one aligned line per
+ * range (start, end exclusive, human size, then the type's name, "type N (reserved)" for a
+ * type the specification does not define, or "reserved: " and the reservation's name),
+ * then the totals (memmap_totals).
+ *
+ * Context: not in an interrupt handler (kprintf and its log ring take no lock: output would
+ * interleave with the interrupted code's); takes no lock, reads only @m.
  */
 void memmap_print(const struct memmap *m);
 

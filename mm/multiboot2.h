@@ -158,55 +158,121 @@ struct mb2_elf_section {
     uint64_t addralign;
 };
 
-/*
- * Validates the MBI at mbi and fills *out. `avail` is how many bytes at mbi the caller
- * allows reading (the kernel: total_size after a sanity check; tests: the buffer size).
- * Never reads outside [mbi, mbi + min(avail, total_size)).
+/**
+ * mb2_parse() - validate the MBI at @mbi and fill *@out.
+ * @mbi: the MBI, 8-byte aligned.
+ * @avail: how many bytes at @mbi the caller allows reading (the kernel: total_size after a
+ *         sanity check; tests: the buffer size).
+ * @out: filled on success, zeroed on any failure but a NULL argument.
+ * @err: where a failure is described, or NULL; on success it is reset (what NULL, tag_type
+ *       MB2_NO_TAG).
  *
- * Checks: mbi 8-byte aligned (E_ALIGN); 8 <= avail, 16 <= total_size <= avail (E_TRUNC);
+ * Never reads outside [@mbi, @mbi + min(@avail, total_size)).
+ *
+ * Checks: @mbi 8-byte aligned (E_ALIGN); 8 <= @avail, 16 <= total_size <= @avail (E_TRUNC);
  * reserved header field 0 (E_FORMAT); each tag: header and body inside total_size
  * (E_TRUNC), size >= 8 (E_FORMAT); an end tag {0, 8} ends the structure exactly at
- * total_size (E_TRUNC when missing, E_FORMAT when not last or wrongly sized); known
- * tags: too small for their fields -> E_TRUNC, bad field values or strings without a
- * NUL inside the tag -> E_FORMAT; a second copy of a single-instance tag (everything
- * but modules) -> E_FORMAT. Unknown tag types are skipped.
+ * total_size (E_TRUNC when missing, E_FORMAT when not last or wrongly sized); the tags it
+ * reads (command line, boot loader name, module, basic meminfo, memory map, ELF sections,
+ * framebuffer, EFI32/EFI64 system table, ACPI old/new RSDP): too small for their fields
+ * -> E_TRUNC, bad field values or strings without a NUL inside the tag -> E_FORMAT; a
+ * second tag of one of those types, modules excepted -> E_FORMAT. Every other tag type is
+ * skipped, checked only for its framing.
  *
- * On success returns E_OK. On failure returns the code, fills *err (when err is not
- * NULL) and zeroes *out. NULL mbi or out: E_INVAL.
- * Context: boot or a test; takes no lock; reads only mbi and writes *out.
+ * Context: any; takes no lock and keeps no state (the kernel calls it once at boot, in
+ * boot/kmain.c); reads only @mbi, writes only *@out and *@err.
+ * Return: E_OK on success; on failure the code above, with *@err filled (when @err is not
+ * NULL) and *@out zeroed; E_INVAL for a NULL @mbi or @out (*@out, if any, untouched).
  */
 err_t mb2_parse(const void *mbi, size_t avail, struct mb2_info *out, struct mb2_error *err);
 
-/*
- * Formats an mb2_parse() failure as one line, e.g.
- * "mb2_parse: E_TRUNC at offset 0x58 (tag 6, memory map): tag runs past total_size
- * (got 4096)". snprintf semantics (returns the untruncated length).
- * Context: any; pure.
+/**
+ * mb2_error_format() - format an mb2_parse() failure as one line.
+ * @e: the description mb2_parse() filled.
+ * @code: the code mb2_parse() returned.
+ * @buf: where the text goes (NUL-terminated when @n > 0).
+ * @n: the size of @buf.
+ *
+ * E.g. "mb2_parse: E_TRUNC at offset 0x58 (tag 6, memory map): tag runs past total_size
+ * (got 4096)". An error not about a tag (MB2_NO_TAG) prints no "(tag ...)"; without @e's
+ * what, @code's err_str() text stands in; without a value there is no "(got ...)"; a
+ * value of 0x10000 or more is printed in hex.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: the length the full text has (snprintf semantics: a return >= @n means it was cut).
  */
 int mb2_error_format(const struct mb2_error *e, err_t code, char *buf, size_t n);
 
-/* A tag type's name ("memory map"), or "unknown". Context: any; pure. */
+/**
+ * mb2_tag_name() - the name of a multiboot2 tag type.
+ * @type: any value.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: a static string ("memory map", ...) for the types 0..21 the specification
+ * defines; "unknown" for any other.
+ */
 const char *mb2_tag_name(uint32_t type);
 
-/* A memory-map entry type's name ("available", "ACPI NVS", ...), or NULL for a type the
- * specification does not define (which the kernel treats as reserved). Context: any; pure. */
+/**
+ * mb2_mem_type_name() - the name of a memory-map entry type.
+ * @type: any value.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: a static string ("available", "reserved", "ACPI reclaimable", "ACPI NVS", "bad
+ * RAM") for MB2_MEM_*; NULL for a type the specification does not define (which the kernel
+ * treats as reserved).
+ */
 const char *mb2_mem_type_name(uint32_t type);
 
-/* Copies out memory-map entry i. False when i >= info->mmap_count. Context: any; reads only *info
- * and the structure it points into. */
+/**
+ * mb2_mmap_entry() - copy out memory-map entry @i, in the loader's order.
+ * @info: filled by a successful mb2_parse(); its MBI still mapped and unchanged.
+ * @i: the entry's index.
+ * @out: the entry, written only when it exists.
+ *
+ * Context: any; takes no lock, reads only *@info and the MBI it points into.
+ * Return: true with *@out filled; false when @info has no memory map or @i >=
+ * @info->mmap_count.
+ */
 bool mb2_mmap_entry(const struct mb2_info *info, size_t i, struct mb2_mmap_entry *out);
 
-/* Copies out module i (in tag order). False when i >= info->module_count. Context: any; reads only
- * *info. */
+/**
+ * mb2_module() - copy out module @i, in tag order.
+ * @info: filled by a successful mb2_parse(); its MBI still mapped and unchanged.
+ * @i: the module's index.
+ * @out: the module, written only when it exists; its string points into the MBI.
+ *
+ * Walks the tags from the first module tag (O(tags) per call).
+ *
+ * Context: any; takes no lock, reads only *@info and the MBI it points into.
+ * Return: true with *@out filled; false when @i >= @info->module_count.
+ */
 bool mb2_module(const struct mb2_info *info, size_t i, struct mb2_module *out);
 
-/* Copies out ELF64 section header i. False when i >= info->elf_num or no tag. Context: any; reads
- * only *info. */
+/**
+ * mb2_elf_section() - copy out the fields of ELF64 section header @i the kernel uses.
+ * @info: filled by a successful mb2_parse(); its MBI still mapped and unchanged.
+ * @i: the section header's index.
+ * @out: the fields (struct mb2_elf_section), written only when the header exists.
+ *
+ * Context: any; takes no lock, reads only *@info and the MBI it points into.
+ * Return: true with *@out filled; false when @info has no ELF-sections tag or @i >=
+ * @info->elf_num.
+ */
 bool mb2_elf_section(const struct mb2_info *info, size_t i, struct mb2_elf_section *out);
 
-/* Prints the firmware memory map exactly as the loader gave it (unsorted, unclipped) as a
- * table via kprintf, or a line saying there is none. Context: not in an interrupt handler (prints);
- * takes no lock. */
+/**
+ * mb2_print_mmap() - print the firmware memory map exactly as the loader gave it.
+ * @info: filled by a successful mb2_parse(); its MBI still mapped and unchanged.
+ *
+ * A table via kprintf, unsorted and unclipped: a line with the number of entries and their
+ * size, the column headings, then per entry its index, base, exclusive end ("(empty)" for
+ * length 0, "(wraps past 2^64)"), human size and type name ("type N (reserved)" for an
+ * undefined type); or a line saying there is no memory map tag.
+ *
+ * Context: not in an interrupt handler (kprintf and its log ring take no lock: output would
+ * interleave with the interrupted code's); takes no lock.
+ */
 void mb2_print_mmap(const struct mb2_info *info);
 
 #endif

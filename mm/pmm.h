@@ -54,29 +54,53 @@ struct pmm_stats {
     uint64_t reserved; /* frames of the span that are not usable (holes, firmware, kernel) */
 };
 
-/* Bytes of metadata pmm_init needs for map m (a bit per frame of the span plus 4 bytes
- * per frame of RAM: about 0.1% of RAM), a multiple of PAGE_SIZE; 0 when m has no usable
- * RAM. The span runs from the lowest to the highest end of a type-available range,
- * reserved by the kernel or not, so carving the metadata out of m does not change it. Context: any;
- * reads only m. */
+/**
+ * pmm_metadata_size() - the bytes of metadata pmm_init() needs for map @m.
+ * @m: the memory map the pmm will run over.
+ *
+ * A bit per frame of the span plus 4 bytes per frame of RAM (the free stack): about 0.1%
+ * of RAM. The span runs from the lowest to the highest end of a type-available range,
+ * reserved by the kernel or not, and RAM is every such range, so carving the metadata out
+ * of @m (memmap_reserve) does not change the size.
+ *
+ * Context: any; takes no lock, reads only @m.
+ * Return: the size, a multiple of PAGE_SIZE; 0 when @m has no usable RAM.
+ */
 uint64_t pmm_metadata_size(const struct memmap *m);
 
-/*
- * Sets up p over map m, which must be normalised (sorted, non-overlapping, usable ranges
- * page-aligned) and must already contain the reservation of [metadata, metadata +
- * pmm_metadata_size(m)), which phys_to_virt() must reach for p's whole life. Clears only
- * the bitmap part of the metadata and never touches a frame. Returns E_INVAL for a map
- * that is not normalised, a metadata address not 8-byte aligned or overlapping usable
- * RAM; E_RANGE when usable RAM spans 16 TiB or more; E_NOMEM when m has no usable RAM.
- * m is copied; it need not outlive p.
- * Context: boot (kmem_init) or a test, before any other call on p; takes no lock.
+/**
+ * pmm_init() - set up @p over the usable RAM of map @m.
+ * @p: the allocator; written only on success.
+ * @m: a normalised map (sorted, non-overlapping, no empty range, usable ranges page-aligned)
+ *     that already contains the reservation of [@metadata, @metadata +
+ *     pmm_metadata_size(@m)). It is copied: it need not outlive @p.
+ * @metadata: where the bitmap and the free stack go; 8-byte aligned, reachable through
+ *            phys_to_virt() for @p's whole life.
+ *
+ * Clears only the bitmap part of the metadata and never touches a frame. Every usable frame
+ * starts free, never used; kernel reservations stay out until pmm_release().
+ *
+ * Context: boot (kmem_init) or a test, before any other call on @p; takes no lock.
+ * Return: E_OK; E_INVAL for a map that is not normalised, or a @metadata address not
+ * 8-byte aligned, whose end overflows, or whose range overlaps usable RAM (not reserved);
+ * E_NOMEM when @m has no usable RAM; E_RANGE when the span of RAM (usable and
+ * kernel-reserved) is more than 16 TiB (2^32 frames: stack entries are 32-bit).
  */
 err_t pmm_init(struct pmm *p, const struct memmap *m, paddr_t metadata);
 
-/* Hands out one free frame in *out: the last one freed, else the lowest never used.
- * E_NOMEM when no frame is left (or the pmm_fail_after budget is spent). O(1); never
- * touches the frame. Panics when it finds its metadata corrupted. Context: serialised by the
- * caller; takes no lock (see the top of this file). */
+/**
+ * pmm_alloc() - hand out one free frame.
+ * @p: the allocator.
+ * @out: the frame's physical address, on success.
+ *
+ * The last frame freed (or released), else the lowest never used. O(1); never touches the
+ * frame (its contents are whatever it held). Panics when it finds its metadata corrupted:
+ * "pmm_alloc: free stack entry N (frame 0x...) is corrupted".
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); callable
+ * from an interrupt handler when the caller's lock masks interrupts (kmem_frame_alloc).
+ * Return: E_OK; E_NOMEM when no frame is left, or when the pmm_fail_after() budget is spent.
+ */
 err_t pmm_alloc(struct pmm *p, paddr_t *out);
 
 /**
@@ -85,28 +109,54 @@ err_t pmm_alloc(struct pmm *p, paddr_t *out);
  * @limit: physical address the frame must end at or below.
  * @out: the frame, on success.
  *
- * O(1) while the never-used cursor is below @limit, else it searches the freed frames (the
- * slow path). This kernel does not call it; it is kept for users of the frame allocator, who
- * need it for devices that reach only low memory (ISA DMA below 16 MiB, 32-bit DMA below
- * 4 GiB) and for real-mode trampolines below 1 MiB.
+ * It tries, in order: the last frame freed, the never-used frame at the cursor (both O(1)),
+ * then the freed frames further down the stack (the slow path). So, unlike pmm_alloc(), it
+ * may hand out a never-used frame while a freed one below @limit waits deeper in the stack;
+ * the cursor still only moves up. Never touches the frame. Panics like pmm_alloc() (with
+ * "pmm_alloc_below: ") when a stack entry is corrupted.
  *
- * Return: E_OK; E_NOMEM when no frame below @limit is free.
+ * This kernel does not call it; it is kept for users of the frame allocator, who need it
+ * for devices that reach only low memory (ISA DMA below 16 MiB, 32-bit DMA below 4 GiB) and
+ * for real-mode trampolines below 1 MiB.
+ *
  * Context: serialised by the caller; takes no lock (see the top of this file).
+ * Return: E_OK; E_NOMEM when no frame below @limit is free, or when the pmm_fail_after()
+ * budget is spent.
  */
 err_t pmm_alloc_below(struct pmm *p, uint64_t limit, paddr_t *out);
 
-/* Gives frame back; the caller must not touch it afterwards. Panics with the address
- * when frame is not page-aligned, is outside RAM, is reserved, or is already free. O(1);
- * never touches the frame. Context: serialised by the caller; takes no lock (see the top of this
- * file). */
+/**
+ * pmm_free() - give back a frame pmm_alloc() or pmm_alloc_below() handed out.
+ * @p: the allocator.
+ * @frame: the frame; the caller must not touch it afterwards.
+ *
+ * It goes on the free stack: the next allocation returns it. O(1) when @frame is handed
+ * out; never touches the frame. Otherwise panics with the address: "pmm_free: 0x... is not
+ * page-aligned"; "pmm_free: 0x... is outside RAM" (outside the span, or a hole);
+ * "pmm_free: 0x... is reserved (NAME)" with the reservation's name ("kernel image"), the
+ * firmware type's ("ACPI NVS") or "firmware type N"; "pmm_free: double free of frame 0x..."
+ * (also for a usable frame never handed out). Only that path searches the map copy and,
+ * for a frame of a kernel reservation, the free stack.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); callable
+ * from an interrupt handler when the caller's lock masks interrupts (kmem_frame_free).
+ */
 void pmm_free(struct pmm *p, paddr_t frame);
 
-/* Turns frame, inside a kernel reservation of the map (type available with a reason,
- * e.g. the boot page tables once unused), into a free usable frame: total grows by one.
- * Panics when frame is not page-aligned, not in such a reservation (outside RAM, usable,
- * firmware-reserved), holds the pmm's metadata, or was already released. O(free frames):
- * meant for boot. The caller must no longer use the frame. Context: boot (kmem_init); serialised by
- * the caller; takes no lock (see the top of this file). */
+/**
+ * pmm_release() - turn a frame of a kernel reservation into a free usable frame.
+ * @p: the allocator.
+ * @frame: a frame inside a kernel reservation of the map (type available with a reason,
+ *         e.g. the boot page tables once unused); the caller must no longer use it.
+ *
+ * The frame goes on the free stack (the next allocation returns it) and the total grows by
+ * one. Panics ("pmm_release: ...", with the address) when @frame is not page-aligned, not
+ * entirely in such a reservation (outside RAM, usable, firmware-reserved), holds the pmm's
+ * metadata, or was already released. O(free frames): meant for boot.
+ *
+ * Context: boot (kmem_init); serialised by the caller; takes no lock (see the top of this
+ * file).
+ */
 void pmm_release(struct pmm *p, paddr_t frame);
 
 /**
@@ -117,27 +167,43 @@ void pmm_release(struct pmm *p, paddr_t frame);
  * Kept for integrity checks: kmem_census (kernel/kmem.c) asks it of every page-table frame
  * and mapped page, and a user's own checks can do the same.
  *
+ * Context: serialised by the caller; takes no lock (see the top of this file).
  * Return: true when the frame is allocated and not yet freed; false otherwise (free, never
  * used, reserved, outside RAM).
- * Context: serialised by the caller; takes no lock (see the top of this file).
  */
 bool pmm_is_allocated(const struct pmm *p, paddr_t addr);
 
-/* Fills *out with frame counts; free + used == total always. Context: serialised by the caller;
- * takes no lock (see the top of this file). */
+/**
+ * pmm_stats() - fill *@out with @p's frame counts.
+ * @p: the allocator.
+ * @out: the counts (struct pmm_stats says what each is); free + used == total always.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file).
+ */
 void pmm_stats(const struct pmm *p, struct pmm_stats *out);
 
-/* Checks p's metadata against itself and panics naming the first inconsistency ("pmm_check:
- * ..."): the frames marked handed out must number `used`; every free-stack entry must be a
- * frame of RAM, not handed out, handed out before, and on the stack once; freed plus
- * never-used frames must make total - used. O(span / 64 + free frames); p is unchanged
- * when it returns. For tests and debugging. Context: serialised by the caller; takes no lock (see
- * the top of this file). */
+/**
+ * pmm_check() - check @p's metadata against itself.
+ * @p: the allocator; its bitmap is written during the check and restored.
+ *
+ * Panics naming the first inconsistency ("pmm_check: ..."): the frames marked handed out
+ * must number `used`; every free-stack entry must be a frame of RAM, not handed out, handed
+ * out before, and on the stack once; freed plus never-used frames must make total - used.
+ * O(span / 64 + free frames); @p is unchanged when it returns. For tests and debugging
+ * (kmem_census).
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file).
+ */
 void pmm_check(struct pmm *p);
 
-/* Fault injection: after n more successful allocations every allocation fails with
- * E_NOMEM until this is called again. UINT64_MAX (the default) never fails. Context: serialised by
- * the caller; takes no lock (see the top of this file). */
+/**
+ * pmm_fail_after() - fault injection: let only @n more allocations succeed.
+ * @p: the allocator.
+ * @n: successful allocations (pmm_alloc, pmm_alloc_below) left before every allocation fails
+ *     with E_NOMEM, until this is called again; UINT64_MAX (the default) never fails.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file).
+ */
 void pmm_fail_after(struct pmm *p, uint64_t n);
 
 #endif

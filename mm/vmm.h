@@ -59,47 +59,94 @@ struct vmm_space {
     void *ctx;
 };
 
-/* True when v is canonical for 4-level paging (bits 63..47 all equal). Context: any; pure. */
+/**
+ * vmm_is_canonical() - whether @v is canonical for 4-level paging.
+ * @v: any virtual address.
+ *
+ * Context: any; pure, takes no lock.
+ * Return: true when bits 63..47 of @v are all equal; false otherwise.
+ */
 bool vmm_is_canonical(vaddr_t v);
 
-/* Initialises s with a zeroed PML4 from ops->alloc_frame; E_NOMEM when that fails.
- * ops must outlive s. Context: before any other call on s; takes no lock. */
+/**
+ * vmm_space_init() - initialise @s with an empty address space.
+ * @s: the space; written only on success.
+ * @ops: where @s gets and returns table frames and how it flushes; must outlive @s.
+ * @ctx: passed to every @ops call.
+ *
+ * Its PML4 is one frame from ops->alloc_frame, zeroed.
+ *
+ * Context: before any other call on @s; takes no lock; calls ops->alloc_frame once.
+ * Return: E_OK; the error ops->alloc_frame returned (E_NOMEM when it has no frame).
+ */
 err_t vmm_space_init(struct vmm_space *s, const struct vmm_ops *ops, void *ctx);
 
 /**
  * vmm_space_destroy() - give every table frame of @s back through ops->free_frame.
  * @s: the address space; it must not be loaded in CR3.
  *
- * The PML4 included; the frames the leaves map are the caller's and are not freed. This
- * kernel has one address space and never calls it; it is kept for users with more than one
- * (a process's address space ends).
+ * The PML4 included; the frames the leaves map are the caller's and are not freed. No
+ * flush. @s must be initialised again (vmm_space_init) before further use. This kernel has
+ * one address space and never calls it; it is kept for users with more than one (a
+ * process's address space ends).
  *
- * Return: nothing; @s must be initialised again before further use.
  * Context: serialised by the caller; takes no lock (see the top of this file).
  */
 void vmm_space_destroy(struct vmm_space *s);
 
-/*
- * Maps the 4 KiB page at page to frame with flags (from VMM_LEAF_FLAGS; PRESENT implied).
- * Missing tables are allocated, zeroed and linked PRESENT|WRITABLE (|USER when flags has
- * USER; an existing parent gains WRITABLE/USER if it lacks them, with a flush). Errors:
- * E_INVAL, E_EXISTS (already mapped), E_HUGEPAGE (a 2 MiB/1 GiB page covers it), E_NOMEM
- * (a table frame could not be allocated: nothing was changed and nothing is leaked).
- * Mapping a page that was not present needs no flush and gets none.
- * Context: serialised by the caller; takes no lock (see the top of this file).
+/**
+ * vmm_map() - map the 4 KiB page at @page to @frame.
+ * @s: the address space.
+ * @page: canonical, 4 KiB-aligned virtual address.
+ * @frame: 4 KiB-aligned physical address below 2^52.
+ * @flags: from VMM_LEAF_FLAGS (PRESENT implied; VMM_HUGE is refused).
+ *
+ * Missing tables (up to three) are allocated through ops->alloc_frame, zeroed and linked
+ * PRESENT|WRITABLE (|USER when @flags has USER); an existing parent gains WRITABLE/USER if
+ * it lacks them, with a flush. Otherwise there is no flush: a page that was not present
+ * needs none (the TLB caches no not-present entries). All checks and allocations come
+ * before the first change to @s's tables, so a failure changes nothing.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); calls
+ * ops->alloc_frame, ops->free_frame (on E_NOMEM) and ops->flush inside the call.
+ * Return: E_OK; E_INVAL for a bad @page, @frame or @flags (see the top of this file);
+ * E_HUGEPAGE when a 2 MiB/1 GiB page covers @page; E_EXISTS when @page is already mapped;
+ * E_NOMEM when a table frame could not be allocated (the ones already taken are given
+ * back: nothing is leaked).
  */
 err_t vmm_map(struct vmm_space *s, vaddr_t page, paddr_t frame, uint64_t flags);
 
-/* Maps a 2 MiB page (page and frame 2 MiB-aligned). Same errors as vmm_map; E_EXISTS also
- * when a page table (4 KiB mappings, even none) already occupies the slot. Context: serialised by
- * the caller; takes no lock (see the top of this file). */
+/**
+ * vmm_map_2m() - map the 2 MiB page at @page to @frame, as vmm_map() does a 4 KiB one.
+ * @s: the address space.
+ * @page: canonical, 2 MiB-aligned virtual address.
+ * @frame: 2 MiB-aligned physical address below 2^52.
+ * @flags: from VMM_LEAF_FLAGS, VMM_HUGE also accepted (it is implied).
+ *
+ * Up to two tables are allocated (PML4 -> PDPT -> PD); the leaf is a PD entry with VMM_HUGE.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); calls
+ * ops->alloc_frame, ops->free_frame (on E_NOMEM) and ops->flush inside the call.
+ * Return: as vmm_map(): E_OK, E_INVAL, E_HUGEPAGE (inside a 1 GiB page), E_NOMEM; E_EXISTS
+ * when a 2 MiB page is mapped there, and also when a page table (4 KiB mappings, even
+ * none) already occupies the slot.
+ */
 err_t vmm_map_2m(struct vmm_space *s, vaddr_t page, paddr_t frame, uint64_t flags);
 
-/*
- * Unmaps the 4 KiB page at page, stores the frame it mapped in *frame_out (may be NULL),
- * flushes it, and gives back through ops->free_frame every table (never the PML4) that
- * became empty. E_NOENT when page is not mapped, E_HUGEPAGE when a huge page covers it.
- * Context: serialised by the caller; takes no lock (see the top of this file).
+/**
+ * vmm_unmap() - unmap the 4 KiB page at @page.
+ * @s: the address space.
+ * @page: canonical, 4 KiB-aligned virtual address.
+ * @frame_out: the frame it mapped, on success (may be NULL); it stays the caller's.
+ *
+ * Clears the leaf, unlinks every table (never the PML4) that became empty, flushes the page
+ * (invlpg also drops the paging-structure caches), and only then gives those tables back
+ * through ops->free_frame, so no CPU walks a freed table.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); calls
+ * ops->flush and ops->free_frame inside the call.
+ * Return: E_OK; E_INVAL for a non-canonical or unaligned @page; E_NOENT when @page is not
+ * mapped; E_HUGEPAGE when a 2 MiB/1 GiB page covers it.
  */
 err_t vmm_unmap(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
 
@@ -110,42 +157,81 @@ err_t vmm_unmap(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
  * @frame_out: the frame it mapped (may be NULL).
  *
  * The undo of vmm_map_2m: this kernel's direct map is never unmapped, but a user who maps
- * 2 MiB pages must be able to take them down.
+ * 2 MiB pages must be able to take them down. Empty tables are given back after the flush,
+ * as vmm_unmap() does.
  *
- * Return: E_OK; E_NOENT when no 2 MiB page is mapped there (nothing, or a page table),
- * E_HUGEPAGE inside a 1 GiB page.
- * Context: serialised by the caller; takes no lock (see the top of this file).
+ * Context: serialised by the caller; takes no lock (see the top of this file); calls
+ * ops->flush and ops->free_frame inside the call.
+ * Return: E_OK; E_INVAL for a non-canonical or not 2 MiB-aligned @page; E_NOENT when no
+ * 2 MiB page is mapped there (nothing, or a page table); E_HUGEPAGE inside a 1 GiB page.
  */
 err_t vmm_unmap_2m(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
 
-/* Replaces the flags of the 4 KiB page mapped at page (PRESENT implied; ACCESSED/DIRTY
- * kept) and flushes it when the entry changed. E_NOENT, E_HUGEPAGE as for vmm_unmap. Context:
- * serialised by the caller; takes no lock (see the top of this file). */
+/**
+ * vmm_protect() - replace the flags of the 4 KiB page mapped at @page.
+ * @s: the address space.
+ * @page: canonical, 4 KiB-aligned virtual address.
+ * @flags: from VMM_LEAF_FLAGS (PRESENT implied; VMM_HUGE is refused).
+ *
+ * The frame and ACCESSED/DIRTY are kept. The parents gain WRITABLE/USER as for vmm_map().
+ * The page is flushed when its entry or a parent entry changed.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); calls
+ * ops->flush inside the call.
+ * Return: E_OK; E_INVAL for a bad @page or @flags; E_NOENT, E_HUGEPAGE as for vmm_unmap().
+ */
 err_t vmm_protect(struct vmm_space *s, vaddr_t page, uint64_t flags);
 
-/*
- * Translates any byte address: *out = physical address of addr (offset included), and
- * *flags_out = the leaf entry's flag bits (VMM_HUGE set for 2 MiB and 1 GiB leaves only;
- * ACCESSED/DIRTY as the CPU left them). Either out pointer may be NULL. Handles 4 KiB,
- * 2 MiB and 1 GiB leaves. E_INVAL for a non-canonical addr, E_NOENT when not mapped.
+/**
+ * vmm_translate() - translate any byte address of @s.
+ * @s: the address space.
+ * @addr: any virtual address, not necessarily aligned.
+ * @out: the physical address of @addr, offset included (may be NULL).
+ * @flags_out: the leaf entry's flag bits (may be NULL): VMM_HUGE set for 2 MiB and 1 GiB
+ *             leaves only, ACCESSED/DIRTY as the CPU left them.
+ *
+ * Handles 4 KiB, 2 MiB and 1 GiB leaves. Changes nothing; the out pointers are written
+ * only on success.
+ *
  * Context: serialised by the caller; takes no lock (see the top of this file).
+ * Return: E_OK; E_INVAL for a non-canonical @addr; E_NOENT when @addr is not mapped.
  */
 err_t vmm_translate(const struct vmm_space *s, vaddr_t addr, paddr_t *out, uint64_t *flags_out);
 
 /* Called by vmm_walk for each leaf: size is 4 KiB, 2 MiB or 1 GiB; flags as vmm_translate. */
 typedef void (*vmm_walk_fn)(void *arg, vaddr_t page, paddr_t frame, uint64_t size, uint64_t flags);
 
-/* Calls fn for every leaf mapping of s in ascending (canonical) address order. fn must
- * not change s. For debugging dumps and tests. Context: serialised by the caller; takes no lock
- * (see the top of this file). */
+/**
+ * vmm_walk() - call @fn for every leaf mapping of @s.
+ * @s: the address space.
+ * @fn: called with @arg, the page's (canonical) address, its frame, its size (4 KiB, 2 MiB
+ *      or 1 GiB) and its flags as vmm_translate() reports them; it must not change @s.
+ * @arg: passed to @fn.
+ *
+ * In ascending (canonical) address order. For debugging dumps, checks (kmem_init's W^X
+ * check, kmem_census) and tests.
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); @fn runs
+ * inside the call.
+ */
 void vmm_walk(const struct vmm_space *s, vmm_walk_fn fn, void *arg);
 
 /* Called by vmm_walk_tables for each page table: level 4 (the PML4) down to 1 (a PT). */
 typedef void (*vmm_table_fn)(void *arg, paddr_t table, int level);
 
-/* Calls fn for every table frame of s, the PML4 first, each parent before its children.
- * fn must not change s. For integrity checks (every table frame allocated, counted). Context:
- * serialised by the caller; takes no lock (see the top of this file). */
+/**
+ * vmm_walk_tables() - call @fn for every table frame of @s.
+ * @s: the address space.
+ * @fn: called with @arg, the table's physical address and its level (4: the PML4, down to
+ *      1: a PT); it must not change @s.
+ * @arg: passed to @fn.
+ *
+ * The PML4 first, each parent before its children. For integrity checks (every table
+ * frame allocated, counted: kmem_census).
+ *
+ * Context: serialised by the caller; takes no lock (see the top of this file); @fn runs
+ * inside the call.
+ */
 void vmm_walk_tables(const struct vmm_space *s, vmm_table_fn fn, void *arg);
 
 #endif
