@@ -406,9 +406,9 @@ void kfree(void *p);
  * Kept for users of kmalloc: a caller growing a buffer can use the slack before calling
  * krealloc.
  *
+ * Context: allocating (see the top of this file).
  * Return: at least the size @p was allocated (or last krealloc'ed) with: the allocator's
  * usable size when it tells it (the heap does), else exactly that size.
- * Context: allocating (see the top of this file).
  */
 size_t kmalloc_size(const void *p);
 

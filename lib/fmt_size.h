@@ -18,8 +18,8 @@
  *
  * "512 B", "639.0 KiB", "127.8 MiB", "4.0 GiB", up to EiB.
  *
- * Return: the length the full text has (snprintf semantics: a return >= @n means it was cut).
  * Context: any; pure, takes no lock.
+ * Return: the length the full text has (snprintf semantics: a return >= @n means it was cut).
  */
 int fmt_size(uint64_t bytes, char *buf, size_t n);
 

@@ -166,6 +166,9 @@ def check_file(path, rel):
                           r"noreturn|__noreturn)\b", "", rtype).strip() == "void"
             if not void and not re.search(r"^\s*\*\s*Return:\s*\S", doc, re.M):
                 lacks.append("Return:")
+            ctx, ret = doc.find("Context:"), doc.find("Return:")
+            if ctx >= 0 and ret >= 0 and ret < ctx:
+                lacks.append("Context: before Return: (kernel-doc's order)")
         found.append((rel, line_no, name, lacks))
         if lacks:
             problems.append(f"{rel}:{line_no}: {name}() lacks " + ", ".join(lacks))
