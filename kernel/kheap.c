@@ -173,11 +173,11 @@ static void *kheap_alloc(void *self, struct layout l)
 /* Zeroed memory through the core, which clears only what is not known to be zero (memory
  * fresh from the grow or reuse hook is): inside the lock, so a large calloc of used memory
  * keeps interrupts off while it clears. */
-static void *kheap_alloc_zeroed(void *self, struct layout l)
+static void *kheap_alloc_zeroed(void *self, struct layout l, const void *caller)
 {
     (void)self;
     irq_flags_t f = spin_lock_irqsave(&kheap_lock);
-    void *p = heap_alloc_zeroed(&kheap, l.size, l.align, __builtin_return_address(0));
+    void *p = heap_alloc_zeroed(&kheap, l.size, l.align, caller);
     spin_unlock_irqrestore(&kheap_lock, f);
     return p;
 }

@@ -78,15 +78,21 @@ void allocator_dealloc(const struct allocator *a, void *p, struct layout l)
     a->dealloc(a->self, p, l);
 }
 
-void *allocator_alloc_zeroed(const struct allocator *a, struct layout l)
+/* allocator_alloc_zeroed's work, telling the allocator who asked. */
+static void *alloc_zeroed_at(const struct allocator *a, struct layout l, const void *caller)
 {
-    check_layout(__func__, l);
+    check_layout("allocator_alloc_zeroed", l);
     if (a->alloc_zeroed)
-        return a->alloc_zeroed(a->self, l);
-    void *p = a->alloc(a->self, l);
+        return a->alloc_zeroed(a->self, l, caller);
+    void *p = a->alloc_at ? a->alloc_at(a->self, l, caller) : a->alloc(a->self, l);
     if (p)
         memset(p, 0, l.size);
     return p;
+}
+
+void *allocator_alloc_zeroed(const struct allocator *a, struct layout l)
+{
+    return alloc_zeroed_at(a, l, __builtin_return_address(0));
 }
 
 void *allocator_realloc(const struct allocator *a, void *p, struct layout old, size_t new_size)
@@ -162,7 +168,7 @@ void gdealloc(void *p, struct layout l)
 
 void *galloc_zeroed(struct layout l)
 {
-    return allocator_alloc_zeroed(global_allocator, l);
+    return alloc_zeroed_at(global_allocator, l, __builtin_return_address(0));
 }
 
 void *grealloc(void *p, struct layout old, size_t new_size)
@@ -278,14 +284,8 @@ static void *kmalloc_at(size_t size, bool zero, const void *caller)
     if (sized() ? layout_new(size ? size : 1, KMALLOC_ALIGN, &l) != E_OK
                 : !kmalloc_layout(size, &l))
         return NULL;
-    void *p;
-    if (zero && global_allocator->alloc_zeroed) {
-        p = galloc_zeroed(l); /* the allocator's own may know the memory is already zero */
-    } else {
-        p = galloc_at(l, caller);
-        if (p && zero)
-            memset(p, 0, l.size);
-    }
+    /* the allocator's alloc_zeroed may know the memory is zero already */
+    void *p = zero ? alloc_zeroed_at(global_allocator, l, caller) : galloc_at(l, caller);
     return sized() ? p : hdr_init(p, size);
 }
 

@@ -83,7 +83,8 @@ err_t layout_array(size_t elem_size, size_t n, size_t align, struct layout *out)
  *    called with l.size == 0.
  *  - dealloc(p, l): p came from this allocator with exactly layout l (for a realloc'ed
  *    block: l.align and the new size). Never called with NULL.
- *  - alloc_zeroed(l): optional (NULL: alloc + memset).
+ *  - alloc_zeroed(l, caller): optional (NULL: alloc_at or alloc, then memset); caller is
+ *    as alloc_at's (an allocator that records no callers ignores it).
  *  - realloc(p, old, new_size): optional (NULL: alloc new, copy min(old, new) bytes,
  *    dealloc old). Returns a block of new_size bytes aligned to old.align holding the
  *    first min(old.size, new_size) bytes of p, or NULL with p untouched and still
@@ -94,7 +95,7 @@ struct allocator {
     const char *name;
     void *(*alloc)(void *self, struct layout l);
     void (*dealloc)(void *self, void *p, struct layout l);
-    void *(*alloc_zeroed)(void *self, struct layout l);
+    void *(*alloc_zeroed)(void *self, struct layout l, const void *caller);
     void *(*realloc)(void *self, void *p, struct layout old, size_t new_size);
     void *self;
     /* Optional: alloc that also records `caller`, the code that asked (a return address,
@@ -150,7 +151,8 @@ void allocator_dealloc(const struct allocator *a, void *p, struct layout l);
  * @a: the allocator.
  * @l: as allocator_alloc.
  *
- * @a's alloc_zeroed when it has one, else its alloc and a memset of @l.size bytes.
+ * @a's alloc_zeroed when it has one, else its alloc_at (or alloc) and a memset of @l.size
+ * bytes; either is told the caller of allocator_alloc_zeroed (its return address).
  *
  * Context: allocating, as @a's functions (see the top of this file).
  * Return: a block as allocator_alloc's whose first @l.size bytes read as zero, or NULL.
@@ -237,8 +239,7 @@ void gdealloc(void *p, struct layout l);
  * galloc_zeroed() - allocator_alloc_zeroed() on the global allocator.
  * @l: a valid layout of non-zero size.
  *
- * No caller is passed (an allocator's alloc_zeroed takes none): a leak report names
- * whatever return address the allocator sees.
+ * The allocator is told the caller of galloc_zeroed (its return address), as galloc does.
  *
  * Context: allocating (see the top of this file).
  * Return: as allocator_alloc_zeroed: a zero-filled block, or NULL.
@@ -353,8 +354,8 @@ void *kmalloc(size_t size);
  * @size: as kmalloc.
  *
  * Through the global allocator's alloc_zeroed when it has one (the kernel heap clears only
- * what it does not know to be zero; no caller is passed then: see galloc_zeroed), else
- * kmalloc and a memset.
+ * what it does not know to be zero), else kmalloc and a memset; either way the allocator
+ * records the caller of kzalloc, as kmalloc's.
  *
  * Context: allocating (see the top of this file).
  * Return: as kmalloc; the block reads as zero.

@@ -147,6 +147,25 @@ static __attribute__((noinline)) void *call_kmalloc(size_t n)
     return p;
 }
 
+static __attribute__((noinline)) void *call_kzalloc(size_t n)
+{
+    void *p = kzalloc(n);
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
+
+static __attribute__((noinline)) void *call_galloc_zeroed(struct layout l)
+{
+    void *p = galloc_zeroed(l);
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
+
+static bool within(const void *caller, uintptr_t fn)
+{
+    return (uintptr_t)caller > fn && (uintptr_t)caller < fn + 256;
+}
+
 static void test_alloc_at_records_caller(void **state)
 {
     (void)state;
@@ -159,6 +178,12 @@ static void test_alloc_at_records_caller(void **state)
     /* The recorded return address lies inside call_kmalloc, not in lib/alloc.c. */
     assert_true((uintptr_t)seen_caller > (uintptr_t)call_kmalloc);
     assert_true((uintptr_t)seen_caller < (uintptr_t)call_kmalloc + 256);
+    kfree(p);
+    /* zeroed, without an alloc_zeroed op: alloc_at is told the caller of kzalloc */
+    p = call_kzalloc(40);
+    assert_non_null(p);
+    assert_int_equal(at_calls, 2);
+    assert_true(within(seen_caller, (uintptr_t)call_kzalloc));
     kfree(p);
     struct layout l = {24, 8};
     void *q = allocator_alloc_at(&at, l, (const void *)0x1234);
@@ -184,10 +209,17 @@ static void test_default_alloc_zeroed(void **state)
     gdealloc(p, l);
 
     alloc_set_global(&ta_full);
-    p = galloc_zeroed(l);
+    p = call_galloc_zeroed(l);
     assert_true(all_zero(p, l.size));
     assert_int_equal(ta.zeroed, 1);
+    /* the allocator's alloc_zeroed is told who asked, as alloc_at is */
+    assert_true(within(ta.last_caller, (uintptr_t)call_galloc_zeroed));
     gdealloc(p, l);
+    void *z = call_kzalloc(100);
+    assert_true(z && all_zero(z, 100));
+    assert_int_equal(ta.zeroed, 2);
+    assert_true(within(ta.last_caller, (uintptr_t)call_kzalloc));
+    kfree(z);
 
     ta.fail_after = 0;
     assert_null(galloc_zeroed(l));

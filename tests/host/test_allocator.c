@@ -76,9 +76,10 @@ static void ta_dealloc(void *self, void *p, struct layout l)
     ta_release(p, l);
 }
 
-static void *ta_alloc_zeroed(void *self, struct layout l)
+static void *ta_alloc_zeroed(void *self, struct layout l, const void *caller)
 {
     (void)self;
+    ta.last_caller = caller;
     ta.zeroed++;
     void *p = ta_raw(l);
     if (p)

@@ -29,6 +29,7 @@ struct test_alloc {
     bool quarantine; /* keep freed blocks until teardown instead of free() */
     size_t live_bytes, live_blocks;
     unsigned allocs, deallocs, reallocs, zeroed;
+    const void *last_caller; /* what the last alloc_zeroed was told */
     struct ta_block blocks[TA_MAX_BLOCKS];
     void *freed[TA_MAX_BLOCKS];
     size_t nfreed;

@@ -1032,6 +1032,13 @@ static __attribute__((noinline)) void *leaky_alloc(size_t size)
     return p;
 }
 
+static __attribute__((noinline)) void *leaky_zalloc(size_t size)
+{
+    void *p = kzalloc(size); /* through the heap's alloc_zeroed: the caller is passed on */
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
+
 /* Counts the "from 0x..." callers in the newest `len` bytes of the kernel log that lie
  * within [lo, lo + 256). */
 static unsigned callers_within(uintptr_t lo, size_t len)
@@ -1078,17 +1085,22 @@ KTEST(heap, kmalloc_one_header)
 
 /*
  * The leak report lists each live block with its size and, in debug mode, the code that
- * allocated it (here: the return address of kmalloc's call inside leaky_alloc).
+ * allocated it (here: the return address of kmalloc's call inside leaky_alloc, and of
+ * kzalloc's inside leaky_zalloc: the zeroed path tells the heap its caller too).
  */
 KTEST(heap, leak_report)
 {
     struct heap_stats before;
     kheap_stats(&before);
     void *a = leaky_alloc(100), *b = leaky_alloc(2000), *c = leaky_alloc(24);
-    KT_ASSERT(a && b && c);
-    kprintf("leak_report: leaky_alloc is at %p\n", (void *)leaky_alloc);
-    KT_ASSERT_EQ(kheap_leak_report(), before.live_allocs + 3);
-    KT_ASSERT_EQ(callers_within((uintptr_t)leaky_alloc, 400), 3);
+    void *z = leaky_zalloc(300);
+    KT_ASSERT(a && b && c && z);
+    kprintf("leak_report: leaky_alloc is at %p, leaky_zalloc at %p\n", (void *)leaky_alloc,
+            (void *)leaky_zalloc);
+    KT_ASSERT_EQ(kheap_leak_report(), before.live_allocs + 4);
+    KT_ASSERT_EQ(callers_within((uintptr_t)leaky_alloc, 600), 3);
+    KT_ASSERT_EQ(callers_within((uintptr_t)leaky_zalloc, 600), 1);
+    kfree(z);
     kfree(b);
     KT_ASSERT_EQ(kheap_leak_report(), before.live_allocs + 2);
     kfree(a);

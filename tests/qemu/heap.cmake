@@ -65,7 +65,8 @@ mbheap_qemu_test(heap.use_after_free@goodfit KTEST heap.use_after_free
     --expect "(debug: poisoning on)")
 mbheap_qemu_test(heap.leak_report@goodfit KTEST heap.leak_report
     ARGS --cmdline "heap_debug heap_policy=good_fit" --expect "good-fit size-class heap"
-    --expect "heap: 3 live blocks" --expect "(requested 2000) from 0x")
+    --expect "heap: 4 live blocks" --expect "(requested 2000) from 0x"
+    --expect "(requested 300) from 0x")
 # heap_index=off means nothing under good fit: the boot says it is ignored.
 mbheap_qemu_test(heap.simple_allocation@goodfit,noindex KTEST heap.simple_allocation
     ARGS --cmdline "heap_policy=good_fit heap_index=off"
@@ -103,7 +104,8 @@ mbheap_qemu_test(heap.init_fails KTEST heap.init_fails ARGS --boot-panic --cmdli
 mbheap_qemu_test(heap.use_after_free KTEST heap.use_after_free ARGS --cmdline "heap_debug"
     --expect "(debug: poisoning on)")
 mbheap_qemu_test(heap.leak_report KTEST heap.leak_report ARGS --cmdline "heap_debug"
-    --expect "heap: 3 live blocks" --expect "(requested 2000) from 0x")
+    --expect "heap: 4 live blocks" --expect "(requested 2000) from 0x"
+    --expect "(requested 300) from 0x")
 mbheap_qemu_test(heap.random_100k@debug KTEST heap.random_100k ARGS --cmdline "heap_debug"
     --expect "(debug: poisoning on)")
 mbheap_qemu_test(heap.irq_stress@debug KTEST heap.irq_stress ARGS --cmdline "heap_debug"
