@@ -20,14 +20,15 @@
  *    kernel allocations come from below 4 GiB, inside the boot direct map.
  *  - The free stack is an array in the metadata, after the bitmap: one uint32_t per
  *    frame of RAM (usable or kernel-reserved; the entry is the frame's index from base,
- *    so 2^32 frames = 16 TiB of span), so it can hold every frame that can ever be free. Why not a
- * list linked through the free frames themselves: that list costs no metadata, but each free writes
- * into, and each alloc reads from, a different frame, i.e. a cache (and TLB) miss per operation
- * (the measurement is in tests/bench/RESULTS.md, "Frame allocator: free stack vs free list").
- * The stack costs 4 bytes per 4 KiB frame (0.1% of RAM; Linux's
- * struct page costs 1.6%) and buys: the pmm never touches frame memory (no phys_to_virt() of a
- * frame, so frames beyond the early direct map can be freed), and a stray write into a freed frame
- * cannot corrupt the allocator. The stack needs no initialisation.
+ *    so 2^32 frames = 16 TiB of span), so it can hold every frame that can ever be free.
+ *    Why not a list linked through the free frames themselves: that list costs no
+ *    metadata, but each free writes into, and each alloc reads from, a different frame,
+ *    i.e. a cache (and TLB) miss per operation (the measurement is in
+ *    tests/bench/RESULTS.md, "Frame allocator: free stack vs free list"). The stack costs
+ *    4 bytes per 4 KiB frame (0.1% of RAM; Linux's struct page costs 1.6%) and buys: the
+ *    pmm never touches frame memory (no phys_to_virt() of a frame, so frames beyond the
+ *    early direct map can be freed), and a stray write into a freed frame cannot corrupt
+ *    the allocator. The stack needs no initialisation.
  *  - pmm_free checks cheaply on the fast path (alignment, inside [base, limit), bit set).
  *    Only when the bit is clear does it search the map copy to say why the frame cannot
  *    be freed: outside RAM (a hole), reserved (with the reservation's name), or already free.
