@@ -656,6 +656,8 @@ static size_t run_trace(int k, unsigned flags, bool no_index_flag)
     return n;
 }
 
+/* The five allocation traces (tests/common/abtraces.h), each run on the three allocators:
+ * every operation gets the same block, usable size and growth calls from all three. */
 static void test_traces(void **state)
 {
     (void)state;
@@ -734,6 +736,8 @@ static void run_random(const char *name, size_t n, uint64_t seed, size_t init, s
     world_free(&w);
 }
 
+/* 10^6 random operations under a 16 MiB cap the live set reaches now and then: the three
+ * agree on every one, failed allocations included (there must be some). */
 static void test_random_million(void **state)
 {
     (void)state;
@@ -744,6 +748,8 @@ static void test_random_million(void **state)
     assert_true(fails > 0);
 }
 
+/* The same in debug mode (trailers, poisoning; the index off through no index memory):
+ * 10^5 operations on which the three agree. */
 static void test_random_debug(void **state)
 {
     (void)state;
@@ -752,6 +758,8 @@ static void test_random_debug(void **state)
     print_message("random debug: 100000 operations equal, %zu failed allocations\n", fails);
 }
 
+/* A 1 MiB cap whose grow callback gives out before it: more than 1000 failures, on each of
+ * which the three agree. */
 static void test_random_small_cap(void **state)
 {
     (void)state;
