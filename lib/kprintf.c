@@ -307,17 +307,21 @@ static void *console_ctx;
 char klog_buf[KLOG_SIZE];
 uint64_t klog_head;
 
+/* Reserves [at, at + n) first, in one atomic step, then copies: a kprintf from an interrupt
+ * handler that runs meanwhile reserves the bytes after, so neither overwrites the other
+ * (the handler's text lands whole between two pieces of the interrupted call's). */
 static void klog_write(const char *s, size_t n)
 {
+    uint64_t at = __atomic_fetch_add(&klog_head, (uint64_t)n, __ATOMIC_RELAXED);
     for (size_t i = 0; i < n; i++)
-        klog_buf[(klog_head + i) % KLOG_SIZE] = s[i];
-    klog_head += n;
+        klog_buf[(at + i) % KLOG_SIZE] = s[i];
 }
 
 size_t klog_copy(char *dst, size_t cap)
 {
-    uint64_t kept = MIN(klog_head, (uint64_t)KLOG_SIZE);
-    uint64_t start = klog_head - kept;
+    uint64_t head = __atomic_load_n(&klog_head, __ATOMIC_RELAXED);
+    uint64_t kept = MIN(head, (uint64_t)KLOG_SIZE);
+    uint64_t start = head - kept;
     size_t n = (size_t)MIN(kept, (uint64_t)cap);
     /* Keep the newest bytes when the destination is smaller than the log. */
     start += kept - n;

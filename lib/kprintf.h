@@ -71,8 +71,9 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((forma
  *
  * Context: any, interrupt handlers and the panic path included: it takes no lock, and
  * neither does the console. Nothing serialises callers either: a kprintf interrupting
- * another mixes its text into the interrupted one's on the console, and may overwrite or
- * misplace the interrupted one's bytes in the log ring.
+ * another mixes its text into the interrupted one's, between two of its pieces, on the
+ * console and in the ring; no byte is lost (each piece reserves its bytes in the ring
+ * atomically before it copies them).
  * Return: the number of characters produced.
  */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
