@@ -20,18 +20,19 @@
 #define KHEAP_MAX_DEFAULT (64 * 1024 * 1024ull) /* heap_max when the command line says none */
 
 /**
- * kheap_init() - map the initial heap region, set up the heap core over it and turn giving
- * memory back on.
+ * kheap_init() - map the kernel heap and start it, giving memory back on.
  * @heap_max: the growth cap in bytes; 0: KHEAP_MAX_DEFAULT. Rounded up to pages and raised
  *            to at least HEAP_SIZE; at most 1 TiB.
  * @flags: HEAP_F_DEBUG (poisoning, caller tracking), HEAP_F_NO_INDEX (first fits by walking
  *         the list), HEAP_F_GOOD_FIT (the good-fit policy).
  *
- * Maps HEAP_SIZE at HEAP_START (fresh frames, cleared) and runs heap_init over it with the
+ * Maps the initial region, HEAP_SIZE at HEAP_START (fresh frames, cleared), and runs
+ * heap_init over it with the
  * first-fit index's memory in its own range after the heap's cap and a guard page (mapped
  * as the index grows), then kheap_set_trim(true). On failure everything mapped so far is
  * unmapped and its frames given back, and the error is returned; a call while the heap's
- * first page is mapped already (a second call) changes nothing.
+ * first page is mapped already (a second call) returns E_EXISTS and keeps no frame (it
+ * takes one for the mapping attempt and gives it back; E_NOMEM when none is free).
  *
  * Context: boot (kmain), once, interrupts off; nothing else runs yet. Takes "vmm" and "pmm"
  * (mapping), then "kheap" (kheap_set_trim).
@@ -48,7 +49,8 @@ err_t kheap_init(uint64_t heap_max, unsigned flags);
  *      mapped when they are used again); false: the heap keeps every page it maps.
  *
  * kheap_init turns it on; heap_trim=off turns it off right after. Either way the heap
- * knows new memory reads as zero (the kernel clears the frames it maps).
+ * knows new memory reads as zero (the kernel clears the frames it maps), except in
+ * HEAP_F_DEBUG mode, which poisons free memory.
  *
  * Context: takes "kheap" (IRQ-saving); calls no hook; not with "kheap", "vmm" or "pmm"
  * held.
@@ -57,9 +59,9 @@ err_t kheap_init(uint64_t heap_max, unsigned flags);
 err_t kheap_set_trim(bool on);
 
 /**
- * kheap_allocator() - the kernel heap as a struct allocator (installed as the global one
- * by kmain), named after its placement policy.
+ * kheap_allocator() - the kernel heap as a struct allocator, named after its policy.
  *
+ * kmain installs it as the global allocator.
  * Its ops take "kheap" (an IRQ-saving spinlock: interrupt handlers may allocate); growth,
  * giving pages back and taking them back map or unmap pages under it ("vmm", then "pmm").
  * A failing alloc returns NULL after unlocking (the alloc-failure handler never runs under
@@ -127,27 +129,30 @@ uintptr_t kheap_end(void);
  */
 size_t kheap_max(void);
 /**
- * kheap_index_pages() - the pages mapped for the first-fit index (beside the heap's own
- * region, after its cap).
+ * kheap_index_pages() - the pages mapped for the first-fit index.
  *
+ * The index has its own range, after the heap's cap and a guard page.
  * Context: any; takes "kheap".
  * Return: that count; 0 when the heap has no index (HEAP_F_NO_INDEX, HEAP_F_GOOD_FIT).
  */
 size_t kheap_index_pages(void);
 /**
- * kheap_describe_fault() - name a faulting address in the heap's range, for the page-fault
- * panic (kmain gives it to idt_set_fault_describer).
+ * kheap_describe_fault() - name a faulting address in the heap's range for the fault panic.
  * @addr: the faulting address (CR2).
  * @present: the page was present (a protection violation).
  *
- * A page absent below the heap's end is one the heap gave back: it lies inside a free
- * block, so whoever touched it used freed memory -- a use after free, or a free of a
- * pointer already freed whose header was on that page (the heap cannot say "double free"
- * there: reading the header is what faulted).
+ * kmain gives it to idt_set_fault_describer. Three cases: a page absent below the heap's
+ * end is one the heap gave back ("a released page inside a free kernel-heap block ...": it
+ * lies inside a free block, so whoever touched it used freed memory -- a use after free, or
+ * a free of a pointer already freed whose header was on that page; the heap cannot say
+ * "double free" there, reading the header is what faulted); an address between the end and
+ * the cap ("the kernel heap beyond its end (not grown that far)"); the guard page after the
+ * cap. Before kheap_init it names nothing.
  *
  * Context: the page-fault handler, perhaps inside a heap call: takes no lock (reads the
  * heap's end unlocked), never allocates.
- * Return: the description, or NULL when @addr is not the heap's or the page was present.
+ * Return: the description, or NULL when @addr is not the heap's, the page was present, or
+ * kheap_init has not run.
  */
 const char *kheap_describe_fault(uint64_t addr, bool present);
 

@@ -141,7 +141,8 @@ void *allocator_alloc_at(const struct allocator *a, struct layout l, const void 
  * @l: exactly the layout @p was allocated with (for a realloc'ed block: its alignment and
  *     the new size); a zero-size or invalid one panics (see above).
  *
- * The allocator checks the rest itself (the kernel heap: "heap_dealloc: ...").
+ * The allocator checks the rest itself (the kernel heap: "heap_dealloc: ..." for a pointer
+ * that is no live block, then heap_free's own checks, named heap_free).
  *
  * Context: allocating, as @a's functions (see the top of this file).
  */
@@ -152,7 +153,8 @@ void allocator_dealloc(const struct allocator *a, void *p, struct layout l);
  * @l: as allocator_alloc.
  *
  * @a's alloc_zeroed when it has one, else its alloc_at (or alloc) and a memset of @l.size
- * bytes; either is told the caller of allocator_alloc_zeroed (its return address).
+ * bytes; alloc_zeroed and alloc_at are told the caller of allocator_alloc_zeroed (its
+ * return address), plain alloc records none.
  *
  * Context: allocating, as @a's functions (see the top of this file).
  * Return: a block as allocator_alloc's whose first @l.size bytes read as zero, or NULL.
@@ -286,8 +288,8 @@ bool alloc_error_handler_installed(void);
  * alloc_default_error_handler() - the handler used while none is installed: panic.
  * @l: the layout whose allocation failed.
  *
- * Panics with exactly "allocation error: Layout { size: 4, align: 4 }" (the layout's
- * values); never returns.
+ * Panics "allocation error: Layout { size: N, align: A }" with @l's values (e.g. "Layout {
+ * size: 4, align: 4 }", as Rust's handle_alloc_error prints it); never returns.
  *
  * Context: any (it panics); takes no lock.
  */
@@ -407,7 +409,9 @@ void kfree(void *p);
  * Kept for users of kmalloc: a caller growing a buffer can use the slack before calling
  * krealloc.
  *
- * Context: allocating (see the top of this file).
+ * Context: any, interrupt handlers included: it never allocates; over an allocator with
+ * usable_size it takes that allocator's lock for the lookup (the kernel heap: "kheap"),
+ * else none (kmalloc's own header is read).
  * Return: at least the size @p was allocated (or last krealloc'ed) with: the allocator's
  * usable size when it tells it (the heap does), else exactly that size.
  */

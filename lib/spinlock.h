@@ -43,8 +43,9 @@ struct spinlock {
  * inner lock is still held. Taking a lock this CPU already holds would spin forever, so
  * it panics instead: "spin_lock_irqsave: <name> already held by this CPU (<cpu>):
  * recursive lock", with interrupts already off. An exception handler (or NMI) that takes
- * a lock the code it interrupted holds gets that panic too, except in the instant between
- * the exchange that takes @l and the store of its owner: there it spins forever.
+ * a lock the code it interrupted holds gets that panic too, except in the instants between
+ * the exchange that takes @l and the store of its owner, and between clearing the owner and
+ * releasing @l (in spin_unlock_irqrestore): there it spins forever.
  *
  * Context: any, interrupt handlers included; not with @l already held by this CPU (nor
  * from an exception or NMI handler that may interrupt a holder of @l).

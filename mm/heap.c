@@ -937,8 +937,10 @@ static __attribute__((noinline)) void free_into_prev_rel(struct heap *h, blk_t *
     free_into_prev(h, b, sf, n, nsf, false, false);
 }
 
-/* Debug mode: every check that can fail comes before the poison, so that a panic leaves
- * the heap as it was (for a post-mortem heap_check or mb-heap). */
+/* Debug mode: the checks on p, its neighbours and their links come before the poison, so
+ * that a panic there leaves the heap as it was (for a post-mortem heap_check or mb-heap);
+ * a broken block met later, while finding p's place in the list, panics after p's block
+ * was written free. */
 static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
 {
     bool gf = h->flags & HEAP_F_GOOD_FIT;

@@ -20,8 +20,8 @@
  *    minimum-size block, heap_realloc(h, p, 0, a) shrinks p to a minimum-size block and
  *    returns it (it does not free p).
  *  - align must be a power of two in [1, HEAP_MAX_ALIGN]; anything else returns NULL.
- *  - Requests whose size plus overhead and alignment padding would exceed
- *    HEAP_MAX_REQUEST return NULL (no arithmetic wraps).
+ *  - Requests above HEAP_MAX_REQUEST bytes return NULL: with the overhead and alignment
+ *    padding added, no size arithmetic wraps.
  *  - Misuse panics with "func: what (values)": double free, a pointer the heap never
  *    returned (outside the heap, misaligned, or not a block start), a block header whose
  *    canary was overwritten, free-list links that do not point back (a write into a
@@ -239,7 +239,7 @@ struct heap {
  * heap_set_trim. After a failure @h must not be used (heap_init it again).
  *
  * Context: serialised by the caller: @h must not be in use; takes no lock; calls the
- * index's commit hook for the entries that cover @size.
+ * index's commit hook for the entries that cover @size and a step ahead (heap_index_bytes).
  * Return: E_OK; E_INVAL when @h or @base is NULL, @base is misaligned, @size is not a
  * multiple of 16, below HEAP_MIN_SIZE or above HEAP_MAX_SIZE, @max_size < @size, the region
  * wraps around the address space, @flags holds an unknown flag or both HEAP_F_NO_INDEX and
@@ -250,8 +250,7 @@ err_t heap_init(struct heap *h, void *base, size_t size, heap_grow_fn grow, void
                 size_t max_size, unsigned flags, const struct heap_index_mem *index);
 
 /**
- * heap_set_trim() - turn giving memory back on or off, and say whether new memory reads as
- * zero.
+ * heap_set_trim() - turn giving memory back on or off; say whether new memory reads as 0.
  * @h: the heap (heap_init'ed).
  * @t: the hooks and the zeroed flag (struct heap_trim); NULL or @t->release NULL: giving
  *     back is off.
@@ -282,9 +281,10 @@ err_t heap_set_trim(struct heap *h, const struct heap_trim *t);
  * ("heap_alloc: corrupted free block header at 0x... (size_flags ..., canary ...)"),
  * free-list links that do not point back ("heap_alloc: use after free detected in block
  * 0x... (free-list links overwritten: ...)"), in HEAP_F_DEBUG mode a free byte that is no
- * longer poison ("heap_alloc: use after free detected in block 0x... (offset N)"); and
- * "heap_grow: corrupted free block before the end sentinel 0x... (footer N)" when growth
- * finds the tail block broken.
+ * longer poison ("heap_alloc: use after free detected in block 0x... (offset N)"); and,
+ * naming heap_grow, "heap_grow: corrupted free block before the end sentinel 0x... (footer
+ * N)" when growth finds the tail block broken, or "heap_grow: use after free detected ..."
+ * when the links next to where the new memory joins the list do not point back.
  *
  * Context: serialised by the caller; takes no lock (callable from an interrupt handler
  * when the caller's lock masks interrupts); may call the grow and commit hooks (growth)
@@ -339,14 +339,18 @@ void *heap_alloc_zeroed(struct heap *h, size_t size, size_t align, const void *c
  * use after free detected in block 0x... (free-list links overwritten: ...)", and in
  * HEAP_F_DEBUG mode a write past the requested size ("heap_free: buffer overflow detected
  * in block 0x... (byte N written, M requested)", "... debug trailer overwritten ...") or
- * into free memory it is about to release. In HEAP_F_DEBUG mode every check that can fail
- * comes before anything changes, so a panic leaves the heap as it was. Once a merge has put
- * a freed block's header into released pages, a second free of it may fault (kernel: the
- * page is unmapped) or be reported as an invalid pointer rather than a double free.
+ * into free memory it is about to release; "heap_free: heap corrupted: block header at 0x...
+ * overwritten (...), reached while checking 0x..." for a broken block met on the way. The
+ * checks on @p, its neighbours and their links come before anything changes; a corrupted
+ * free block met while finding @p's place in the list, or (HEAP_F_DEBUG) poison found in
+ * pages about to be released, panics after @p's block was already written free. Once a merge has
+ * put a freed block's header into released pages, a second free of it may fault (kernel: the page
+ * is unmapped) or be reported as an invalid pointer rather than a double free.
  *
  * Context: serialised by the caller; takes no lock (callable from an interrupt handler
  * when the caller's lock masks interrupts); calls the release hook when giving back is on
- * and the merged block's resident free pages reach the threshold; no other hook.
+ * and the merged block's resident free pages reach the threshold, or the free joins two
+ * released ranges (the pages between them are released too); no other hook.
  */
 void heap_free(struct heap *h, void *p);
 
@@ -359,27 +363,29 @@ void heap_free(struct heap *h, void *p);
  *
  * Panics "heap_dealloc: layout { size: N, align: A } does not match the block at 0x...
  * (U usable bytes)" when the block could not have been allocated with that layout (size
- * larger than the block, @align not a power of two, @p not aligned to @align); otherwise as
- * heap_free, the messages naming heap_dealloc ("heap_dealloc: double free of 0x...").
+ * larger than the block, @align not a power of two, @p not aligned to @align); a pointer that
+ * is no live block panics naming heap_dealloc ("heap_dealloc: invalid pointer ...",
+ * "heap_dealloc: double free of 0x..."); then it is heap_free, whose own checks (corruption
+ * around the block, in HEAP_F_DEBUG mode an overflow) name heap_free.
  *
  * Context: as heap_free.
  */
 void heap_dealloc(struct heap *h, void *p, size_t size, size_t align);
 
 /**
- * heap_layout_check() - panic unless @p is a live block of @h that could have been
- * allocated with layout { @size, @align }.
+ * heap_layout_check() - panic unless @p is a live block that fits layout { @size, @align }.
  * @h: the heap.
  * @p: the pointer to check (NULL panics as a pointer outside the heap).
- * @size: the layout's size: at most the block's usable bytes.
+ * @size: the layout's size: at most the block's payload room (heap_usable_size() outside
+ *        HEAP_F_DEBUG mode; in debug mode the room, not the requested size, is checked).
  * @align: the layout's alignment: a power of two that @p is aligned to.
  * @fn: the function the panic messages name (the caller).
  *
- * The check heap_dealloc makes, for callers that take a layout elsewhere (a GlobalAlloc
- * realloc: kernel/kheap.c's). Panics "<fn>: layout { size: N, align: A } does not match the
- * block at 0x... (U usable bytes)"; a pointer that is no live block panics as in heap_free,
- * named @fn ("<fn>: invalid pointer ...", "<fn>: use after free of ..." -- "double free
- * of" when @fn is heap_free or heap_dealloc).
+ * Could @p have been allocated with that layout? The check heap_dealloc makes, for callers
+ * that take a layout elsewhere (a GlobalAlloc realloc: kernel/kheap.c's). Panics "<fn>: layout {
+ * size: N, align: A } does not match the block at 0x... (U usable bytes)"; a pointer that is no
+ * live block panics as in heap_free, named @fn ("<fn>: invalid pointer ...", "<fn>: use after free
+ * of ..." -- "double free of" when @fn is heap_free or heap_dealloc).
  *
  * Context: serialised by the caller; takes no lock; reads only, calls no hook.
  */
@@ -394,11 +400,13 @@ void heap_layout_check(const struct heap *h, const void *p, size_t size, size_t 
  *            (it does not free @p).
  * @align: a power of two in [1, HEAP_MAX_ALIGN]: the result's alignment.
  *
- * @p is checked first: misuse panics whatever the new size ("heap_realloc: invalid pointer
- * ...", "heap_realloc: use after free of 0x...", in HEAP_F_DEBUG mode a write past the
- * requested size). When @p is aligned to @align, shrinks in place returning the tail (when
- * it can form or join a free block), or grows in place into a following free block (or into
- * new memory when @p's block is the last one); it moves (first-fit allocate, copy the old
+ * The pointer checks come first and panic whatever @new_size and @align are
+ * ("heap_realloc: invalid pointer ...", "heap_realloc: use after free of 0x..."); in
+ * HEAP_F_DEBUG mode a write past the requested size panics too, unless the call already
+ * returned NULL for a bad @align or an oversized @new_size. A move panics as heap_alloc and
+ * heap_free do, under their names. When @p is aligned to @align, shrinks in place returning the
+ * tail (when it can form or join a free block), or grows in place into a following free block (or
+ * into new memory when @p's block is the last one); it moves (first-fit allocate, copy the old
  * contents up to @new_size, free @p) only when it must. In HEAP_F_DEBUG mode the block keeps
  * the caller recorded when it was first allocated.
  *
@@ -431,9 +439,10 @@ size_t heap_usable_size(const struct heap *h, const void *p);
  *
  * Checks the tiling, merging, the address-ordered list (under HEAP_F_GOOD_FIT: the class
  * lists and their bitmaps), the index against the list, canaries, released ranges, the
- * zero fresh zone, statistics, and poison in debug mode; panics "heap_check: <what> at
- * 0x... (values)" on a violation. Reads only (never a released page). Linear in the blocks
- * (in HEAP_F_DEBUG mode, in the free bytes too: it reads all the poison).
+ * zero fresh zone, statistics, and poison in debug mode; panics "heap_check: <what>
+ * (values)", naming the block's address where there is one, on a violation. Reads only (never a
+ * released page). Linear in the blocks (in HEAP_F_DEBUG mode, in the free bytes too: it reads all
+ * the poison).
  *
  * Context: serialised by the caller; takes no lock; calls no hook; linear time (not for an
  * interrupt handler on a big heap).

@@ -187,9 +187,11 @@ void pmm_stats(const struct pmm *p, struct pmm_stats *out);
  * @p: the allocator; its bitmap is written during the check and restored.
  *
  * Panics naming the first inconsistency ("pmm_check: ..."): the frames marked handed out
- * must number `used`; every free-stack entry must be a frame of RAM, not handed out, handed
- * out before, and on the stack once; freed plus never-used frames must make total - used.
- * O(span / 64 + free frames); @p is unchanged when it returns. For tests and debugging
+ * must number `used`; every free-stack entry must be a frame inside the span (below its
+ * limit; a frame released by pmm_release may lie outside the usable ranges), not handed
+ * out, handed out before, and on the stack once; freed plus never-used frames must make
+ * total - used. O(span / 64 + free frames x usable ranges); @p is unchanged when it
+ * returns. For tests and debugging
  * (kmem_census).
  *
  * Context: serialised by the caller; takes no lock (see the top of this file).

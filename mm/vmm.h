@@ -153,7 +153,7 @@ err_t vmm_unmap(struct vmm_space *s, vaddr_t page, paddr_t *frame_out);
 /**
  * vmm_unmap_2m() - unmap the 2 MiB page at @page, like vmm_unmap.
  * @s: the address space.
- * @page: 2 MiB-aligned virtual address.
+ * @page: 2 MiB-aligned canonical virtual address.
  * @frame_out: the frame it mapped (may be NULL).
  *
  * The undo of vmm_map_2m: this kernel's direct map is never unmapped, but a user who maps

@@ -156,6 +156,12 @@ def check_file(path, rel):
         else:
             if not re.search(r"^\s*/?\*\*?\s*" + re.escape(name) + r"\(\) - \S", doc, re.M):
                 lacks.append(f"the first line '{name}() - what it does'")
+            lines = doc.split("\n")
+            first = next((i for i, l in enumerate(lines) if re.search(re.escape(name) + r"\(\) - ", l)), None)
+            if first is not None and first + 1 < len(lines) and \
+                    not re.match(r"^\s*\*\s*(@|$)", lines[first + 1]) and \
+                    not lines[first + 1].strip().startswith("*/"):
+                lacks.append("a one-line summary (the line after it must be an @param: or blank)")
             for p in param_names(params):
                 pat = r"@\.\.\.:" if p == "..." else r"@" + re.escape(p) + r":"
                 if not re.search(pat, doc):
