@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # scripts/test.sh - install what is missing, build, and run every ctest test but the
-# benchmarks and the fresh-install check (labels host, qemu, uefi, gdb, fuzz, realworld;
-# not bench, not install). Exits non-zero on any failure.
+# benchmarks and the fresh-install check (labels host, qemu, uefi, gdb, fuzz, realworld,
+# readme; not bench, not install). Exits non-zero on any failure.
 # Extra arguments go to ctest, e.g.  scripts/test.sh -L host   or   scripts/test.sh -R heap
 # Environment: BUILD_DIR (default build), JOBS (default: the number of CPUs).
 set -euo pipefail

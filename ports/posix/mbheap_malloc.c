@@ -22,8 +22,9 @@
  * the overcommit policy (the heuristic refuses one request larger than RAM + swap),
  * RLIMIT_AS and RLIMIT_DATA; a refusal is an allocation failure, NULL and ENOMEM. The
  * first-fit index lives in a PROT_NONE reservation of heap_index_bytes(cap) (0.4% of the
- * cap) whose pages its commit hook makes read-write as it asks for them. Nothing is ever
- * returned to the system.
+ * cap) whose pages its commit hook makes read-write as it asks for them. The address space
+ * stays mapped; whole free pages inside free blocks go back to the system through the heap
+ * core's release hook (shim_release: madvise(MADV_DONTNEED)).
  *
  * Locking. One statically initialised mutex around every heap call (and the lazy init,
  * which may happen before any constructor has run: the dynamic loader and libc allocate

@@ -13,8 +13,8 @@ README.md's dependency rule, checked on every `#include "..."` of every C file i
   tests/        -> anything; nothing outside tests/ includes tests/
 
 and the graph of modules has no cycle. A module is the files of one directory that share a
-name up to the first underscore (mm/heap.c, mm/heap.h, mm/heap_index.c, mm/heap_internal.h
-and mm/heap_check.c are the heap core; mm/pmm.c and mm/pmm.h the frame allocator), so a
+name up to the first underscore (mm/heap.c, mm/heap.h, mm/heap_index.c, mm/heap_goodfit.c,
+mm/heap_trim.c, mm/heap_internal.h and mm/heap_check.c are the heap core; mm/pmm.c and mm/pmm.h the frame allocator), so a
 file's own header or a private header of the same module is no edge.
 
 Usage: check_includes.py SOURCE_DIR
