@@ -583,7 +583,9 @@ static inline size_t tail_free(const struct heap *h)
 /*
  * Grows the heap by at least add_min bytes (rounded up to the growth granule, within
  * max_size) and merges the new memory with a free tail block. Returns false if the
- * callback is missing, refuses, or the cap is reached.
+ * callback is missing, refuses, or the cap is reached. Memory a refused index commit set
+ * aside (grown_unused) is used first, whatever its size: then the heap may have grown by
+ * less than add_min, and the caller, which looks again, calls it again.
  */
 static bool extend(struct heap *h, size_t add_min)
 {
@@ -1115,13 +1117,12 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
             return p;
         }
         size_t ns = (nsf & F_FREE) ? nsf & ~(size_t)F_MASK : 0;
-        if (size + ns < need && A(n) + ns == sentinel_addr(h)) {
-            /* last block (maybe followed by a free tail): grow the heap under it */
-            if (extend(h, need - size - ns)) {
-                n = B(a + size);
-                nsf = n->sf;
-                ns = nsf & ~(size_t)F_MASK;
-            }
+        /* last block (maybe followed by a free tail): grow the heap under it, until it is
+         * enough or growth fails (extend may add less than asked, see there) */
+        while (size + ns < need && A(n) + ns == sentinel_addr(h) && extend(h, need - size - ns)) {
+            n = B(a + size);
+            nsf = n->sf;
+            ns = nsf & ~(size_t)F_MASK;
         }
         if (size + ns >= need) {
             /* grow in place into the free successor */

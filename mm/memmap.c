@@ -165,7 +165,7 @@ err_t memmap_from_mb2(struct memmap *m, const struct mb2_info *info)
     for (size_t i = 0; i < info->mmap_count; i++) {
         struct mb2_mmap_entry e;
         if (!mb2_mmap_entry(info, i, &e))
-            break; /* not reached: i < mmap_count */
+            return E_INVAL; /* not reached: i < mmap_count */
         if (e.length == 0)
             continue;
         if (m->n == MEMMAP_MAX) {

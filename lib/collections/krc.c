@@ -41,8 +41,8 @@ static err_t block_layout(size_t size, size_t align, struct layout *out)
     size_t total;
     if (size == 0 || !is_pow2(align))
         return E_INVAL;
-    /* no C object is larger than PTRDIFF_MAX (as kbox_try_new) */
-    if (size > PTRDIFF_MAX || __builtin_add_overflow(hdr_room(align), size, &total))
+    /* no C object is larger than PTRDIFF_MAX (as kbox_try_new), the block included */
+    if (__builtin_add_overflow(hdr_room(align), size, &total) || total > PTRDIFF_MAX)
         return E_RANGE;
     return layout_new(total, MAX(align, _Alignof(struct krc_hdr)), out);
 }

@@ -35,8 +35,8 @@ typedef void (*krc_drop_fn)(void *obj);
  * @drop: run on the object when the last reference goes (see krc_drop_fn), or NULL.
  *
  * One block holds the hidden header and the object. An invalid @size/@align panics
- * "krc_new: invalid layout (size N, align A): E_..." (E_INVAL, or E_RANGE when @size exceeds
- * PTRDIFF_MAX or the block's size overflows). Out of memory calls handle_alloc_error() with the
+ * "krc_new: invalid layout (size N, align A): E_..." (E_INVAL, or E_RANGE when the block, @size
+ * plus the header's room, exceeds PTRDIFF_MAX). Out of memory calls handle_alloc_error() with the
  * whole block's layout (header room included: a 4-byte int asks for { size: 36, align: 8 }), which
  * does not return.
  *
@@ -57,8 +57,8 @@ void *krc_new(size_t size, size_t align, const void *init, krc_drop_fn drop);
  *
  * Context: allocating (see the top of this file).
  * Return: E_OK with the object (count 1) in *@out; E_INVAL when @size is 0 or @align is not
- * a power of two; E_RANGE when @size exceeds PTRDIFF_MAX (no C object is larger) or the block
- * (@size plus the header's room) is too large to be a layout; E_NOMEM when the allocator fails.
+ * a power of two; E_RANGE when the block (@size plus the header's room) exceeds PTRDIFF_MAX
+ * (no C object is larger); E_NOMEM when the allocator fails.
  */
 err_t krc_try_new(size_t size, size_t align, const void *init, krc_drop_fn drop, void **out);
 

@@ -624,6 +624,48 @@ static void test_growth_index_commit_refused(void **state)
 }
 
 /*
+ *   base                                  base + 1 MiB
+ *   |p A 900K+16             |F ~124K     |sentinel|                      index covers 1 MiB
+ *   |p A 900K+16             |F ~124K     |sentinel|grown ~80K: aside|   alloc(200K) refused
+ *   |p A 1.5M+16 (in place)                                   |F ...     |sentinel|
+ * memory set aside by a refused commit is smaller than what a later in-place realloc of
+ * the last block needs: the heap uses it and grows again under the block, which stays in
+ * place (it used to move: one growth was all realloc tried).
+ */
+static void test_growth_aside_then_realloc_in_place(void **state)
+{
+    (void)state;
+    const size_t max = 8u << 20;
+    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
+    struct commit_ctx c = {0};
+    void *ix = calloc(1, heap_index_bytes(max));
+    assert_non_null(ix);
+    struct heap_index_mem m = {ix, commit_cb, &c, true};
+    assert_int_equal(heap_init(&H, arena, 1u << 20, grow_cb, &g, max, 0, &m), E_OK);
+    unsigned char *p = heap_alloc(&H, 900u << 10, 16);
+    assert_non_null(p);
+    memset(p, 0x5a, 900u << 10);
+
+    c.refuse = true;
+    assert_null(heap_alloc(&H, 200u << 10, 16));
+    assert_int_equal(g.calls, 1);
+    size_t aside = g.last_min;
+    assert_true(aside < (600u << 10)); /* less than the realloc below needs */
+
+    c.refuse = false;
+    unsigned char *r = heap_realloc(&H, p, 1536u << 10, 16);
+    assert_ptr_equal(r, p); /* grown in place: the aside memory, then more */
+    assert_int_equal(g.calls, 2);
+    assert_int_equal(g.last_end, (uintptr_t)arena + (1u << 20) + aside);
+    for (size_t i = 0; i < (900u << 10); i += 4093)
+        assert_int_equal(r[i], 0x5a);
+    heap_check(&H);
+    heap_free(&H, r);
+    assert_one_free_block();
+    free(ix);
+}
+
+/*
  *   base    base + 4080       base + 8176                    grown to base + 88 KiB
  *   |F 4080 |p0 A 3024|F 1072 |p1 A 3024|F 1072 ... |p19 A 3024|F 5168   |sentinel|
  * 20 page-aligned 3000-byte blocks grow a 4 KiB heap as needed: each payload lies on a page
@@ -1445,6 +1487,7 @@ int main(void)
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_growth_refused),
         cmocka_unit_test(test_growth_index_commit_refused),
+        cmocka_unit_test(test_growth_aside_then_realloc_in_place),
         cmocka_unit_test(test_growth_aligned),
         cmocka_unit_test(test_double_free),
         cmocka_unit_test(test_corrupted_footer),

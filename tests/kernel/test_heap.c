@@ -722,9 +722,9 @@ KTEST_SHOULD_PANIC(heap, double_free_released,
     paddr_t frame;
     KT_ASSERT_EQ(kmem_translate(va(hdr_page), &frame, NULL), E_NOENT);
     KT_ASSERT(stats().bytes_released >= 3 * l.size - 2 * PAGE_SIZE - 2 * 16);
-    kprintf("double_free_released: freeing %p a second time (its header page 0x%lx is "
-            "released)\n",
-            (void *)b, (uint64_t)hdr_page);
+    kprintf("double_free_released: freeing %p a second time (its header 0x%016lx is on a "
+            "released page)\n",
+            (void *)b, (uint64_t)(uintptr_t)(b - 16));
     gdealloc(b, l);
     ktest_fail(__FILE__, __LINE__, "the second free of %p returned", (void *)b);
 }
