@@ -571,56 +571,71 @@ static bool commit_cb(void *ctx, void *start, size_t bytes)
     return !c->refuse;
 }
 
+/* A 1 MiB first-fit heap with an 8 MiB cap whose index memory commits through commit_cb. */
+struct refusing_heap {
+    struct grow_ctx g;
+    struct commit_ctx c;
+    struct heap_index_mem m;
+};
+
+static void refusing_heap_init(struct refusing_heap *r)
+{
+    const size_t max = 8u << 20;
+    *r = (struct refusing_heap){.g = {.limit = (uintptr_t)arena + ARENA_SIZE}};
+    void *ix = calloc(1, heap_index_bytes(max));
+    assert_non_null(ix);
+    r->m = (struct heap_index_mem){ix, commit_cb, &r->c, true};
+    assert_int_equal(heap_init(&H, arena, 1u << 20, grow_cb, &r->g, max, 0, &r->m), E_OK);
+}
+
 /*
- *   base                       base + 1 MiB                                 cap: base + 8 MiB
- *   |F 1 MiB              |sentinel|                                  index covers 1 MiB
- *   |F 1 MiB              |sentinel|grown 2 MiB, index refused: aside|  alloc(2 MiB): NULL
- *   |a A 2 MiB+16                          |F ...              |sentinel|  commit allowed
- *   |a A 2 MiB+16                          |b A 2 MiB+16  ...       |F |sentinel|  grown at the new
- * end the grow hook's memory is kept aside while the index cannot cover it: retries use it without
- * asking the hook again, and the next growth asks for the end after it (asking twice for one end
- * would find the memory there already: the kernel's hook then fails for good).
+ *   base                       base + 1 MiB                           cap: base + 8 MiB
+ *   |F 1 MiB              |sentinel|                             index covers 1 MiB
+ *   |F 1 MiB              |sentinel|grown 2 MiB: aside|          alloc(2 MiB) refused
+ *   |a A 2 MiB+16                            |F ...   |sentinel|  commit allowed
+ *   |a A 2 MiB+16                 |b A 2 MiB+16  ...  |F |sentinel|  grown again
+ * the grow hook's memory is kept aside while the index cannot cover it: retries use it
+ * without asking the hook again, and the next growth asks for the end after it (asking
+ * twice for one end would find the memory there already: the kernel's hook then fails for
+ * good).
  */
 static void test_growth_index_commit_refused(void **state)
 {
     (void)state;
-    const size_t max = 8u << 20;
-    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    struct commit_ctx c = {0};
-    void *ix = calloc(1, heap_index_bytes(max));
-    assert_non_null(ix);
-    struct heap_index_mem m = {ix, commit_cb, &c, true};
-    assert_int_equal(heap_init(&H, arena, 1u << 20, grow_cb, &g, max, 0, &m), E_OK);
-    assert_true(c.calls >= 1); /* heap_init commits what covers the first MiB */
+    struct refusing_heap rh;
+    refusing_heap_init(&rh);
+    struct grow_ctx *g = &rh.g;
+    struct commit_ctx *c = &rh.c;
+    assert_true(c->calls >= 1); /* heap_init commits what covers the first MiB */
 
-    c.refuse = true;
+    c->refuse = true;
     assert_null(heap_alloc(&H, 2u << 20, 16));
-    assert_int_equal(g.calls, 1);
-    assert_int_equal(g.last_end, (uintptr_t)arena + (1u << 20));
-    size_t got = g.last_min; /* grow_cb hands out exactly what is asked */
+    assert_int_equal(g->calls, 1);
+    assert_int_equal(g->last_end, (uintptr_t)arena + (1u << 20));
+    size_t got = g->last_min; /* grow_cb hands out exactly what is asked */
     assert_true(got >= (1u << 20));
     assert_int_equal(stats().heap_size, 1u << 20); /* not grown: the memory is aside */
-    assert_true(c.refused >= 1);
+    assert_true(c->refused >= 1);
     heap_check(&H);
     assert_null(heap_alloc(&H, 2u << 20, 16)); /* still refused: the hook is not asked again */
-    assert_int_equal(g.calls, 1);
+    assert_int_equal(g->calls, 1);
 
-    c.refuse = false;
+    c->refuse = false;
     void *a = heap_alloc(&H, 2u << 20, 16); /* the memory aside is used */
     assert_non_null(a);
-    assert_int_equal(g.calls, 1);
+    assert_int_equal(g->calls, 1);
     assert_int_equal(stats().heap_size, (1u << 20) + got);
     assert_int_equal(stats().grow_events, 1);
     heap_check(&H);
     void *b = heap_alloc(&H, 2u << 20, 16); /* grows again, after the memory aside */
     assert_non_null(b);
-    assert_int_equal(g.calls, 2);
-    assert_int_equal(g.last_end, (uintptr_t)arena + (1u << 20) + got);
+    assert_int_equal(g->calls, 2);
+    assert_int_equal(g->last_end, (uintptr_t)arena + (1u << 20) + got);
     heap_check(&H);
     heap_free(&H, a);
     heap_free(&H, b);
     assert_one_free_block();
-    free(ix);
+    free(rh.m.mem);
 }
 
 /*
@@ -635,34 +650,31 @@ static void test_growth_index_commit_refused(void **state)
 static void test_growth_aside_then_realloc_in_place(void **state)
 {
     (void)state;
-    const size_t max = 8u << 20;
-    struct grow_ctx g = {.limit = (uintptr_t)arena + ARENA_SIZE};
-    struct commit_ctx c = {0};
-    void *ix = calloc(1, heap_index_bytes(max));
-    assert_non_null(ix);
-    struct heap_index_mem m = {ix, commit_cb, &c, true};
-    assert_int_equal(heap_init(&H, arena, 1u << 20, grow_cb, &g, max, 0, &m), E_OK);
+    struct refusing_heap rh;
+    refusing_heap_init(&rh);
+    struct grow_ctx *g = &rh.g;
+    struct commit_ctx *c = &rh.c;
     unsigned char *p = heap_alloc(&H, 900u << 10, 16);
     assert_non_null(p);
     memset(p, 0x5a, 900u << 10);
 
-    c.refuse = true;
+    c->refuse = true;
     assert_null(heap_alloc(&H, 200u << 10, 16));
-    assert_int_equal(g.calls, 1);
-    size_t aside = g.last_min;
+    assert_int_equal(g->calls, 1);
+    size_t aside = g->last_min;
     assert_true(aside < (600u << 10)); /* less than the realloc below needs */
 
-    c.refuse = false;
+    c->refuse = false;
     unsigned char *r = heap_realloc(&H, p, 1536u << 10, 16);
     assert_ptr_equal(r, p); /* grown in place: the aside memory, then more */
-    assert_int_equal(g.calls, 2);
-    assert_int_equal(g.last_end, (uintptr_t)arena + (1u << 20) + aside);
+    assert_int_equal(g->calls, 2);
+    assert_int_equal(g->last_end, (uintptr_t)arena + (1u << 20) + aside);
     for (size_t i = 0; i < (900u << 10); i += 4093)
         assert_int_equal(r[i], 0x5a);
     heap_check(&H);
     heap_free(&H, r);
     assert_one_free_block();
-    free(ix);
+    free(rh.m.mem);
 }
 
 /*
