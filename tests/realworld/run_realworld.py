@@ -682,12 +682,26 @@ def cmd_log(a):
             not STATS_RE.match(err[2]):
         problems.append("bad options: exit %d, stdout %r, stderr %r (want %r and a stats line)"
                         % (r.returncode, r.stdout, err, want))
+    # the first malloc from .preinit_array, before libc set environ: the heap starts with
+    # every option unset; the constructor reads them, once, and says which came too late
+    pre = Program("preinit", lambda out: [os.path.join(a.bin, "rw_preinit")], 0)
+    r = run_once(a, pre, "preinit-options", True, 0,
+                 env={"MBHEAP_CHECK": "12x", "MBHEAP_DEBUG": "1", "MBHEAP_POLICY": "good_fit"})[0]
+    err = r.stderr.decode(errors="replace").splitlines()
+    want = ["mbheap: ignoring MBHEAP_CHECK=12x (not a decimal number)",
+            "mbheap: MBHEAP_DEBUG ignored: the heap started before the environment was readable",
+            "mbheap: MBHEAP_POLICY ignored: the heap started before the environment was readable"]
+    print("first malloc from .preinit_array: stdout %r, stderr %r" % (r.stdout, err))
+    if r.returncode != 0 or r.stdout != b"preinit: environ was NULL at the first malloc\n" or \
+            err[:3] != want or len(err) != 4 or not STATS_RE.match(err[3]):
+        problems.append("options after a .preinit_array malloc: exit %d, stdout %r, stderr %r "
+                        "(want %r and a stats line)" % (r.returncode, r.stdout, err, want))
     if problems:
         print("FAIL:\n- " + "\n- ".join(problems))
         return 1
     print("PASS: MBHEAP_LOG keeps stderr clean; forked and exec'd processes append whole lines "
           "with their pids; an unopenable path is said once and stderr used; a bad option value "
-          "is said once")
+          "is said once, also when the first malloc came before the environment")
     return 0
 
 
