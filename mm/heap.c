@@ -919,25 +919,28 @@ static ALWAYS_INLINE void free_into_prev(struct heap *h, blk_t *b, size_t sf, bl
         trim_merged(h, pb, msize, pb, psf, mnsf ? n : NULL, mnsf);
 }
 
-/* The three cases of a release-mode free, out of line: heap_free itself then needs few
- * registers, and reaches each by a tail call. */
-static __attribute__((noinline)) void free_alone_rel(struct heap *h, blk_t *b, size_t size,
-                                                     blk_t *n, size_t nsf)
-{
-    free_alone(h, b, size, n, nsf, false, false, "heap_free");
-}
-
-static __attribute__((noinline)) void free_into_next_rel(struct heap *h, blk_t *b, size_t size,
-                                                         blk_t *n, size_t nsf)
-{
-    free_into_next(h, b, size, n, nsf, false, false, "heap_free");
-}
-
-static __attribute__((noinline)) void free_into_prev_rel(struct heap *h, blk_t *b, size_t sf,
-                                                         blk_t *n, size_t nsf)
-{
-    free_into_prev(h, b, sf, n, nsf, false, false);
-}
+/* The three cases of a release-mode free, out of line, one set per policy (GF: good fit):
+ * heap_free itself then needs few registers, and reaches each by a tail call, with the
+ * policy a constant inside. */
+#define HEAP_FREE_CASES(sfx, GF)                                                                   \
+    static __attribute__((noinline)) void free_alone_##sfx(struct heap *h, blk_t *b, size_t size,  \
+                                                           blk_t *n, size_t nsf)                   \
+    {                                                                                              \
+        free_alone(h, b, size, n, nsf, false, GF, "heap_free");                                    \
+    }                                                                                              \
+    static __attribute__((noinline)) void free_into_next_##sfx(struct heap *h, blk_t *b,           \
+                                                               size_t size, blk_t *n, size_t nsf)  \
+    {                                                                                              \
+        free_into_next(h, b, size, n, nsf, false, GF, "heap_free");                                \
+    }                                                                                              \
+    static __attribute__((noinline)) void free_into_prev_##sfx(struct heap *h, blk_t *b,           \
+                                                               size_t sf, blk_t *n, size_t nsf)    \
+    {                                                                                              \
+        free_into_prev(h, b, sf, n, nsf, false, GF);                                               \
+    }
+HEAP_FREE_CASES(rel, false) /* first fit */
+HEAP_FREE_CASES(gf, true)   /* good fit */
+#undef HEAP_FREE_CASES
 
 /* Debug mode: the checks on p, its neighbours and their links come before the poison, so
  * that a panic there leaves the heap as it was (for a post-mortem heap_check or mb-heap);
@@ -964,25 +967,6 @@ static __attribute__((noinline)) void free_debug(struct heap *h, void *p)
         free_into_next(h, b, size, n, nsf, true, gf, "heap_free");
     else
         free_alone(h, b, size, n, nsf, true, gf, "heap_free");
-}
-
-/* Good fit's three cases of a release-mode free, out of line as first fit's are. */
-static __attribute__((noinline)) void free_alone_gf(struct heap *h, blk_t *b, size_t size, blk_t *n,
-                                                    size_t nsf)
-{
-    free_alone(h, b, size, n, nsf, false, true, "heap_free");
-}
-
-static __attribute__((noinline)) void free_into_next_gf(struct heap *h, blk_t *b, size_t size,
-                                                        blk_t *n, size_t nsf)
-{
-    free_into_next(h, b, size, n, nsf, false, true, "heap_free");
-}
-
-static __attribute__((noinline)) void free_into_prev_gf(struct heap *h, blk_t *b, size_t sf,
-                                                        blk_t *n, size_t nsf)
-{
-    free_into_prev(h, b, sf, n, nsf, false, true);
 }
 
 /* A release-mode free under policy gf: the pointer's checks, then one of the three cases,
