@@ -1102,11 +1102,16 @@ void *heap_realloc(struct heap *h, void *p, size_t new_size, size_t align)
         }
         size_t ns = (nsf & F_FREE) ? nsf & ~(size_t)F_MASK : 0;
         /* last block (maybe followed by a free tail): grow the heap under it, until it is
-         * enough or growth fails (extend may add less than asked, see there) */
-        while (size + ns < need && A(n) + ns == sentinel_addr(h) && extend(h, need - size - ns)) {
-            n = B(a + size);
-            nsf = n->sf;
-            ns = nsf & ~(size_t)F_MASK;
+         * enough or growth fails (extend may add less than asked, see there); the grown
+         * tail stays the block's successor */
+        if (size + ns < need && A(n) + ns == sentinel_addr(h)) {
+            do {
+                if (!extend(h, need - size - ns))
+                    break;
+                n = B(a + size);
+                nsf = n->sf;
+                ns = nsf & ~(size_t)F_MASK;
+            } while (size + ns < need);
         }
         if (size + ns >= need) {
             /* grow in place into the free successor */
